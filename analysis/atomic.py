@@ -1,0 +1,58 @@
+"""Atomic file writes: a failed or interrupted step never leaves a half-written output.
+
+Everything the compendium writes goes to a temporary file in the destination folder (so the
+final rename is on one filesystem and therefore atomic) and is renamed over the target only
+when complete. Temporary names end in ``.part`` so that neither nbval nor ``git`` (see
+``.gitignore``) ever picks one up, and ``make clean`` can sweep any left by a SIGKILL.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(target: Path | str, text: str) -> bool:
+    """Write ``text`` atomically; skip the write (keep the mtime) if the content is unchanged.
+
+    Returns True when the file was (re)written.
+    """
+    target = Path(target)
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return False
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+    return True
+
+
+def write_bytes(target: Path | str, data: bytes) -> bool:
+    target = Path(target)
+    if target.exists() and target.read_bytes() == data:
+        return False
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return True
+
+
+def write_csv(target: Path | str, frame) -> bool:
+    """Write a DataFrame as UTF-8 CSV with ``\\n`` line endings and no index, atomically."""
+    return write_text(target, frame.to_csv(index=False, lineterminator="\n"))
