@@ -31,13 +31,17 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_text(target: Path | str, text: str) -> bool:
-    """Write ``text`` atomically; skip the write (keep the mtime) if the content is unchanged.
+def write_text(target: Path | str, text: str, touch: bool = True) -> bool:
+    """Write ``text`` atomically. If the content is unchanged, the file is not rewritten; its
+    mtime is refreshed (``touch=True``, so make sees the step as done) or kept (``touch=False``,
+    so nothing downstream of an unchanged parameters file reruns).
 
     Returns True when the file was (re)written.
     """
     target = Path(target)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
+    if target.exists() and target.read_bytes() == text.encode("utf-8"):
+        if touch:
+            os.utime(target)
         return False
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
@@ -47,6 +51,7 @@ def write_text(target: Path | str, text: str) -> bool:
 def write_bytes(target: Path | str, data: bytes) -> bool:
     target = Path(target)
     if target.exists() and target.read_bytes() == data:
+        os.utime(target)
         return False
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

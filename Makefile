@@ -1,0 +1,190 @@
+# suanli — rebuild the compendium: environment → cleaning → forecasts → figures → reports.
+#
+# Every output is a real file target, so `make` reruns only what changed, `make -j2` runs the
+# independent notebooks side by side, and a second `make` does nothing. Run `make help`.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+export PYTHONHASHSEED := 0
+export JUPYTER_PREFER_ENV_PATH := 1
+export PYTHONPATH := $(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# ----------------------------------------------------------------------------- environment
+BASE_PYTHON ?= python3
+VENV := .venv
+## PYTHON=python  use an already-activated environment (conda, …) instead of .venv
+PYTHON ?= $(VENV)/bin/python
+ifeq ($(PYTHON),$(VENV)/bin/python)
+ENV := $(VENV)/.stamp
+else
+ENV :=
+endif
+
+# ----------------------------------------------------------------------------- parameters
+# Each notebook's parameters file is rewritten only when a value changes, so changing one
+# parameter reruns exactly the notebooks that depend on it. Empty means "the default".
+## TOLERANCE=1.0    audit tolerance in percent (01_clean, 03_context_figures)
+TOLERANCE ?=
+## SERIES=all       forecast series: all, ai_server_market, intelligent_compute, general_compute
+SERIES ?=
+## METHOD=all       forecast model: all, loglinear, drift, ets, combination
+METHOD ?=
+## HORIZON=2027     last forecast year (2024–2035)
+HORIZON ?=
+## LEVEL=0.8        prediction-interval coverage, strictly between 0 and 1
+LEVEL ?=
+## TRAIN_START=2021 first year used for fitting (2019–2022)
+TRAIN_START ?=
+## GROWTH=          scenario: a yearly growth rate (0.2 = 20%) replacing the fitted drift
+GROWTH ?=
+## SEED=20231207    seed of every random draw
+SEED ?=
+## RUN=name         name of a parameterised rerun (make forecast), written to runs/<name>/
+RUN ?=
+
+FORECAST_ARGS = series=$(SERIES) method=$(METHOD) horizon_end=$(HORIZON) interval_level=$(LEVEL) \
+	train_start=$(TRAIN_START) growth_override=$(GROWTH) seed=$(SEED)
+PARAMS_01_clean = tolerance_pct=$(TOLERANCE)
+PARAMS_02_forecast = $(FORECAST_ARGS) run_name=
+PARAMS_03_context_figures = tolerance_pct=$(TOLERANCE)
+PARAMS_04_forecast_figures = run_name=
+
+# ----------------------------------------------------------------------------- files
+RAW := $(sort $(wildcard data/raw/*.csv))
+CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py \
+	analysis/runner.py analysis/notebook.py $(wildcard analysis/templates/suanli/*)
+RUNNER = $(PYTHON) -m analysis.runner
+EXEC = $(RUNNER) $< $@ --params $(word 2,$^) --html $(patsubst notebooks/%.ipynb,reports/%.html,$@)
+FMT := svg png vl.json html
+
+CLEAN_OUT := $(addprefix data/processed/,figures.csv implied.csv audit.csv series.csv rankings.csv codebook.csv) \
+	data/datapackage.json
+FORECAST_OUT := $(addprefix data/processed/,forecasts.csv backtests.csv model_comparison.csv series_assembly.csv)
+CONTEXT_FIGS := adoption_survey industry_ranking nvidia_revenue genai_share audit city_ranking
+FORECAST_FIGS := compute_growth ai_server_market model_comparison
+CONTEXT_FIG_FILES := $(foreach f,$(CONTEXT_FIGS),$(foreach x,$(FMT),figures/$(f).$(x)))
+FORECAST_FIG_FILES := $(foreach f,$(FORECAST_FIGS),$(foreach x,$(FMT),figures/$(f).$(x)))
+NOTEBOOKS := 01_clean 02_forecast 03_context_figures 04_forecast_figures
+EXECUTED := $(NOTEBOOKS:%=notebooks/%.ipynb)
+REPORTS := $(NOTEBOOKS:%=reports/%.html)
+
+## all              build the environment if needed, run every notebook, write every output (default)
+all: $(EXECUTED) $(REPORTS) $(CLEAN_OUT) $(FORECAST_OUT) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) reports/index.html
+	@echo "suanli: everything is up to date."
+
+# ----------------------------------------------------------------------------- environment rules
+$(VENV)/.stamp: requirements.txt
+	@echo "suanli: building the environment in $(VENV) from requirements.txt"
+	@test -x $(VENV)/bin/python || $(BASE_PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --requirement requirements.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@touch $@
+
+## env              build (or refresh) the Python environment in .venv from requirements.txt
+env: $(ENV)
+
+## lock             re-resolve requirements.in into the pinned requirements.txt (needs uv)
+lock:
+	uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--no-header --annotation-style line -o requirements.txt
+
+build/kernel.stamp: | $(ENV)
+	$(PYTHON) -m ipykernel install --sys-prefix --name suanli --display-name "Python (suanli)"
+	@mkdir -p $(@D) && touch $@
+
+## lab              open JupyterLab on the project's kernel ("Python (suanli)")
+lab: build/kernel.stamp
+	$(PYTHON) -m jupyter lab notebooks/
+
+# ----------------------------------------------------------------------------- pipeline rules
+build/params/%.yml: FORCE | $(ENV)
+	@$(PYTHON) -m analysis.params write $* $@ $(PARAMS_$*)
+
+build/raw.ok: $(RAW) analysis/sources.py | $(ENV)
+	@$(PYTHON) -m analysis.sources check $@
+
+notebooks/01_clean.ipynb reports/01_clean.html $(CLEAN_OUT) &: notebooks/src/01_clean.py build/params/01_clean.yml \
+		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/package.py | $(ENV)
+	$(EXEC)
+
+notebooks/02_forecast.ipynb reports/02_forecast.html $(FORECAST_OUT) &: notebooks/src/02_forecast.py \
+		build/params/02_forecast.yml data/processed/series.csv data/processed/figures.csv data/processed/implied.csv $(CORE) \
+		analysis/forecasting.py analysis/cleaning.py analysis/package.py | $(ENV)
+	$(EXEC)
+
+notebooks/03_context_figures.ipynb reports/03_context_figures.html $(CONTEXT_FIG_FILES) &: \
+		notebooks/src/03_context_figures.py build/params/03_context_figures.yml data/processed/figures.csv \
+		data/processed/audit.csv data/processed/rankings.csv $(CORE) analysis/charts.py | $(ENV)
+	$(EXEC)
+
+notebooks/04_forecast_figures.ipynb reports/04_forecast_figures.html $(FORECAST_FIG_FILES) &: \
+		notebooks/src/04_forecast_figures.py build/params/04_forecast_figures.yml data/processed/forecasts.csv \
+		data/processed/backtests.csv data/processed/model_comparison.csv data/processed/series.csv \
+		$(CORE) analysis/charts.py | $(ENV)
+	$(EXEC)
+
+reports/index.html: $(EXECUTED) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) $(wildcard build/params/*.yml) \
+		analysis/report.py $(RAW) | $(ENV)
+	$(PYTHON) -m analysis.report
+
+# ----------------------------------------------------------------------------- parameterised reruns
+RUN_DIR := runs/$(RUN)
+RUN_OUT := $(RUN_DIR)/notebooks/02_forecast.ipynb $(RUN_DIR)/notebooks/04_forecast_figures.ipynb
+
+## forecast         rerun the forecasts with your parameters: make forecast RUN=name METHOD=… HORIZON=…
+forecast: $(if $(RUN),$(RUN_OUT),forecast-needs-run)
+	@echo "suanli: run '$(RUN)' is up to date in $(RUN_DIR)/ (parameters: $(RUN_DIR)/params.yaml)"
+
+forecast-needs-run: FORCE
+	@$(PYTHON) -m analysis.params write 02_forecast /dev/null $(FORECAST_ARGS) run_name=$(RUN) >/dev/null
+	@echo "error: give the run a name: make forecast RUN=name [METHOD=… HORIZON=… LEVEL=… …]" >&2; exit 2
+
+ifneq ($(RUN),)
+$(RUN_DIR)/params.yaml: FORCE | $(ENV)
+	@$(PYTHON) -m analysis.params write 02_forecast $@ $(FORECAST_ARGS) run_name=$(RUN)
+
+$(RUN_DIR)/notebooks/02_forecast.ipynb: notebooks/src/02_forecast.py $(RUN_DIR)/params.yaml \
+		data/processed/series.csv data/processed/figures.csv $(CORE) analysis/forecasting.py | $(ENV)
+	$(RUNNER) $< $@ --params $(RUN_DIR)/params.yaml --html $(RUN_DIR)/reports/02_forecast.html
+
+$(RUN_DIR)/notebooks/04_forecast_figures.ipynb: notebooks/src/04_forecast_figures.py \
+		$(RUN_DIR)/notebooks/02_forecast.ipynb $(CORE) analysis/charts.py | $(ENV)
+	$(RUNNER) $< $@ -p run_name $(RUN) --html $(RUN_DIR)/reports/04_forecast_figures.html
+endif
+
+## runs             list the parameterised reruns, and compare each with the default forecasts
+runs: | $(ENV)
+	@$(PYTHON) -m analysis.runs
+
+# ----------------------------------------------------------------------------- checks
+## test             run the unit tests, the integration drills and strict nbval on every notebook
+test: all | $(ENV)
+	$(PYTHON) -m pytest
+
+## bench            time a clean build, a no-op rebuild, a parameter rerun and the tests (markdown table)
+bench: | $(ENV)
+	$(PYTHON) scripts/bench.py
+
+## clean            delete every built output (never data/raw/ or .venv)
+clean:
+	rm -rf build data/processed data/datapackage.json figures reports $(EXECUTED)
+	find . -name '*.part' -not -path './.venv/*' -delete
+
+## distclean        clean, and delete the environment and the parameterised runs
+distclean: clean
+	rm -rf $(VENV) runs
+
+## help             list the targets and variables
+help:
+	@echo "usage: make [target] [VARIABLE=value …]"
+	@echo
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
+
+.PHONY: all env lock lab forecast forecast-needs-run runs test bench clean distclean help FORCE
+FORCE:

@@ -1,0 +1,351 @@
+"""Charts: every figure of the compendium as an Altair chart, and one exporter for all formats.
+
+Conventions, applied by :func:`finish` to every chart:
+
+* a title, a subtitle that says what to see, and a source line naming the report edition and
+  the article (the last subtitle line);
+* axis titles with units; the Okabe–Ito palette, which stays distinguishable under the common
+  colour-vision deficiencies; tooltips on every mark in the interactive HTML;
+* English labels. Chinese terms (智能算力, 通用算力, …) appear in tooltips and in each chart's
+  description, not in rendered text: the build machines have no CJK font, and the committed
+  SVG/PNG bytes must not depend on which fonts a machine happens to have.
+
+:func:`export` writes SVG, PNG (2×), Vega-Lite JSON and standalone HTML with Vega inlined
+(no network request) through vl-convert, byte-deterministically, each file atomically.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from analysis.atomic import write_bytes, write_text
+
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+GREY = "#6b6b6b"
+WIDTH = 520
+SOURCE_2324 = ("Source: IDC & Inspur, 2023–2024 China AI Computing Power Development Assessment Report, "
+               "as reported by Shuzhi Qianxian (2023-12-07); suanli.")
+SOURCE_EDITIONS = ("Source: IDC & Inspur China AI Computing Power reports, 2019–20 to 2023–24 editions; "
+                   "Shuzhi Qianxian (2023-12-07); suanli.")
+SOURCE_NVIDIA = "Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."
+MODEL_ORDER = ["loglinear", "drift", "ets", "combination", "scenario"]
+MODEL_COLORS = dict(zip(MODEL_ORDER, OKABE_ITO))
+SERIES_LABELS = {
+    "ai_server_market": "AI server market (USD bn)",
+    "intelligent_compute": "Intelligent compute, FP16 (EFLOPS)",
+    "general_compute": "General compute, FP64 (EFLOPS)",
+}
+SERIES_ZH = {"ai_server_market": "人工智能服务器市场", "intelligent_compute": "智能算力", "general_compute": "通用算力"}
+
+
+def _svg_png_renderer(spec, **meta):
+    from altair.vegalite.v6.display import png_renderer, svg_renderer
+
+    bundle = dict(svg_renderer(spec, **meta))
+    png = png_renderer(spec, **meta)
+    png_bundle, png_meta = png if isinstance(png, tuple) else (png, {})
+    bundle.update(png_bundle)
+    return bundle, png_meta
+
+
+def enable_renderer() -> None:
+    """Notebook output: SVG (nbval compares it; GitHub and HTML show it) plus PNG (untrusted JupyterLab)."""
+    alt.renderers.register("svg+png", _svg_png_renderer)
+    alt.renderers.enable("svg+png")
+
+
+def finish(chart, title: str, subtitle: str | list[str], source: str, description: str):
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    return (chart.properties(title=alt.TitleParams(title, subtitle=lines + [source], anchor="start",
+                                                   subtitleColor=GREY, fontSize=15, subtitleFontSize=11),
+                             description=description)
+            .configure_range(category=OKABE_ITO)
+            .configure_view(stroke=None)
+            .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#e6e6e6")
+            .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom"))
+
+
+def export(chart, name: str, folder: Path) -> list[Path]:
+    """Write ``name``.svg/.png/.vl.json/.html into ``folder``; return the paths."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    folder = Path(folder)
+    out = {
+        "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        "svg": vlc.vegalite_to_svg(spec),
+        "png": vlc.vegalite_to_png(spec, scale=2),
+        "html": vlc.vegalite_to_html(spec, bundle=True),
+    }
+    paths = []
+    for ext, data in out.items():
+        target = folder / f"{name}.{ext}"
+        (write_bytes(target, data) if isinstance(data, bytes) else write_text(target, data))
+        paths.append(target)
+    return paths
+
+
+# ----------------------------------------------------------------------------- forecast figures
+
+def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) -> pd.DataFrame:
+    h = series_table[(series_table["indicator"] == series) & (series_table["kind"] != "forecast")].copy()
+    used = set(assembly.loc[assembly["used"] & (assembly["indicator"] == series), "id"])
+    h["status"] = np.where(h["id"].isin(used), "used for fitting", "not used")
+    h["series_zh"] = SERIES_ZH[series]
+    return h.sort_values(["status", "year"], ascending=[True, True])  # 'used' points drawn last, on top
+
+
+def forecast_panel(series: str, series_table, assembly, forecasts, band_model: str = "combination",
+                   width: int = WIDTH, log: bool = True):
+    f = forecasts[forecasts["series"] == series]
+    hist = _history(series_table, assembly, series)
+    last = hist[hist["status"] == "used for fitting"].sort_values("year").tail(1)
+    yscale = alt.Scale(type="log", nice=False, padding=8) if log else alt.Scale(zero=False)
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
+    y_title = SERIES_LABELS[series] + (", log scale" if log else "")
+    models = [m for m in MODEL_ORDER if m in set(f["model"])]
+    band_m = band_model if band_model in models else (models[0] if models else None)
+    layers = []
+    if band_m:
+        b = f[f["model"] == band_m]
+        layers.append(alt.Chart(b).mark_area(opacity=0.18, color=MODEL_COLORS[band_m]).encode(
+            x=x, y=alt.Y("lower:Q", scale=yscale, title=y_title), y2="upper:Q",
+            tooltip=["model", "year", alt.Tooltip("lower:Q", format=".1f"), alt.Tooltip("upper:Q", format=".1f"),
+                     "interval_level"]))
+    fitted = f[f["model"].isin(models)]
+    anchor = pd.concat([last.assign(model=m, mean=last["value"]) for m in models]) if len(last) else last
+    lines = pd.concat([anchor[["model", "year", "mean"]], fitted[["model", "year", "mean"]]]) if models else fitted
+    if len(lines):
+        layers.append(alt.Chart(lines).mark_line(strokeWidth=1.8).encode(
+            x=x, y=alt.Y("mean:Q", scale=yscale, title=y_title),
+            color=alt.Color("model:N", title="Model", scale=alt.Scale(domain=models, range=[MODEL_COLORS[m] for m in models])),
+            tooltip=["model", "year", alt.Tooltip("mean:Q", format=".1f")]))
+    rep = f[f["model"] == "report_path"]
+    if len(rep):
+        layers.append(alt.Chart(rep).mark_line(strokeDash=[5, 3], color="#000000", strokeWidth=1.2).encode(
+            x=x, y=alt.Y("mean:Q", scale=yscale, title=y_title),
+            tooltip=[alt.Tooltip("model", title="line"), "year", alt.Tooltip("mean:Q", format=".1f"),
+                     alt.Tooltip("sigma_source", title="report")]))
+    layers.append(alt.Chart(hist).mark_point(filled=True, size=60).encode(
+        x=x, y=alt.Y("value:Q", scale=yscale, title=y_title),
+        shape=alt.Shape("vintage:N", title="Edition"),
+        fill=alt.condition("datum.status == 'used for fitting'", alt.value("#000000"), alt.value("#ffffff")),
+        stroke=alt.value("#000000"),
+        tooltip=["series_zh", "year", alt.Tooltip("value:Q", format=".2f"), "unit", "kind", "vintage", "id", "status"]))
+    return alt.layer(*layers).properties(width=width, height=300)
+
+
+def compute_growth(series_table, assembly, forecasts):
+    panels = [forecast_panel(s, series_table, assembly, forecasts, width=300).properties(
+        title=alt.TitleParams("Intelligent compute (FP16)" if s == "intelligent_compute" else "General compute (FP64)",
+                              fontSize=12, anchor="start"))
+        for s in ("intelligent_compute", "general_compute") if s in set(forecasts["series"])]
+    chart = alt.hconcat(*panels).resolve_scale(y="independent", color="shared", shape="shared")
+    return finish(chart, "China's AI compute: data by edition, forecasts and the report's path",
+                  ["Black points: used for fitting; hollow: superseded or excluded. Band: combination model's interval.",
+                   "Dashed: the report's CAGR path. FP16 (intelligent) and FP64 (general) EFLOPS count different",
+                   "operations at different precisions: the two panels are not comparable and are not added."],
+                  SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
+                  "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
+
+
+def ai_server_market(series_table, assembly, forecasts, figures):
+    panel = forecast_panel("ai_server_market", series_table, assembly, forecasts)
+    stated = figures[figures["id"] == "pub_server_2027_e2324"].assign(label="report: 13.4 bn in 2027")
+    star = alt.Chart(stated).mark_point(shape="diamond", size=140, filled=True, color="#D55E00").encode(
+        x="year:Q", y="value_clean:Q",
+        tooltip=["label", "year", alt.Tooltip("value_clean:Q", title="USD bn"), "vintage", "location"])
+    chart = alt.layer(panel, star)
+    return finish(chart, "China's AI server market: two points, many futures",
+                  ["Lines: each model's median; band: the combination's interval. Diamond: the report's 2027 figure.",
+                   "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition."],
+                  SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
+                  "model and the report's 2027 projection.")
+
+
+def model_comparison(comparison, backtests):
+    c = comparison.copy()
+    c["series_label"] = c["series"].map(SERIES_LABELS)
+    base = alt.Chart(c)
+    y = alt.Y("model:N", title=None, sort=MODEL_ORDER)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("lower:Q", title="Final-year value (series unit), log scale", scale=alt.Scale(type="log")), x2="upper:Q",
+        y=y, color=alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:5])))
+    pts = base.mark_point(filled=True, size=60).encode(
+        x="mean:Q", y=y, color=alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:5])),
+        tooltip=["series", "model", "year", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("lower:Q", format=".1f"),
+                 alt.Tooltip("upper:Q", format=".1f"), alt.Tooltip("report:Q", format=".1f"),
+                 alt.Tooltip("vs_report_pct:Q", format=".0f", title="vs report %"), "sigma_source"])
+    rep = base.mark_tick(color="#000000", thickness=2, size=18).encode(
+        x="report:Q", y=y, tooltip=[alt.Tooltip("report:Q", format=".1f", title="report's path")])
+    top = alt.layer(bars, pts, rep).properties(width=420, height=110).facet(
+        row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11)))
+    top = top.resolve_scale(x="independent")
+    bt = backtests.copy()
+    short = {"ai_server_market": "AI servers", "intelligent_compute": "FP16 compute", "general_compute": "FP64 compute"}
+    bt["label"] = bt["series"].map(short) + ": " + bt["model"] + ", " + bt["year"].astype(str)
+    bt["series_label"] = bt["series"].map(SERIES_LABELS)
+    err = alt.Chart(bt).mark_bar().encode(
+        x=alt.X("error_pct:Q", title="Forecast error (% of the later actual)"),
+        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
+        color=alt.Color("series_label:N", title="Series", scale=alt.Scale(range=[OKABE_ITO[5], OKABE_ITO[3], OKABE_ITO[2]]), legend=alt.Legend(labelLimit=300)),
+        tooltip=["series", "model", "origin", "year", alt.Tooltip("forecast:Q", format=".2f"),
+                 alt.Tooltip("actual:Q", format=".2f"), alt.Tooltip("error_pct:Q", format=".1f"), "note"],
+    ).properties(width=420, title=alt.TitleParams("Backtests: held-back years and the report's earlier forecasts",
+                                                  fontSize=12, anchor="start"))
+    chart = alt.vconcat(top, err).resolve_scale(color="independent")
+    return finish(chart, "Models against the report, and how forecasts have fared",
+                  ["Top: final-year medians and intervals per model; black tick: the report's projection.",
+                   "Bottom: errors of the models' held-back-year forecasts and of the report's earlier editions."],
+                  SOURCE_EDITIONS, "Model comparison: final-year forecasts against the report and backtest errors.")
+
+
+# ----------------------------------------------------------------------------- context figures
+
+def adoption_survey(figures):
+    f = figures.set_index("id")
+    shares = pd.DataFrame([
+        dict(label="Exploring or investing in GenAI", value=f.at["art_genai_exploring", "value_clean"], qualifier="=",
+             zh="开始探索生成式AI", where=f.at["art_genai_exploring", "location"]),
+        dict(label="Plan a 20–40% higher GenAI budget (2024–26)", value=f.at["art_genai_raisers", "value_clean"],
+             qualifier="more than", zh="超过七成企业增幅达到20%-40%", where=f.at["art_genai_raisers", "location"]),
+    ])
+    bars = alt.Chart(shares).mark_bar(color=OKABE_ITO[0]).encode(
+        x=alt.X("value:Q", title="Share of Chinese enterprises (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("label:N", title=None, sort=None),
+        tooltip=["label", "zh", "qualifier", "value", "where"])
+    text = bars.mark_text(align="left", dx=4).encode(text=alt.Text("value:Q", format=".0f"))
+    rng = pd.DataFrame([dict(label="Planned increase in GenAI investment", low=f.at["art_genai_increase_low", "value_clean"],
+                             high=f.at["art_genai_increase_high", "value_clean"], zh="投入增幅 20%-40%",
+                             where=f.at["art_genai_increase_low", "location"])])
+    band = alt.Chart(rng).mark_bar(color=OKABE_ITO[1], height=18).encode(
+        x=alt.X("low:Q", title="Planned increase over three years (%)", scale=alt.Scale(domain=[0, 100])), x2="high:Q",
+        y=alt.Y("label:N", title=None), tooltip=["label", "zh", "low", "high", "where"])
+    chart = alt.vconcat((bars + text).properties(width=WIDTH, height=80), band.properties(width=WIDTH, height=40))
+    return finish(chart, "Two in three Chinese firms are already exploring generative AI",
+                  ["IDC survey: 67% explore GenAI or invest in it; over 70% plan to raise that investment by 20–40%.",
+                   "The article's headline ('seven in ten') rounds the 67% up."],
+                  SOURCE_2324, "Adoption survey: share of enterprises exploring GenAI and planned investment increase.")
+
+
+def industry_ranking(rankings):
+    r = rankings[rankings["ranking"] == "industry_penetration"].copy()
+    r["year"] = r["period"].astype(int)
+    r["highlight"] = np.where(r["entity"] == "Telecom", "Telecom", "Other industries")
+    sel = r[r["year"].isin([2019, 2023]) | (r["entity"] == "Telecom")]
+    x = alt.X("year:O", title="Year of the ranking (edition's year)")
+    y = alt.Y("rank:Q", title="Rank in AI penetration (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 8]),
+              axis=alt.Axis(tickMinStep=1))
+    color = alt.Color("highlight:N", title=None, scale=alt.Scale(domain=["Telecom", "Other industries"],
+                                                                 range=[OKABE_ITO[3], "#9a9a9a"]))
+    lines = alt.Chart(sel).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
+                                                        tooltip=["entity", "entity_zh", "year", "rank", "vintage", "location"])
+    labels = alt.Chart(r[r["year"] == 2023]).mark_text(align="left", dx=8).encode(x=x, y=y, text="entity:N", color=color)
+    left = alt.Chart(r[r["year"] == 2019]).mark_text(align="right", dx=-8).encode(x=x, y=y, text="entity:N", color=color)
+    chart = alt.layer(lines, labels, left).properties(width=WIDTH - 120, height=300)
+    return finish(chart, "Telecom's rise: 5th (2019) to 4th (2022) to 2nd (2023) in AI penetration",
+                  ["Industry AI-penetration ranking of the IDC–Inspur reports; 2022 is known for telecom only.",
+                   "Ranks 6–8 of 2023 (transport, services, education) are not corroborated elsewhere."],
+                  SOURCE_EDITIONS, "Industry AI penetration ranking 人工智能行业渗透度排名, 2019 to 2023.")
+
+
+def nvidia_revenue(figures, audit):
+    q = figures[(figures["indicator"] == "nvidia_dc_revenue") & (figures["measure"] == "level")
+                & (figures["table"] == "published_figures")].copy()
+    q = q.sort_values("year_end").sort_values("period", key=lambda s: s.str.slice(2, 4) + s.str.slice(-1))
+    order = list(q["period"])
+    bars = alt.Chart(q).mark_bar(color=OKABE_ITO[2]).encode(
+        x=alt.X("period:N", title="NVIDIA fiscal quarter", sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value_clean:Q", title="Data-centre revenue (USD bn)"),
+        tooltip=["period", alt.Tooltip("value_clean:Q", title="USD bn"), "note"])
+    share = figures[figures["indicator"] == "nvidia_china_share"]
+    rng = []
+    for period in ("FY24 Q2", "FY24 Q3"):
+        rev = float(q.loc[q["period"] == period, "value_clean"].iloc[0])
+        lo = float(share["value_clean"].min()) / 100 * rev
+        hi = float(share["value_clean"].max()) / 100 * rev
+        rng.append(dict(period=period, zero=0.0, low=lo, high=hi, label="China: 20–25% of DC revenue"))
+    rng = pd.DataFrame(rng)
+    tip = ["label", "period", alt.Tooltip("low:Q", format=".2f", title="20% (USD bn)"),
+           alt.Tooltip("high:Q", format=".2f", title="25% (USD bn)")]
+    china = alt.layer(
+        alt.Chart(rng).mark_bar(color=OKABE_ITO[3], width=34).encode(x=alt.X("period:N", sort=order), y="zero:Q",
+                                                                     y2="low:Q", tooltip=tip),
+        alt.Chart(rng).mark_bar(color=OKABE_ITO[3], opacity=0.45, width=34).encode(x=alt.X("period:N", sort=order),
+                                                                                    y="low:Q", y2="high:Q", tooltip=tip))
+    a = audit.set_index("check_id")
+    note = pd.DataFrame([dict(period="FY24 Q3", y=15.6,
+                              text=f"stated +{a.at['nvidia_yoy_324', 'stated']:.0f}% YoY; filings give "
+                                   f"+{a.at['nvidia_yoy_324', 'recomputed']:.0f}%")])
+    txt = alt.Chart(note).mark_text(align="right", dx=10, fontSize=11).encode(
+        x=alt.X("period:N", sort=order), y="y:Q", text="text:N")
+    chart = alt.layer(bars, china, txt).properties(width=WIDTH, height=300)
+    return finish(chart, "NVIDIA's data-centre revenue nearly quadrupled in a year",
+                  ["Green: data-centre revenue by quarter. Red: China's part at a 20% share, lighter red up to 25% (FY24 Q2–Q3).",
+                   "The article's '+324%' cannot be derived from the revenue figures: 14.514 / 3.833 − 1 = +279%."],
+                  SOURCE_NVIDIA, "NVIDIA data-centre revenue 英伟达数据中心收入 by fiscal quarter with China's share range.")
+
+
+def genai_share(figures):
+    f = figures.set_index("id")
+    a, b = f.at["art_genai_share_2023", "value_clean"], f.at["art_genai_share_2026", "value_clean"]
+    years = np.arange(2023, 2027)
+    path = pd.DataFrame({"year": years, "share": a * (b / a) ** ((years - 2023) / 3),
+                         "kind": ["stated" if y in (2023, 2026) else "interpolated (constant growth)" for y in years]})
+    line = alt.Chart(path).mark_line(strokeDash=[4, 3], color=OKABE_ITO[4]).encode(
+        x=alt.X("year:O", title="Year"), y=alt.Y("share:Q", title="GenAI servers' share of the AI server market (%)",
+                                                 scale=alt.Scale(domain=[0, 40])))
+    pts = alt.Chart(path).mark_point(filled=True, size=80).encode(
+        x="year:O", y="share:Q", shape=alt.Shape("kind:N", title=None), color=alt.value(OKABE_ITO[4]),
+        tooltip=["year", alt.Tooltip("share:Q", format=".1f"), "kind"])
+    text = alt.Chart(path[path["kind"] == "stated"]).mark_text(dy=-12).encode(
+        x="year:O", y="share:Q", text=alt.Text("share:Q", format=".1f"))
+    chart = alt.layer(line, pts, text).properties(width=WIDTH - 100, height=260)
+    return finish(chart, "Generative AI's share of global AI-server spending, 2023→2026",
+                  ["Stated: 11.9% (2023) and 31.7% (2026). Between them, a constant-growth interpolation",
+                   "(about 39% a year), drawn dashed because the report gives no yearly path."],
+                  SOURCE_2324, "Global GenAI server share 生成式AI服务器占比, 2023 to 2026.")
+
+
+def audit_chart(audit):
+    a = audit.copy()
+    a["label"] = a["check_id"]
+    order = list(a.sort_values("rel_difference_pct")["label"])
+    color = alt.Color("verdict:N", title="Verdict", scale=alt.Scale(domain=["consistent", "revised", "inconsistent"],
+                                                                    range=[OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]]))
+    pts = alt.Chart(a).mark_point(filled=True, size=70).encode(
+        x=alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
+                scale=alt.Scale(type="symlog")),
+        y=alt.Y("label:N", title=None, sort=order), color=color,
+        tooltip=["check_id", "description", "stated", "recomputed", "formula", "rule", "verdict", "comment"])
+    tol = alt.Chart(pd.DataFrame({"tol": [float(a["tolerance_pct"].iloc[0])]})).mark_rule(strokeDash=[4, 3], color=GREY).encode(
+        x="tol:Q")
+    chart = alt.layer(tol, pts).properties(width=WIDTH - 150, height=22 * len(a))
+    return finish(chart, "Auditing the report's arithmetic",
+                  [f"Each check recomputes a stated figure from other stated figures; dashed: the {a['tolerance_pct'].iloc[0]:g}% tolerance.",
+                   "'greater' checks (a beat, a growing market) are shown at their relative gap."],
+                  SOURCE_EDITIONS, "Consistency audit of the report's figures: stated against recomputed.")
+
+
+def city_ranking(rankings):
+    r = rankings[rankings["ranking"] == "city_ai_compute"].copy()
+    order = ["2019", "2020", "2021", "2018-2022"]
+    top = set(r[(r["period"] == "2018-2022")]["entity"])
+    r["group"] = np.where(r["entity"].isin(top), r["entity"], "other")
+    x = alt.X("period:O", title="Ranking (edition's year; 2018–2022 is a five-year composite)", sort=order)
+    y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]))
+    color = alt.Color("group:N", title="City", scale=alt.Scale(domain=sorted(top) + ["other"],
+                                                               range=OKABE_ITO[:len(top)] + ["#bdbdbd"]))
+    lines = alt.Chart(r).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
+                                                      tooltip=["entity", "period", "rank", "vintage", "location"])
+    labels = alt.Chart(r[r["period"] == "2019"]).mark_text(align="right", dx=-8, fontSize=10).encode(
+        x=x, y=y, text="entity:N")
+    chart = alt.layer(lines, labels).properties(width=WIDTH - 100, height=300)
+    return finish(chart, "Beijing leads China's city AI-compute rankings in every edition",
+                  ["Top-10 city rankings by edition; the 2020 list's 10th city and the composite's ranks 6–10 are",
+                   "not visible in the published excerpts."],
+                  SOURCE_EDITIONS, "City AI computing power ranking 城市人工智能算力排名 across editions.")

@@ -1,0 +1,227 @@
+"""The codebook and the Frictionless data package: what every column of every table means.
+
+One dictionary, :data:`CODEBOOK`, describes each column once (meaning, unit, type). From it
+the cleaning notebook writes ``data/processed/codebook.csv`` for readers and
+``data/datapackage.json`` for machines; the tests validate the package, and so every cleaned
+file, with the frictionless library.
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from analysis import paths
+from analysis.sources import TABLES
+
+S, N, I, B = "string", "number", "integer", "boolean"
+_RAW_TYPES = {"value": N, "order": I, "rank": I}
+
+CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
+    "figures": {
+        "id": ("Stable id of the figure (from data/raw)", "", S),
+        "table": ("Raw table the figure comes from", "", S),
+        "indicator": ("Quantity (see data/raw/indicators.csv)", "", S),
+        "geography": ("China or World", "", S),
+        "period": ("Period as stated: YYYY, 'YYYY H1', YYYY-YYYY (a CAGR's span) or 'FYyy Qn'", "", S),
+        "period_type": ("year, half, range or fiscal_quarter", "", S),
+        "year": ("First calendar year of the period (NVIDIA quarters: calendar year of most months)", "year", I),
+        "year_end": ("Last year of the period (NVIDIA: the fiscal year)", "year", I),
+        "qualifier": ("How the value was stated: = exact, ~ about, > more than, >= at least", "", S),
+        "value": ("Value as stated", "unit", N),
+        "unit": ("Unit as stated (亿美元 = 100 million USD)", "", S),
+        "value_clean": ("Value in the clean unit", "unit_clean", N),
+        "unit_clean": ("Clean unit: USD bn, EFLOPS FP16, EFLOPS FP64, percent, ratio, count, bn parameters", "", S),
+        "measure": ("level, share, yoy_growth, cagr, ratio or count", "", S),
+        "kind": ("actual, estimate, forecast, survey, derived or statement", "", S),
+        "vintage": ("Edition or release that published the figure", "", S),
+        "vintage_order": ("Order of publication of the vintage (higher is later)", "", I),
+        "source": ("article, or web with the source table's confidence", "", S),
+        "location": ("Section and paragraph of the article (§02 ¶5), or URLs", "", S),
+        "note": ("Transcriber's note", "", S),
+    },
+    "implied": {
+        "id": ("Id of the derived value (imp_...)", "", S),
+        "indicator": ("Quantity", "", S),
+        "geography": ("China or World", "", S),
+        "period": ("Period of the derived value", "", S),
+        "value": ("Derived value", "unit", N),
+        "unit": ("Unit of the derived value", "", S),
+        "measure": ("level, yoy_growth, cagr or ratio", "", S),
+        "kind": ("Always 'derived'", "", S),
+        "vintage": ("Vintage of the inputs", "", S),
+        "formula": ("How it was computed", "", S),
+        "inputs": ("Ids of the figures used", "", S),
+        "note": ("Note", "", S),
+    },
+    "audit": {
+        "check_id": ("Id of the check", "", S),
+        "description": ("What is checked", "", S),
+        "stated_id": ("Id of the stated figure", "", S),
+        "stated": ("Stated value", "as the figure", N),
+        "recomputed": ("Value recomputed from other stated figures", "as the figure", N),
+        "formula": ("How it was recomputed", "", S),
+        "rule": ("equal (within tolerance), greater (recomputed must exceed stated) or revision", "", S),
+        "difference": ("recomputed - stated", "as the figure", N),
+        "rel_difference_pct": ("|difference| / |stated|", "percent", N),
+        "tolerance_pct": ("Largest relative difference counted as consistent", "percent", N),
+        "verdict": ("consistent, inconsistent or revised", "", S),
+        "comment": ("What the difference means", "", S),
+    },
+    "series": {
+        "indicator": ("Quantity", "", S),
+        "geography": ("China or World", "", S),
+        "year": ("Calendar year", "year", I),
+        "value": ("Annual level", "unit", N),
+        "unit": ("Clean unit", "", S),
+        "kind": ("actual, estimate, forecast or derived", "", S),
+        "vintage": ("Edition that published (or implies) the value", "", S),
+        "vintage_order": ("Order of publication (higher is later)", "", I),
+        "id": ("Id of the figure or derived value", "", S),
+        "source_table": ("article, published or implied", "", S),
+    },
+    "rankings": {
+        "id": ("Stable id", "", S),
+        "ranking": ("industry_penetration or city_ai_compute", "", S),
+        "vintage": ("Edition", "", S),
+        "period": ("Year (or span) ranked", "", S),
+        "rank": ("Rank, 1 = highest", "", I),
+        "entity": ("Industry or city (English)", "", S),
+        "entity_zh": ("Industry (Chinese), where the source gives it", "", S),
+        "source": ("article or web", "", S),
+        "location": ("Section and paragraph, or URLs", "", S),
+        "note": ("Note", "", S),
+    },
+    "codebook": {
+        "table": ("Processed table", "", S),
+        "column": ("Column", "", S),
+        "meaning": ("What it means", "", S),
+        "unit": ("Unit", "", S),
+        "type": ("Frictionless type", "", S),
+    },
+}
+
+FORECAST_CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
+    "forecasts": {
+        "series": ("Forecast series", "", S),
+        "model": ("loglinear, drift, ets, combination, report_path or scenario", "", S),
+        "year": ("Calendar year", "year", I),
+        "mean": ("Point forecast (median on the original scale)", "series unit", N),
+        "lower": ("Lower bound of the prediction interval", "series unit", N),
+        "upper": ("Upper bound of the prediction interval", "series unit", N),
+        "interval_level": ("Nominal coverage of the interval", "fraction", N),
+        "train_start": ("First year used", "year", I),
+        "train_end": ("Last year used", "year", I),
+        "sigma_source": ("own (estimated from the series) or pooled (borrowed)", "", S),
+    },
+    "model_comparison": {
+        "series": ("Series", "", S),
+        "model": ("Model", "", S),
+        "year": ("Final forecast year (horizon_end)", "year", I),
+        "mean": ("Point forecast", "series unit", N),
+        "lower": ("Lower bound of the prediction interval", "series unit", N),
+        "upper": ("Upper bound of the prediction interval", "series unit", N),
+        "report": ("The report's projection path for that year", "series unit", N),
+        "vs_report_pct": ("mean / report - 1", "percent", N),
+        "report_inside_interval": ("Whether the report's value lies inside the interval", "", B),
+        "backtest_rmse_pct": ("Root-mean-square held-back-year error, where a backtest was possible", "percent", N),
+        "sigma_source": ("own or pooled", "", S),
+    },
+    "series_assembly": {
+        "indicator": ("Forecast series", "", S),
+        "year": ("Calendar year", "year", I),
+        "value": ("Candidate value", "series unit", N),
+        "unit": ("Unit", "", S),
+        "kind": ("actual, estimate or derived", "", S),
+        "vintage": ("Edition", "", S),
+        "id": ("Figure id", "", S),
+        "used": ("Whether the candidate is used for fitting", "", B),
+        "reason": ("Why it is or is not used", "", S),
+    },
+    "backtests": {
+        "series": ("Series", "", S),
+        "model": ("Model or report edition scored", "", S),
+        "origin": ("Last year of data used (or the edition)", "", S),
+        "year": ("Year forecast", "year", I),
+        "forecast": ("Forecast value", "series unit", N),
+        "actual": ("Later actual (or latest estimate)", "series unit", N),
+        "error_log": ("log(forecast) - log(actual)", "log points", N),
+        "error_pct": ("forecast / actual - 1", "percent", N),
+        "note": ("Note", "", S),
+    },
+}
+
+
+def codebook_frame() -> pd.DataFrame:
+    rows = [dict(table=t, column=c, meaning=m, unit=u, type=ty)
+            for t, cols in {**CODEBOOK, **FORECAST_CODEBOOK}.items() for c, (m, u, ty) in cols.items()]
+    return pd.DataFrame(rows)
+
+
+def _resource(name, path, description, fields, sources=None):
+    res = {"name": name, "path": path, "profile": "tabular-data-resource", "format": "csv",
+           "encoding": "utf-8", "mediatype": "text/csv", "description": description,
+           "schema": {"fields": fields}}
+    if sources:
+        res["sources"] = sources
+    return res
+
+
+def datapackage() -> dict:
+    article = {"title": "数智前线, 七成企业接受AIGC，如何应对算力焦虑？ (2023-12-07), reporting the IDC–Inspur "
+                        "2023–2024 China AI Computing Power Development Assessment Report"}
+    web = {"title": "Figures published up to December 2023 by earlier editions of the IDC–Inspur report, IDC trackers, "
+                    "NVIDIA and CAICT (URLs per row)"}
+    resources = []
+    for t in TABLES.values():
+        fields = [{"name": c, "type": _RAW_TYPES.get(c, S)} for c in t.columns]
+        resources.append(_resource(f"raw-{t.name.replace('_', '-')}", f"raw/{t.file}", t.description, fields,
+                                   [article, web]))
+    descriptions = {
+        "figures": "Every numeric figure with clean units and parsed periods.",
+        "implied": "Values implied by stated figures, with formulas.",
+        "audit": "Checks of the report's own arithmetic, with verdicts.",
+        "series": "Annual levels by indicator and vintage: the forecasts' input.",
+        "rankings": "Industry and city rankings.",
+        "codebook": "One row per column of every processed table.",
+        "forecasts": "Forecasts by series, model and year, with prediction intervals.",
+        "backtests": "Held-back-year errors of each model and scores of the report's earlier forecasts.",
+        "model_comparison": "Each model's final-year forecast against the report's projection.",
+        "series_assembly": "Which published value is used for each series and year, and why.",
+    }
+    for t, cols in {**CODEBOOK, **FORECAST_CODEBOOK}.items():
+        fields = [{"name": c, "type": ty, "description": m + (f" ({u})" if u else "")} for c, (m, u, ty) in cols.items()]
+        resources.append(_resource(t, f"processed/{t}.csv", descriptions[t], fields))
+    return {
+        "profile": "tabular-data-package",
+        "name": "suanli",
+        "title": "suanli: China's AI compute build-out, from the IDC–Inspur 2023–2024 report",
+        "description": "Hand transcription (raw/) and cleaned, audited tables (processed/). Information cut-off: "
+                       "2023-12-07, the date of the article; nothing published later is used.",
+        "keywords": ["China", "AI servers", "compute", "EFLOPS", "IDC", "Inspur"],
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                      "title": "Creative Commons Attribution 4.0; figures © IDC and Inspur, credited as the source"}],
+        "sources": [article, web],
+        "custom": {"information_cutoff": "2023-12-07"},
+        "resources": resources,
+    }
+
+
+def datapackage_json() -> str:
+    return json.dumps(datapackage(), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_all(outputs: dict[str, pd.DataFrame], processed=None) -> list[str]:
+    """Write processed tables (columns in codebook order), the codebook and datapackage.json."""
+    from analysis.atomic import write_csv, write_text
+
+    processed = processed or paths.PROCESSED
+    written = []
+    for name, frame in outputs.items():
+        cols = list({**CODEBOOK, **FORECAST_CODEBOOK}[name])
+        missing = set(cols) ^ set(frame.columns)
+        if missing:
+            raise ValueError(f"table {name}: columns {sorted(missing)} differ from the codebook")
+        write_csv(processed / f"{name}.csv", frame[cols])
+        written.append(paths.rel(processed / f"{name}.csv"))
+    return written

@@ -1,0 +1,193 @@
+"""Notebook parameters: one typed specification per notebook, checked before a kernel starts.
+
+Papermill only *warns* about unknown parameters and checks no types, so a typo in
+``make forecast HORIZON=203`` would otherwise run for a minute and produce nonsense. Every
+notebook's parameters are declared here once. Three places use the declaration:
+
+* ``python -m analysis.params write NOTEBOOK FILE key=value ...`` (called by the Makefile)
+  validates the values and writes the parameters file only when its content changes, so make
+  reruns exactly what a changed parameter affects, and a bad value exits 2 in well under a
+  second, before any kernel starts;
+* the notebook runner rejects unknown names and bad values again before executing;
+* each notebook's validation cell calls :func:`check`, so a notebook run by hand is held to
+  the same rules.
+
+This module imports nothing heavy: it must stay fast.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
+METHODS = ("loglinear", "drift", "ets", "combination")
+LAST_DATA_YEAR = 2023
+
+
+class ParameterError(ValueError):
+    """A parameter is unknown or has a bad value; the message lists what is allowed."""
+
+
+@dataclass(frozen=True)
+class Param:
+    type: type
+    default: Any
+    help: str
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    open_interval: bool = False
+    optional: bool = False
+
+    def allowed(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(map(str, self.choices))
+        if self.low is not None:
+            kind = "a number" if self.type is float else "an integer"
+            if self.open_interval:
+                rng = f"{kind} strictly between {self.low} and {self.high}"
+            else:
+                rng = f"{kind} from {self.low} to {self.high}"
+            return rng + (" or empty (none)" if self.optional else "")
+        return f"a {self.type.__name__}"
+
+
+RUN_NAME = Param(str, "", "name of a parameterised rerun; empty for the default outputs")
+
+SPECS: dict[str, dict[str, Param]] = {
+    "01_clean": {
+        "tolerance_pct": Param(float, 1.0, "audit tolerance: relative difference (percent) still counted as consistent",
+                               low=0.0, high=25.0),
+    },
+    "02_forecast": {
+        "series": Param(str, "all", "which series to forecast", choices=("all",) + SERIES),
+        "method": Param(str, "all", "which model to show", choices=("all",) + METHODS),
+        "horizon_end": Param(int, 2027, "last forecast year", low=LAST_DATA_YEAR + 1, high=2035),
+        "interval_level": Param(float, 0.8, "coverage of the prediction intervals", low=0.0, high=1.0,
+                                open_interval=True),
+        "train_start": Param(int, 2021, "first year used for fitting", low=2019, high=LAST_DATA_YEAR - 1),
+        "growth_override": Param(float, None, "scenario: a yearly growth rate (0.2 means 20%) replacing the fitted drift",
+                                 low=-0.5, high=2.0, optional=True),
+        "seed": Param(int, 20231207, "seed of every random draw", low=0, high=2**32 - 1),
+        "run_name": RUN_NAME,
+    },
+    "03_context_figures": {
+        "tolerance_pct": Param(float, 1.0, "audit tolerance used to colour verdicts (must match 01_clean)",
+                               low=0.0, high=25.0),
+    },
+    "04_forecast_figures": {
+        "run_name": RUN_NAME,
+    },
+}
+
+
+def known(notebook: str) -> dict[str, Param]:
+    try:
+        return SPECS[notebook]
+    except KeyError:
+        raise ParameterError(f"unknown notebook '{notebook}'; known notebooks: {', '.join(SPECS)}") from None
+
+
+def _convert(name: str, spec: Param, value: Any) -> Any:
+    bad = lambda: ParameterError(  # noqa: E731
+        f"parameter '{name}': got {value!r}, which is not allowed; {name} must be {spec.allowed()}")
+    if value is None or (isinstance(value, str) and value.strip() in ("", "none", "None", "null")):
+        if spec.optional:
+            return None
+        if spec.type is str and spec.choices is None:
+            return ""
+        raise bad()
+    if spec.type is int:
+        if isinstance(value, bool):
+            raise bad()
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise bad() from None
+        if not isinstance(value, int):
+            raise bad()
+    elif spec.type is float:
+        if isinstance(value, bool):
+            raise bad()
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise bad() from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise bad()
+    elif spec.type is str:
+        if not isinstance(value, str):
+            raise bad()
+        value = value.strip()
+        if name == "run_name" and value and not all(c.isalnum() or c in "-_." for c in value):
+            raise ParameterError(f"parameter 'run_name': got {value!r}; use letters, digits, '-', '_' or '.'")
+    if spec.choices is not None and value not in spec.choices:
+        raise bad()
+    if spec.low is not None:
+        ok = (spec.low < value < spec.high) if spec.open_interval else (spec.low <= value <= spec.high)
+        if not ok:
+            raise bad()
+    return value
+
+
+def check(notebook: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``values`` for ``notebook``; return them converted, with defaults filled in."""
+    spec = known(notebook)
+    unknown = sorted(set(values) - set(spec))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter '{unknown[0]}' for notebook {notebook}; known parameters: "
+            + ", ".join(f"{k} ({p.allowed()})" for k, p in spec.items()))
+    out = {k: p.default for k, p in spec.items()}
+    for k, v in values.items():
+        out[k] = _convert(k, spec[k], v)
+    return out
+
+
+def dump(values: dict[str, Any]) -> str:
+    return yaml.safe_dump(values, sort_keys=True, allow_unicode=True, default_flow_style=False)
+
+
+def read(path: Path | str) -> dict[str, Any]:
+    text = Path(path).read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+    return data
+
+
+def _main(argv: list[str]) -> int:
+    """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes."""
+    if len(argv) < 3 or argv[0] != "write":
+        print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]", file=sys.stderr)
+        return 2
+    notebook, target = argv[1], Path(argv[2])
+    values: dict[str, Any] = {}
+    for item in argv[3:]:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"error: expected key=value, got {item!r}", file=sys.stderr)
+            return 2
+        if value == "":  # an unset make variable: keep the default
+            continue
+        values[key] = value
+    try:
+        checked = check(notebook, values)
+    except ParameterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from analysis.atomic import write_text
+
+    write_text(target, dump(checked), touch=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,84 @@
+# %% [markdown]
+# # 03 · Context figures: adoption, rankings, NVIDIA, GenAI share, the audit
+#
+# The figures that come straight from the cleaned data of notebook 01 (they do not wait for the
+# forecasts, so `make -j2` draws them while notebook 02 runs). Each chart is exported to
+# `figures/` as SVG, PNG (2×), Vega-Lite JSON and standalone offline HTML. Chart code lives in
+# `analysis/charts.py`.
+
+# %% tags=["parameters"]
+tolerance_pct: float = 1.0  # audit tolerance (%) of notebook 01, drawn as the reference line
+
+# %%
+from analysis import params
+
+params.check("03_context_figures", {"tolerance_pct": tolerance_pct})
+
+# %%
+import pandas as pd
+
+from analysis import charts, notebook, paths
+
+notebook.setup()
+figures = pd.read_csv(paths.PROCESSED / "figures.csv")
+audit = pd.read_csv(paths.PROCESSED / "audit.csv")
+rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
+if not (audit["tolerance_pct"] == tolerance_pct).all():
+    raise ValueError(f"parameter 'tolerance_pct' = {tolerance_pct} differs from the audit's "
+                     f"{audit['tolerance_pct'].iloc[0]}; rebuild with the same TOLERANCE for both notebooks")
+written = []
+
+# %% [markdown]
+# ## Adoption survey (IDC, 2023)
+# 67% of Chinese enterprises explore generative AI (开始探索生成式AI) or invest in it; more than
+# 70% plan to raise that investment by 20–40% over the next three years.
+
+# %%
+chart = charts.adoption_survey(figures)
+written += charts.export(chart, "adoption_survey", paths.FIGURES)
+chart
+
+# %% [markdown]
+# ## Industry AI penetration (人工智能行业渗透度)
+# Telecom overtook government and finance to rank second in 2023.
+
+# %%
+chart = charts.industry_ranking(rankings)
+written += charts.export(chart, "industry_ranking", paths.FIGURES)
+chart
+
+# %% [markdown]
+# ## NVIDIA's data-centre revenue
+# The article's "+324% YoY" is not what NVIDIA's figures give (+279%); see the audit.
+
+# %%
+chart = charts.nvidia_revenue(figures, audit)
+written += charts.export(chart, "nvidia_revenue", paths.FIGURES)
+chart
+
+# %% [markdown]
+# ## Generative AI's share of AI-server spending (global)
+
+# %%
+chart = charts.genai_share(figures)
+written += charts.export(chart, "genai_share", paths.FIGURES)
+chart
+
+# %% [markdown]
+# ## The consistency audit
+
+# %%
+chart = charts.audit_chart(audit)
+written += charts.export(chart, "audit", paths.FIGURES)
+chart
+
+# %% [markdown]
+# ## City AI-compute rankings across editions
+
+# %%
+chart = charts.city_ranking(rankings)
+written += charts.export(chart, "city_ranking", paths.FIGURES)
+chart
+
+# %%
+sorted(paths.rel(p) for p in written)

@@ -1,0 +1,60 @@
+# %% [markdown]
+# # 04 · Forecast figures
+#
+# The compute-growth and AI-server figures, and the model comparison, drawn from notebook 02's
+# tables. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
+# `runs/<name>/` instead of the default outputs.
+
+# %% tags=["parameters"]
+run_name: str = ""  # a named rerun reads and writes runs/<run_name>/; empty: the default outputs
+
+# %%
+from analysis import params
+
+params.check("04_forecast_figures", {"run_name": run_name})
+
+# %%
+import pandas as pd
+
+from analysis import charts, notebook, paths
+
+notebook.setup()
+out = paths.out_dirs(run_name)
+forecasts = pd.read_csv(out["processed"] / "forecasts.csv")
+backtests = pd.read_csv(out["processed"] / "backtests.csv")
+comparison = pd.read_csv(out["processed"] / "model_comparison.csv")
+assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
+series_table = pd.read_csv(paths.PROCESSED / "series.csv")
+figures = pd.read_csv(paths.PROCESSED / "figures.csv")
+written = []
+
+# %% [markdown]
+# ## Compute growth: 智能算力 (FP16) and 通用算力 (FP64)
+# Two panels with their own scales: an FP16 EFLOPS and an FP64 EFLOPS are different
+# quantities, so the two series are never added or compared level for level.
+
+# %%
+if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
+    chart = charts.compute_growth(series_table, assembly, forecasts)
+    written += charts.export(chart, "compute_growth", out["figures"])
+    display(chart)
+
+# %% [markdown]
+# ## China's AI server market
+
+# %%
+if "ai_server_market" in set(forecasts["series"]):
+    chart = charts.ai_server_market(series_table, assembly, forecasts, figures)
+    written += charts.export(chart, "ai_server_market", out["figures"])
+    display(chart)
+
+# %% [markdown]
+# ## Models against the report, and backtests
+
+# %%
+chart = charts.model_comparison(comparison, backtests)
+written += charts.export(chart, "model_comparison", out["figures"])
+chart
+
+# %%
+sorted(paths.rel(p) for p in written)
