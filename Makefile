@@ -129,8 +129,8 @@ notebooks/04_forecast_figures.ipynb reports/04_forecast_figures.html $(FORECAST_
 		$(CORE) analysis/charts.py | $(ENV)
 	$(EXEC)
 
-reports/index.html: $(EXECUTED) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) $(wildcard build/params/*.yml) \
-		analysis/report.py $(RAW) | $(ENV)
+reports/index.html: $(EXECUTED) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) $(CLEAN_OUT) $(FORECAST_OUT) $(RAW) \
+		$(wildcard analysis/*.py) $(wildcard notebooks/src/*.py) requirements.txt | $(ENV)
 	$(PYTHON) -m analysis.report
 
 # ----------------------------------------------------------------------------- parameterised reruns

@@ -1,0 +1,138 @@
+"""The index page: every figure, traceable to the notebook cell that drew it, the parameters it
+ran with, the data files it read, and a content hash of its inputs.
+
+A committed page cannot name the commit that contains it, and rebuilds must stay
+byte-identical, so traceability is by *content*: each notebook's inputs (its source, the
+analysis modules, the data files it reads, its parameters, the pinned requirements) are
+hashed, and the hash is printed beside every figure it drew. Anyone can recompute it with
+``python -m analysis.report --hashes``.
+
+The page references only files in this repository (relative links) and embeds its styles:
+it makes no network request.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from analysis import paths
+from analysis.atomic import write_text
+
+NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
+FORMATS = ("svg", "png", "vl.json", "html")
+EXPORT_RE = re.compile(r'charts\.export\(chart, "(\w+)"')
+READS_RE = re.compile(r'(?:paths\.PROCESSED|out\["processed"\]) / "([\w.]+)"')
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
+margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem} .lede{color:#555;margin-top:0}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:1.5rem}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.8rem;background:#fff}
+figure img{width:100%;height:auto;display:block} figcaption{font-size:.85rem;color:#333;margin-top:.5rem}
+code,.hash{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem} td,th{border:1px solid #ddd;padding:.25rem .5rem;
+text-align:left;vertical-align:top} a{color:#0060a8}
+"""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _code(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def notebook_info(name: str) -> dict:
+    """Figures drawn (with cell ids), parameters, data read and an input hash for one notebook."""
+    nb = nbformat.read(paths.NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    figures = {}
+    params = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for fig in EXPORT_RE.findall(cell.source):
+            figures[fig] = cell.id
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                if " = " in line and not line.startswith("#"):
+                    k, v = line.split(" = ", 1)
+                    params[k.strip()] = v.strip()
+    code = _code(nb)
+    reads = sorted({f"data/processed/{f}" for f in READS_RE.findall(code)})
+    if "sources.load_all()" in code:
+        reads = sorted(paths.rel(p) for p in paths.RAW.glob("*.csv")) + reads
+    source = paths.NOTEBOOK_SOURCES / f"{name}.py"
+    modules = sorted(set(re.findall(r"from analysis import ([\w, ]+)", code)))
+    mod_files = sorted({f"analysis/{m.strip()}.py" for group in modules for m in group.split(",")})
+    inputs = [paths.rel(source), "requirements.txt", *mod_files, *reads]
+    digest = hashlib.sha256()
+    for rel in inputs:
+        digest.update(rel.encode() + b"\0" + (paths.ROOT / rel).read_bytes() + b"\0")
+    digest.update(json.dumps(params, sort_keys=True).encode())
+    return {"name": name, "figures": figures, "params": params, "reads": reads, "inputs": inputs,
+            "hash": digest.hexdigest()}
+
+
+def build() -> str:
+    infos = [notebook_info(n) for n in NOTEBOOKS]
+    rows, cards = [], []
+    for info in infos:
+        prm = ", ".join(f"<code>{html.escape(k)} = {html.escape(v)}</code>" for k, v in info["params"].items())
+        rows.append(f"<tr><td><a href=\"{info['name']}.html\">{info['name']}</a> "
+                    f"(<a href=\"../notebooks/{info['name']}.ipynb\">ipynb</a>)</td><td>{prm or '–'}</td>"
+                    f"<td>{'<br>'.join(html.escape(r) for r in info['reads']) or '–'}</td>"
+                    f"<td class=hash>{info['hash'][:16]}</td></tr>")
+        for fig, cell in info["figures"].items():
+            fmt = " · ".join(f"<a href=\"../figures/{fig}.{ext}\">{ext}</a>" for ext in FORMATS)
+            files_hash = sha256(b"".join((paths.FIGURES / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
+            cards.append(
+                f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
+                f"alt=\"{html.escape(fig.replace('_', ' '))}\"></a><figcaption><b>{html.escape(fig)}</b> — drawn by "
+                f"<a href=\"{info['name']}.html#cell-id={cell}\">{info['name']}, cell {cell}</a>. Files: {fmt}.<br>"
+                f"Inputs hash <span class=hash>{info['hash'][:16]}</span> · files hash "
+                f"<span class=hash>{files_hash[:16]}</span></figcaption></figure>")
+    overall = sha256("".join(i["hash"] for i in infos).encode())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>suanli — figure index</title><style>{CSS}</style></head><body>
+<h1>suanli 算力 — China's AI compute build-out</h1>
+<p class="lede">Figures of the IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i>
+and earlier editions, as transcribed, audited and forecast by this compendium. Information cut-off: 2023-12-07.
+Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
+<p>Content hash of all inputs: <span class="hash">{overall}</span>
+(recompute with <code>python -m analysis.report --hashes</code>).</p>
+<h2>Figures</h2>
+<div class="grid">
+{chr(10).join(cards)}
+</div>
+<h2>Notebooks, parameters and data read</h2>
+<table><tr><th>Notebook (rendered)</th><th>Parameters</th><th>Data files read</th><th>Inputs hash</th></tr>
+{chr(10).join(rows)}
+</table>
+<p>Data: <a href="../data/datapackage.json">data/datapackage.json</a> (Frictionless) ·
+<a href="../data/processed/codebook.csv">codebook</a> · <a href="../data/processed/audit.csv">audit table</a>.</p>
+</body></html>
+"""
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--hashes"]:
+        for n in NOTEBOOKS:
+            info = notebook_info(n)
+            print(f"{info['hash']}  {n}  ({', '.join(info['inputs'])})")
+        return 0
+    write_text(paths.REPORTS / "index.html", build())
+    print("report: wrote reports/index.html")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
