@@ -109,25 +109,38 @@ build/params/%.yml: FORCE | $(ENV)
 build/raw.ok: $(RAW) analysis/sources.py | $(ENV)
 	@$(PYTHON) -m analysis.sources check $@
 
-notebooks/01_clean.ipynb reports/01_clean.html $(CLEAN_OUT) &: notebooks/src/01_clean.py build/params/01_clean.yml \
+# A notebook's rule makes its executed notebook and HTML page. Its other outputs (CSVs,
+# figures) are rewritten only when their bytes change, so a rerun that changes nothing reruns
+# nothing downstream; their own rule only checks that they exist (and remakes the notebook if
+# one was deleted by hand).
+define side_outputs
+$(2): $(1)
+	@test -f $$@ || { rm -f $(1) && $$(MAKE) --no-print-directory $(1); }
+endef
+
+notebooks/01_clean.ipynb reports/01_clean.html &: notebooks/src/01_clean.py build/params/01_clean.yml \
 		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/package.py | $(ENV)
 	$(EXEC)
+$(eval $(call side_outputs,notebooks/01_clean.ipynb,$(CLEAN_OUT)))
 
-notebooks/02_forecast.ipynb reports/02_forecast.html $(FORECAST_OUT) &: notebooks/src/02_forecast.py \
-		build/params/02_forecast.yml data/processed/series.csv data/processed/figures.csv data/processed/implied.csv $(CORE) \
-		analysis/forecasting.py analysis/cleaning.py analysis/package.py | $(ENV)
+notebooks/02_forecast.ipynb reports/02_forecast.html &: notebooks/src/02_forecast.py \
+		build/params/02_forecast.yml data/processed/series.csv data/processed/figures.csv data/processed/implied.csv \
+		$(CORE) analysis/forecasting.py analysis/cleaning.py analysis/package.py | $(ENV)
 	$(EXEC)
+$(eval $(call side_outputs,notebooks/02_forecast.ipynb,$(FORECAST_OUT)))
 
-notebooks/03_context_figures.ipynb reports/03_context_figures.html $(CONTEXT_FIG_FILES) &: \
-		notebooks/src/03_context_figures.py build/params/03_context_figures.yml data/processed/figures.csv \
-		data/processed/audit.csv data/processed/rankings.csv $(CORE) analysis/charts.py | $(ENV)
+notebooks/03_context_figures.ipynb reports/03_context_figures.html &: notebooks/src/03_context_figures.py \
+		build/params/03_context_figures.yml data/processed/figures.csv data/processed/audit.csv \
+		data/processed/rankings.csv $(CORE) analysis/charts.py | $(ENV)
 	$(EXEC)
+$(eval $(call side_outputs,notebooks/03_context_figures.ipynb,$(CONTEXT_FIG_FILES)))
 
-notebooks/04_forecast_figures.ipynb reports/04_forecast_figures.html $(FORECAST_FIG_FILES) &: \
-		notebooks/src/04_forecast_figures.py build/params/04_forecast_figures.yml data/processed/forecasts.csv \
-		data/processed/backtests.csv data/processed/model_comparison.csv data/processed/series.csv \
-		$(CORE) analysis/charts.py | $(ENV)
+notebooks/04_forecast_figures.ipynb reports/04_forecast_figures.html &: notebooks/src/04_forecast_figures.py \
+		build/params/04_forecast_figures.yml data/processed/forecasts.csv data/processed/backtests.csv \
+		data/processed/model_comparison.csv data/processed/series_assembly.csv data/processed/series.csv \
+		data/processed/figures.csv $(CORE) analysis/charts.py | $(ENV)
 	$(EXEC)
+$(eval $(call side_outputs,notebooks/04_forecast_figures.ipynb,$(FORECAST_FIG_FILES)))
 
 reports/index.html: $(EXECUTED) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) $(CLEAN_OUT) $(FORECAST_OUT) $(RAW) \
 		$(wildcard analysis/*.py) $(wildcard notebooks/src/*.py) requirements.txt | $(ENV)

@@ -19,6 +19,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.part"):  # left by a killed earlier write
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -31,10 +33,11 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_text(target: Path | str, text: str, touch: bool = True) -> bool:
-    """Write ``text`` atomically. If the content is unchanged, the file is not rewritten; its
-    mtime is refreshed (``touch=True``, so make sees the step as done) or kept (``touch=False``,
-    so nothing downstream of an unchanged parameters file reruns).
+def write_text(target: Path | str, text: str, touch: bool = False) -> bool:
+    """Write ``text`` atomically. If the content is unchanged, the file is not rewritten and its
+    mtime is kept, so make reruns nothing downstream of an output that did not change (a
+    notebook's side outputs, a parameters file); ``touch=True`` refreshes the mtime instead,
+    for a file that is itself the make target of the step that wrote it.
 
     Returns True when the file was (re)written.
     """
@@ -49,9 +52,9 @@ def write_text(target: Path | str, text: str, touch: bool = True) -> bool:
 
 
 def write_bytes(target: Path | str, data: bytes) -> bool:
+    """Binary counterpart of :func:`write_text` (unchanged content: not rewritten, mtime kept)."""
     target = Path(target)
     if target.exists() and target.read_bytes() == data:
-        os.utime(target)
         return False
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

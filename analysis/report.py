@@ -129,7 +129,7 @@ def main(argv: list[str]) -> int:
             info = notebook_info(n)
             print(f"{info['hash']}  {n}  ({', '.join(info['inputs'])})")
         return 0
-    write_text(paths.REPORTS / "index.html", build())
+    write_text(paths.REPORTS / "index.html", build(), touch=True)
     print("report: wrote reports/index.html")
     return 0
 

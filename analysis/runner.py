@@ -144,9 +144,9 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     nbformat.validate(executed)
     text = nbformat.writes(executed) + "\n"
     page = render_html(executed, name) if html else None
-    write_text(output, text)
+    write_text(output, text, touch=True)  # make targets: always newer than their inputs
     if html:
-        write_text(Path(html), page)
+        write_text(Path(html), page, touch=True)
 
 
 def main(argv: list[str] | None = None) -> int:

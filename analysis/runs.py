@@ -20,17 +20,25 @@ def list_runs() -> list[str]:
     return sorted(p.name for p in paths.RUNS.iterdir() if (p / "params.yaml").exists())
 
 
-def final_year(forecasts: pd.DataFrame) -> pd.DataFrame:
-    f = forecasts[forecasts["model"].isin(["combination", "scenario"]) |
-                  ~forecasts["model"].isin(["report_path"])]
+def headline(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Each series' final-year forecast of the run's headline model (the combination for 'all')."""
+    model = "combination" if method == "all" else method
+    keep = forecasts["model"].isin([model, "scenario"])
+    f = forecasts[keep]
     last = f.groupby("series")["year"].transform("max")
-    return f[f["year"] == last].set_index(["series", "model"])[["year", "mean", "lower", "upper"]]
+    return f[f["year"] == last][["series", "model", "year", "mean", "lower", "upper"]]
 
 
 def compare(run: str) -> pd.DataFrame:
-    default = final_year(pd.read_csv(paths.PROCESSED / "forecasts.csv"))
-    other = final_year(pd.read_csv(paths.out_dirs(run)["processed"] / "forecasts.csv"))
-    return default.join(other, how="outer", lsuffix="_default", rsuffix=f"_{run}").round(2)
+    """Default against ``run``: one row per series and output, final year, mean and interval."""
+    default_params = params.read(paths.PARAMS / "02_forecast.yml") if (paths.PARAMS / "02_forecast.yml").exists() \
+        else {"method": "all"}
+    run_params = params.read(paths.RUNS / run / "params.yaml")
+    a = headline(pd.read_csv(paths.PROCESSED / "forecasts.csv"), default_params.get("method", "all")).assign(output="default")
+    b = headline(pd.read_csv(paths.out_dirs(run)["processed"] / "forecasts.csv"), run_params["method"]).assign(output=run)
+    both = pd.concat([a, b], ignore_index=True)
+    return both.sort_values(["series", "output"])[["series", "output", "model", "year", "mean", "lower", "upper"]] \
+        .round(2).reset_index(drop=True)
 
 
 def main() -> int:

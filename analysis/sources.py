@@ -292,7 +292,7 @@ def _main(argv: list[str]) -> int:
     if len(argv) > 1:
         from analysis.atomic import write_text
 
-        write_text(argv[1], "".join(f"{n}: {len(t)} rows\n" for n, t in tables.items()))
+        write_text(argv[1], "".join(f"{n}: {len(t)} rows\n" for n, t in tables.items()), touch=True)
     return 0
 
 
