@@ -183,7 +183,8 @@ def fit_ets(name: str, y: pd.Series, years: np.ndarray, sigma_pooled: float) -> 
         warnings.simplefilter("always")
         if len(y) >= 5:
             res = ETSModel(endog, error="add", trend="add", damped_trend=True).fit(disp=False)
-            p = {k: float(res.params[k]) for k in ETS_FIXED}
+            estimated = dict(zip(res.model.param_names, np.asarray(res.params, dtype=float)))
+            p = {k: estimated[k] for k in ETS_FIXED}
             bounds = [k for k, v in p.items() if v < 1e-3 or v > 0.98]
             notes.append("estimated: " + ", ".join(f"{k} {v:.3f}" for k, v in p.items()))
             if bounds:

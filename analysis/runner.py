@@ -102,15 +102,18 @@ def render_html(nb, name: str) -> str:
 def execute(source: Path, output: Path, parameters: dict | None = None, html: Path | None = None,
             kernel_name: str | None = None, retries: int = 1) -> None:
     """Execute ``source`` into ``output`` (and ``html``); raise RunnerError or ParameterError."""
+    source, output = Path(source), Path(output)
+    name = notebook_name(source)
+    values = P.check(name, dict(parameters or {}))  # unknown names / bad values: fail before any heavy import
+    if not source.exists():
+        raise RunnerError(f"{paths.rel(source)}: no such notebook source")
+
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     from analysis.atomic import write_text
 
-    source, output = Path(source), Path(output)
-    name = notebook_name(source)
-    values = P.check(name, dict(parameters or {}))  # unknown names / bad values: fail now
     nb = load_source(source)
     declared = declared_parameters(nb)
     if declared != set(P.known(name)):

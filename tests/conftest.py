@@ -1,0 +1,59 @@
+"""Shared test set-up.
+
+nbval re-executes every notebook, and the notebooks write their outputs. Tests must never
+modify the working tree, so before anything is collected the notebooks' root
+(``SUANLI_ROOT``, read by :mod:`analysis.paths`) is pointed at a temporary copy of the data
+and figures: nbval's kernels inherit the variable, read the same inputs and write into the
+copy. The notebooks themselves, and what they print, are unchanged (paths print relative).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_TMP: Path | None = None
+
+
+def pytest_configure(config):
+    global _TMP
+    if os.environ.get("SUANLI_ROOT"):
+        return
+    _TMP = Path(tempfile.mkdtemp(prefix="suanli-tests-"))
+    for sub in ("data", "figures"):
+        if (REPO / sub).exists():
+            shutil.copytree(REPO / sub, _TMP / sub)
+    os.environ["SUANLI_ROOT"] = str(_TMP)
+
+
+def pytest_unconfigure(config):
+    if _TMP is not None:
+        shutil.rmtree(_TMP, ignore_errors=True)
+        os.environ.pop("SUANLI_ROOT", None)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    """The real working tree (read-only for tests)."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def raw():
+    from analysis import sources
+
+    return sources.load_all(REPO / "data" / "raw")
+
+
+@pytest.fixture(scope="session")
+def cleaned(raw):
+    from analysis import cleaning
+
+    figures = cleaning.figures(raw)
+    implied = cleaning.implied(figures)
+    return {"figures": figures, "implied": implied, "audit": cleaning.audit(figures, implied, 1.0),
+            "series": cleaning.series(figures, implied)}

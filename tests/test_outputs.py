@@ -1,0 +1,87 @@
+"""The built outputs: complete, honest, offline, and exactly what is committed."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import cleaning, forecasting
+
+FIGURES = ("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
+           "compute_growth", "ai_server_market", "model_comparison")
+
+
+@pytest.fixture(scope="module")
+def forecasts(repo):
+    return pd.read_csv(repo / "data" / "processed" / "forecasts.csv")
+
+
+def test_forecasts_cover_every_series_and_model(forecasts):
+    got = set(map(tuple, forecasts[["series", "model"]].drop_duplicates().to_numpy()))
+    want = {(s, m) for s in cleaning.FORECAST_SERIES for m in forecasting.FITTED_MODELS + ("combination", "report_path")}
+    assert got == want
+
+
+def test_fitted_intervals_are_finite_positive_and_widen(forecasts):
+    fitted = forecasts[forecasts["model"] != "report_path"]
+    assert np.isfinite(fitted[["mean", "lower", "upper"]]).all().all()
+    assert (fitted["lower"] < fitted["mean"]).all() and (fitted["mean"] < fitted["upper"]).all()
+    for _, g in fitted.groupby(["series", "model"]):
+        width = np.log(g.sort_values("year")["upper"]) - np.log(g.sort_values("year")["lower"])
+        assert (np.diff(width) > 0).all()
+    assert set(fitted["interval_level"]) == {0.8}
+
+
+def test_model_comparison_has_the_report_2027_value(repo):
+    c = pd.read_csv(repo / "data" / "processed" / "model_comparison.csv")
+    ai = c[c["series"] == "ai_server_market"]
+    assert set(ai["model"]) == {"loglinear", "drift", "ets", "combination"}
+    assert (ai["report"].round(1) == 13.4).all() and (ai["year"] == 2027).all()
+
+
+def test_backtests_score_the_report_and_the_models(repo):
+    b = pd.read_csv(repo / "data" / "processed" / "backtests.csv")
+    est = b[(b["model"] == "report 2022-23 ed (estimate)")].iloc[0]
+    assert est["forecast"] == 268.0 and est["actual"] == 259.9
+    assert est["error_pct"] == pytest.approx((268.0 / 259.9 - 1) * 100, abs=1e-4)
+    assert {"loglinear", "drift", "ets", "combination"} <= set(b["model"])
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_every_figure_in_every_format(repo, name):
+    for ext in ("svg", "png", "vl.json", "html"):
+        path = repo / "figures" / f"{name}.{ext}"
+        assert path.exists() and path.stat().st_size > 1000, path
+    svg = (repo / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+    assert "Source:" in svg  # the source line is drawn
+    assert (repo / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+EXTERNAL = re.compile(r"<(script|link|img)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//", re.I)
+
+
+def test_no_produced_html_references_the_network(repo):
+    pages = sorted((repo / "reports").glob("*.html")) + sorted((repo / "figures").glob("*.html"))
+    assert len(pages) >= 14
+    offenders = [p.name for p in pages if EXTERNAL.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_notebooks_have_no_volatile_metadata_or_random_ids(repo):
+    for nb in sorted((repo / "notebooks").glob("*.ipynb")):
+        text = nb.read_text(encoding="utf-8")
+        for bad in ('"start_time"', '"end_time"', '"duration"', "altair-viz-", "vnd.vegalite.v6.json",
+                    "/tmp/", str(repo)):
+            assert bad not in text, (nb.name, bad)
+
+
+def test_committed_outputs_are_exactly_what_the_build_produces(repo):
+    """After `make all` (make test runs it first), no tracked file differs from the commit."""
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    out = subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "figures", "reports", "data"],
+                         capture_output=True, text=True, cwd=repo, check=True).stdout
+    assert out == "", "rebuilt outputs differ from the committed ones (commit them, or find the nondeterminism):\n" + out

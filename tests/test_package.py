@@ -1,0 +1,35 @@
+"""The Frictionless data package validates, and the cleaned outputs match it and the codebook."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis import package
+
+
+def test_datapackage_is_current(repo):
+    assert (repo / "data" / "datapackage.json").read_text(encoding="utf-8") == package.datapackage_json()
+
+
+def test_datapackage_validates_with_frictionless(repo):
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(str(repo / "data" / "datapackage.json"))
+    errors = [e for t in report.tasks for e in t.errors][:5]
+    assert report.valid, errors
+    assert len(report.tasks) == len(json.loads((repo / "data" / "datapackage.json").read_text())["resources"])
+
+
+def test_datapackage_records_sources_licence_and_cutoff(repo):
+    dp = json.loads((repo / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert dp["custom"]["information_cutoff"] == "2023-12-07"
+    assert dp["licenses"][0]["name"] == "CC-BY-4.0"
+    assert any("IDC" in s["title"] for s in dp["sources"])
+
+
+def test_processed_columns_match_the_codebook(repo):
+    book = pd.read_csv(repo / "data" / "processed" / "codebook.csv")
+    for table, cols in book.groupby("table", sort=False)["column"]:
+        header = pd.read_csv(repo / "data" / "processed" / f"{table}.csv", nrows=0).columns.tolist()
+        assert header == cols.tolist(), table
