@@ -21,6 +21,12 @@ _TMP: Path | None = None
 
 def pytest_configure(config):
     global _TMP
+    # nbval's kernels inherit this process's environment: they must import `analysis` from this
+    # checkout and hash strings as the build does (make exports the same two variables).
+    path = os.environ.get("PYTHONPATH", "")
+    if str(REPO) not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), path) if p)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
     if os.environ.get("SUANLI_ROOT"):
         return
     _TMP = Path(tempfile.mkdtemp(prefix="suanli-tests-"))
