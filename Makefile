@@ -61,7 +61,9 @@ RAW := $(sort $(wildcard data/raw/*.csv))
 CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py \
 	analysis/runner.py analysis/notebook.py $(wildcard analysis/templates/suanli/*)
 RUNNER = $(PYTHON) -m analysis.runner
-EXEC = $(RUNNER) $< $@ --params $(word 2,$^) --html $(patsubst notebooks/%.ipynb,reports/%.html,$@)
+# In a grouped rule $@ is whichever target triggered it, so outputs are named from the source.
+NB_NAME = $(basename $(notdir $<))
+EXEC = $(RUNNER) $< notebooks/$(NB_NAME).ipynb --params $(word 2,$^) --html reports/$(NB_NAME).html
 FMT := svg png vl.json html
 
 CLEAN_OUT := $(addprefix data/processed/,figures.csv implied.csv audit.csv series.csv rankings.csv codebook.csv) \
@@ -182,7 +184,7 @@ test: all | $(ENV)
 
 ## bench            time a clean build, a no-op rebuild, a parameter rerun and the tests (markdown table)
 bench: | $(ENV)
-	$(PYTHON) scripts/bench.py
+	$(PYTHON) scripts/bench.py $(if $(REPEAT),--repeat $(REPEAT))
 
 ## clean            delete every built output (never data/raw/ or .venv)
 clean:

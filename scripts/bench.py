@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Benchmark the build (``make bench``): median wall-clock times and the ratios that matter.
+
+Everything runs in a temporary copy of the compendium, with this checkout's environment, so
+the working tree is never touched. Measured:
+
+* a clean build with ``make -j2`` (environment present);
+* a no-op rebuild;
+* a rerun after one forecast parameter changes (HORIZON);
+* ``make test``;
+* the naive baseline: ``jupyter nbconvert --execute`` of each notebook in turn.
+
+Speed is reported, never asserted: the targets are a clean build at most 0.8× the naive
+baseline, a no-op under 1 s, and a parameter rerun at most 0.5× a clean build.
+Usage: ``python scripts/bench.py [--repeat N] [--skip-test]``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "runs", "__pycache__", ".pytest_cache", "*.part")
+NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
+
+
+def run(cmd: list[str], cwd: Path, env: dict) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-test", action="store_true", help="do not time make test (the slowest item)")
+    args = ap.parse_args()
+    python = Path(sys.executable)
+    tmp = Path(tempfile.mkdtemp(prefix="suanli-bench-"))
+    work = tmp / "suanli"
+    shutil.copytree(REPO, work, ignore=IGNORE, symlinks=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("SUANLI_ROOT", "MAKEFLAGS", "MAKELEVEL")}
+    env.update(PYTHONHASHSEED="0", PYTHONPATH=str(work), SUANLI_ROOT=str(work))
+    make = ["make", "--no-print-directory", f"PYTHON={python}"]
+    times: dict[str, list[float]] = {k: [] for k in ("naive", "clean", "noop", "rerun", "test")}
+    try:
+        subprocess.run(make + ["all"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+        for i in range(args.repeat):
+            out = tmp / "naive"
+            out.mkdir(exist_ok=True)
+            t = 0.0
+            for nb in NOTEBOOKS:
+                t += run([str(python), "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
+                          f"--ExecutePreprocessor.kernel_name=python3", "--output-dir", str(out),
+                          str(work / "notebooks" / f"{nb}.ipynb")], work, env)
+            times["naive"].append(t)
+            subprocess.run(make + ["clean"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+            times["clean"].append(run(make + ["-j2", "all"], work, env))
+            for _ in range(2):
+                times["noop"].append(run(make + ["all"], work, env))
+            times["rerun"].append(run(make + ["-j2", "all", f"HORIZON={2028 + i % 2}"], work, env))
+            run(make + ["-j2", "all"], work, env)  # back to the defaults
+        if not args.skip_test:
+            times["test"].append(run(make + ["test"], work, env))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    rows = [("naive baseline: nbconvert --execute, each notebook in turn", "naive", ""),
+            ("clean build, make -j2 (environment present)", "clean", f"{med['clean'] / med['naive']:.2f}× naive (target ≤ 0.8)"),
+            ("no-op rebuild, make", "noop", f"{'under' if med['noop'] < 1 else 'OVER'} 1 s (target < 1 s)"),
+            ("rerun after HORIZON changes, make -j2", "rerun", f"{med['rerun'] / med['clean']:.2f}× clean (target ≤ 0.5)"),
+            ("make test", "test", "")]
+    print(f"| measurement | median (s) | runs | ratio |\n|---|---:|---:|---|")
+    for label, key, ratio in rows:
+        if key in med:
+            print(f"| {label} | {med[key]:.2f} | {len(times[key])} | {ratio} |")
+    print(f"\n{os.cpu_count()} cores; Python {sys.version.split()[0]}; repeat={args.repeat}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
