@@ -61,9 +61,7 @@ RAW := $(sort $(wildcard data/raw/*.csv))
 CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py \
 	analysis/runner.py analysis/notebook.py $(wildcard analysis/templates/suanli/*)
 RUNNER = $(PYTHON) -m analysis.runner
-# In a grouped rule $@ is whichever target triggered it, so outputs are named from the source.
-NB_NAME = $(basename $(notdir $<))
-EXEC = $(RUNNER) $< notebooks/$(NB_NAME).ipynb --params $(word 2,$^) --html reports/$(NB_NAME).html
+EXEC = $(RUNNER) $< $@ --params $(word 2,$^) --html reports/$(basename $(notdir $@)).html
 FMT := svg png vl.json html
 
 CLEAN_OUT := $(addprefix data/processed/,figures.csv implied.csv audit.csv series.csv rankings.csv codebook.csv) \
@@ -92,8 +90,9 @@ $(VENV)/.stamp: requirements.txt
 env: $(ENV)
 
 ## lock             re-resolve requirements.in into the pinned requirements.txt (needs uv)
-lock:
-	uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+lock: | $(ENV)
+	$(PYTHON) -m pip install --quiet uv 2>&1 | { grep -v "^WARNING: Location" || true; }
+	$(PYTHON) -m uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 		--no-header --annotation-style line -o requirements.txt
 
 build/kernel.stamp: | $(ENV)
@@ -111,38 +110,40 @@ build/params/%.yml: FORCE | $(ENV)
 build/raw.ok: $(RAW) analysis/sources.py | $(ENV)
 	@$(PYTHON) -m analysis.sources check $@
 
-# A notebook's rule makes its executed notebook and HTML page. Its other outputs (CSVs,
-# figures) are rewritten only when their bytes change, so a rerun that changes nothing reruns
-# nothing downstream; their own rule only checks that they exist (and remakes the notebook if
-# one was deleted by hand).
+# A notebook's rule has one target, its executed notebook (so .DELETE_ON_ERROR and an
+# interrupt can only ever remove that, and a failed run leaves every earlier output in place).
+# The runner also renders its HTML page. The notebook's other outputs (CSVs, figures) are
+# rewritten only when their bytes change, so a rerun that changes nothing reruns nothing
+# downstream; their own rule only checks that they exist (and remakes the notebook if one was
+# deleted by hand).
 define side_outputs
 $(2): $(1)
 	@test -f $$@ || { rm -f $(1) && $$(MAKE) --no-print-directory $(1); }
 endef
 
-notebooks/01_clean.ipynb reports/01_clean.html &: notebooks/src/01_clean.py build/params/01_clean.yml \
+notebooks/01_clean.ipynb: notebooks/src/01_clean.py build/params/01_clean.yml \
 		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/package.py | $(ENV)
 	$(EXEC)
-$(eval $(call side_outputs,notebooks/01_clean.ipynb,$(CLEAN_OUT)))
+$(eval $(call side_outputs,notebooks/01_clean.ipynb,reports/01_clean.html $(CLEAN_OUT)))
 
-notebooks/02_forecast.ipynb reports/02_forecast.html &: notebooks/src/02_forecast.py \
+notebooks/02_forecast.ipynb: notebooks/src/02_forecast.py \
 		build/params/02_forecast.yml data/processed/series.csv data/processed/figures.csv data/processed/implied.csv \
 		$(CORE) analysis/forecasting.py analysis/cleaning.py analysis/package.py | $(ENV)
 	$(EXEC)
-$(eval $(call side_outputs,notebooks/02_forecast.ipynb,$(FORECAST_OUT)))
+$(eval $(call side_outputs,notebooks/02_forecast.ipynb,reports/02_forecast.html $(FORECAST_OUT)))
 
-notebooks/03_context_figures.ipynb reports/03_context_figures.html &: notebooks/src/03_context_figures.py \
+notebooks/03_context_figures.ipynb: notebooks/src/03_context_figures.py \
 		build/params/03_context_figures.yml data/processed/figures.csv data/processed/audit.csv \
 		data/processed/rankings.csv $(CORE) analysis/charts.py | $(ENV)
 	$(EXEC)
-$(eval $(call side_outputs,notebooks/03_context_figures.ipynb,$(CONTEXT_FIG_FILES)))
+$(eval $(call side_outputs,notebooks/03_context_figures.ipynb,reports/03_context_figures.html $(CONTEXT_FIG_FILES)))
 
-notebooks/04_forecast_figures.ipynb reports/04_forecast_figures.html &: notebooks/src/04_forecast_figures.py \
+notebooks/04_forecast_figures.ipynb: notebooks/src/04_forecast_figures.py \
 		build/params/04_forecast_figures.yml data/processed/forecasts.csv data/processed/backtests.csv \
 		data/processed/model_comparison.csv data/processed/series_assembly.csv data/processed/series.csv \
 		data/processed/figures.csv $(CORE) analysis/charts.py | $(ENV)
 	$(EXEC)
-$(eval $(call side_outputs,notebooks/04_forecast_figures.ipynb,$(FORECAST_FIG_FILES)))
+$(eval $(call side_outputs,notebooks/04_forecast_figures.ipynb,reports/04_forecast_figures.html $(FORECAST_FIG_FILES)))
 
 reports/index.html: $(EXECUTED) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) $(CLEAN_OUT) $(FORECAST_OUT) $(RAW) \
 		$(wildcard analysis/*.py) $(wildcard notebooks/src/*.py) requirements.txt | $(ENV)
@@ -180,7 +181,7 @@ runs: | $(ENV)
 # ----------------------------------------------------------------------------- checks
 ## test             run the unit tests, the integration drills and strict nbval on every notebook
 test: all | $(ENV)
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 --dist loadfile
 
 ## bench            time a clean build, a no-op rebuild, a parameter rerun and the tests (markdown table)
 bench: | $(ENV)

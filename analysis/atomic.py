@@ -14,13 +14,23 @@ from pathlib import Path
 from typing import Iterator
 
 
+def sweep(target: Path) -> None:
+    """Remove temporaries that a killed earlier write of ``target`` left behind.
+
+    Only one writer per target runs at a time (make guarantees it), so any existing
+    ``.<name>.*.part`` beside the target is stale.
+    """
+    if target.parent.exists():
+        for stale in target.parent.glob(f".{target.name}.*.part"):
+            stale.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f".{target.name}.*.part"):  # left by a killed earlier write
-        stale.unlink(missing_ok=True)
+    sweep(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -42,6 +52,7 @@ def write_text(target: Path | str, text: str, touch: bool = False) -> bool:
     Returns True when the file was (re)written.
     """
     target = Path(target)
+    sweep(target)
     if target.exists() and target.read_bytes() == text.encode("utf-8"):
         if touch:
             os.utime(target)
@@ -54,6 +65,7 @@ def write_text(target: Path | str, text: str, touch: bool = False) -> bool:
 def write_bytes(target: Path | str, data: bytes) -> bool:
     """Binary counterpart of :func:`write_text` (unchanged content: not rewritten, mtime kept)."""
     target = Path(target)
+    sweep(target)
     if target.exists() and target.read_bytes() == data:
         return False
     with atomic_path(target) as tmp:

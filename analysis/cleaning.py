@@ -37,7 +37,7 @@ def _period(period: str) -> dict:
     if m := re.fullmatch(r"(\d{4})", period):
         return {"period_type": "year", "year": int(m[1]), "year_end": int(m[1])}
     if m := re.fullmatch(r"(\d{4}) H([12])", period):
-        return {"period_type": f"half", "year": int(m[1]), "year_end": int(m[1])}
+        return {"period_type": "half", "year": int(m[1]), "year_end": int(m[1])}
     if m := re.fullmatch(r"(\d{4})-(\d{4})", period):
         return {"period_type": "range", "year": int(m[1]), "year_end": int(m[2])}
     if m := re.fullmatch(r"FY(\d{2}) Q([1-4])", period):

@@ -212,8 +212,8 @@ def datapackage_json() -> str:
 
 
 def write_all(outputs: dict[str, pd.DataFrame], processed=None) -> list[str]:
-    """Write processed tables (columns in codebook order), the codebook and datapackage.json."""
-    from analysis.atomic import write_csv, write_text
+    """Write processed tables atomically, columns in codebook order; refuse a table that differs from it."""
+    from analysis.atomic import write_csv
 
     processed = processed or paths.PROCESSED
     written = []

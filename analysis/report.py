@@ -17,7 +17,6 @@ import html
 import json
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 

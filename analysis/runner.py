@@ -147,9 +147,9 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     nbformat.validate(executed)
     text = nbformat.writes(executed) + "\n"
     page = render_html(executed, name) if html else None
-    write_text(output, text, touch=True)  # make targets: always newer than their inputs
-    if html:
+    if html:  # the page first: the notebook is the make target, so it is written last
         write_text(Path(html), page, touch=True)
+    write_text(output, text, touch=True)
 
 
 def main(argv: list[str] | None = None) -> int:

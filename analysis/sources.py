@@ -110,7 +110,8 @@ def _text(path: Path) -> str:
 def _frame(table: Table, path: Path) -> pd.DataFrame:
     """Parse a raw file into strings, checking the header and every row's field count."""
     where = paths.rel(path)
-    rows = list(csv.reader(io.StringIO(_text(path), newline="")))
+    text = _text(path)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     header = [h.strip() for h in rows[0]]
     missing = [c for c in table.columns if c not in header]
     extra = [c for c in header if c not in table.columns]
@@ -128,13 +129,17 @@ def _frame(table: Table, path: Path) -> pd.DataFrame:
             ident = row[0] if row else ""
             col = header[min(len(row), len(header) - 1)]
             raise RawDataError(
-                f"{where}: line {lineno} (id '{ident}'), column '{col}': expected {len(header)} "
+                f"{where}: line {lineno} ({table.key} '{ident}'), column '{col}': expected {len(header)} "
                 f"fields, found {len(row)} (a truncated or malformed row)"
             )
         records.append(row)
         lines.append(lineno)
     if not records:
         raise RawDataError(f"{where}: line 2: no data rows (expected at least one)")
+    if not text.endswith(("\n", "\r")):
+        raise RawDataError(
+            f"{where}: line {lines[-1]} ({table.key} '{records[-1][0]}'), column '{header[-1]}': the last line does not end "
+            "with a newline, so the file looks truncated; restore the line (and its final newline)")
     frame = pd.DataFrame(records, columns=header)[list(table.columns)]
     frame.index = pd.Index(lines, name="line")
     return frame
@@ -160,7 +165,7 @@ def _schema(table: Table, known: dict[str, set[str]]) -> pa.DataFrameSchema:
         cols = {"vintage": s(_nonempty("vintage"), unique=True), "publisher": s(_nonempty("publisher")),
                 "title": s(_nonempty("title")),
                 "published": s(pa.Check.str_matches(r"^(\d{4}-\d{2}-\d{2})?$", error="must be YYYY-MM-DD or empty")),
-                "order": pa.Column(int, coerce=True, checks=pa.Check.ge(1)), "note": s()}
+                "order": pa.Column(int, coerce=True, checks=pa.Check.ge(1, error="must be 1 or more")), "note": s()}
         return pa.DataFrameSchema(cols, strict=True)
     if table.name == "indicators":
         cols = {"indicator": s(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$", error="must be snake_case"), unique=True),

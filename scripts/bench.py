@@ -61,7 +61,7 @@ def main() -> int:
             t = 0.0
             for nb in NOTEBOOKS:
                 t += run([str(python), "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
-                          f"--ExecutePreprocessor.kernel_name=python3", "--output-dir", str(out),
+                          "--ExecutePreprocessor.kernel_name=python3", "--output-dir", str(out),
                           str(work / "notebooks" / f"{nb}.ipynb")], work, env)
             times["naive"].append(t)
             subprocess.run(make + ["clean"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -80,7 +80,7 @@ def main() -> int:
             ("no-op rebuild, make", "noop", f"{'under' if med['noop'] < 1 else 'OVER'} 1 s (target < 1 s)"),
             ("rerun after HORIZON changes, make -j2", "rerun", f"{med['rerun'] / med['clean']:.2f}× clean (target ≤ 0.5)"),
             ("make test", "test", "")]
-    print(f"| measurement | median (s) | runs | ratio |\n|---|---:|---:|---|")
+    print("| measurement | median (s) | runs | ratio |\n|---|---:|---:|---|")
     for label, key, ratio in rows:
         if key in med:
             print(f"| {label} | {med[key]:.2f} | {len(times[key])} | {ratio} |")

@@ -1,0 +1,61 @@
+"""Drill 2: every parameter of every notebook, with a wrong type, an out-of-range value and
+an unknown name, fails before a kernel starts, with exit status 2 and the allowed values."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from analysis import params
+
+from .conftest import clean_env
+
+pytestmark = pytest.mark.integration
+
+
+# ----------------------------------------------------------------------------- 2. parameters
+
+def _param_cases():
+    for nb, spec in params.SPECS.items():
+        for name, p in spec.items():
+            if p.choices:
+                yield nb, name, "wrong value", "nope", "one of"
+            elif p.type is str:
+                yield nb, name, "wrong value", "bad/name", "letters, digits"
+            if p.type in (int, float):
+                yield nb, name, "wrong type", "abc", "an integer" if p.type is int else "a number"
+                yield nb, name, "out of range", str(p.high * 2 + 1), str(p.high)
+        yield nb, "no_such_parameter", "unknown name", "1", "known parameters"
+
+
+@pytest.mark.parametrize("nb, name, kind, value, allowed", list(_param_cases()),
+                         ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in _param_cases()])
+def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, value, allowed):
+    out = compendium.root / "scratch" / f"{nb}.ipynb"
+    t0 = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "analysis.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
+                            cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"'{name}'" in result.stderr and allowed in result.stderr, result.stderr
+    assert not out.exists() and "Kernel" not in result.stderr
+    assert time.monotonic() - t0 < 5
+
+
+@pytest.mark.parametrize("args, allowed", [
+    (["all", "METHOD=nope"], "method must be one of all, loglinear, drift, ets, combination"),
+    (["all", "HORIZON=2050"], "horizon_end must be an integer from 2024 to 2035"),
+    (["all", "LEVEL=1"], "interval_level must be a number strictly between 0.0 and 1.0"),
+    (["all", "TOLERANCE=abc"], "tolerance_pct must be a number from 0.0 to 25.0"),
+    (["forecast", "METHOD=nope"], "method must be one of"),
+    (["forecast", "RUN=x", "TRAIN_START=2023"], "train_start must be an integer from 2019 to 2022"),
+])
+def test_make_rejects_bad_variables_fast_with_exit_2(compendium, args, allowed):
+    t0 = time.monotonic()
+    result = compendium.make(*args)
+    assert result.returncode == 2
+    assert allowed in result.stderr, result.stderr
+    assert time.monotonic() - t0 < 2.0
+    assert compendium.outputs() == compendium.reference
