@@ -43,6 +43,7 @@ UNITS: dict[str, tuple[str, float, str]] = {
 }
 PERIOD_RE = r"^(\d{4}( H[12])?|\d{4}-\d{4}|FY\d{2} Q[1-4])$"
 DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+SHARE_ERROR = "a share ('%') must be at most 100"
 
 
 class RawDataError(ValueError):
@@ -188,7 +189,7 @@ def _schema(table: Table, known: dict[str, set[str]]) -> pa.DataFrameSchema:
             "note": s(),
         }
         checks = [pa.Check(lambda df: ~((df["unit"] == "%") & (pd.to_numeric(df["value"], errors="coerce") > 100)),
-                           error="a share ('%') must be at most 100", name="share_at_most_100")]
+                           error=SHARE_ERROR, name="share_at_most_100")]
         return pa.DataFrameSchema(cols, checks=checks, strict=True)
     if table.name == "rankings":
         cols = {"id": s(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$", error="must be snake_case"), unique=True),
@@ -217,7 +218,7 @@ def _explain(table: Table, path: Path, frame: pd.DataFrame, err: pa.errors.Schem
         line = case.get("index")
         column = case.get("column")
         check = str(case.get("check"))
-        if "share" in check:
+        if check == SHARE_ERROR:  # a whole-row check; the offending cell is the value
             column = "value"
         if check.startswith("coerce_dtype") or "dtype" in check:
             want = "an integer" if "int" in check else "a number"

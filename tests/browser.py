@@ -1,0 +1,125 @@
+"""A tiny headless-Chromium driver over the DevTools protocol (no Playwright download needed).
+
+Chromium comes from Debian (``apt-get install chromium``; ``.ci/run`` installs it). The
+browser is started with every network path closed (a dead proxy, no DNS), and the page's
+requests, console messages and exceptions are recorded so a test can assert that a page made
+no request beyond ``file://`` and ``data:``, logged no error, and drew its figures.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import websocket  # websocket-client, already pinned (a Jupyter dependency)
+
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--disable-default-apps", "--mute-audio",
+         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+         "--host-resolver-rules=MAP * ~NOTFOUND", "--allow-file-access-from-files",
+         "--window-size=1280,2000", "--remote-debugging-port=0"]
+
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+@dataclass
+class PageReport:
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    result: object = None
+
+
+class Chromium:
+    def __init__(self, binary: str):
+        self.profile = tempfile.mkdtemp(prefix="suanli-chromium-")
+        self.proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        url = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and url is None:
+            line = self.proc.stderr.readline()
+            if "DevTools listening on" in line:
+                url = line.split("DevTools listening on", 1)[1].strip()
+        if url is None:
+            self.close()
+            raise RuntimeError("chromium did not start (no DevTools endpoint)")
+        self.ws = websocket.create_connection(url, timeout=30)
+        self._id = 0
+
+    def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        self.ws.send(json.dumps(msg))
+        return self._id
+
+    def _call(self, method, params=None, session=None, events=None):
+        mid = self._send(method, params, session)
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == mid:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            if events is not None:
+                events.append(msg)
+
+    def visit(self, url: str, script: str, settle: float = 2.0) -> PageReport:
+        """Open ``url``, wait for load plus ``settle`` seconds, return requests, errors and ``script``'s value."""
+        events: list[dict] = []
+        target = self._call("Target.createTarget", {"url": "about:blank"}, events=events)["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, events=events)["sessionId"]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self._call(f"{domain}.enable", session=session, events=events)
+        self._call("Page.navigate", {"url": url}, session=session, events=events)
+        deadline = time.monotonic() + 30
+        loaded = False
+        self.ws.settimeout(1)
+        while time.monotonic() < deadline:
+            try:
+                msg = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                if loaded:
+                    break
+                continue
+            events.append(msg)
+            if msg.get("method") == "Page.loadEventFired":
+                loaded = True
+                deadline = min(deadline, time.monotonic() + settle)
+        self.ws.settimeout(30)
+        value = self._call("Runtime.evaluate", {"expression": script, "returnByValue": True, "awaitPromise": True},
+                           session=session, events=events)
+        report = PageReport(result=value.get("result", {}).get("value"))
+        for e in events:
+            m, p = e.get("method"), e.get("params", {})
+            if m == "Network.requestWillBeSent":
+                report.requests.append(p["request"]["url"])
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                report.errors.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Runtime.exceptionThrown":
+                report.errors.append("exception: " + p["exceptionDetails"].get("text", ""))
+            elif m == "Log.entryAdded" and p["entry"]["level"] == "error":
+                report.errors.append("log: " + p["entry"]["text"])
+            elif m == "Network.loadingFailed":
+                report.errors.append(f"failed request: {p.get('errorText')}")
+        self._call("Target.closeTarget", {"targetId": target}, events=[])
+        return report
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.profile, ignore_errors=True)
