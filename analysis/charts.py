@@ -69,24 +69,80 @@ def finish(chart, title: str, subtitle: str | list[str], source: str, descriptio
             .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom"))
 
 
-def export(chart, name: str, folder: Path) -> list[Path]:
-    """Write ``name``.svg/.png/.vl.json/.html into ``folder``; return the paths."""
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <title>{title}</title>
+    <style>
+      body {{ margin: 1rem; font-family: "Liberation Sans", Arial, sans-serif; }}
+      .vega-embed {{ width: 100%; display: flex; }}
+      .vega-embed details, .vega-embed details summary {{ position: relative; }}
+    </style>
+    <script type="text/javascript">{bundle}</script>
+  </head>
+  <body>
+    <div id="vega-chart"></div>
+    <script type="text/javascript">
+      vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}}).catch(console.error);
+    </script>
+  </body>
+</html>
+"""
+
+
+def standalone_html(spec: dict) -> str:
+    """A page with Vega, Vega-Lite and vega-embed inlined (vl-convert's prebuilt bundle): no
+    network request. Built here rather than with ``vegalite_to_html(bundle=True)``, which
+    re-bundles the same libraries for every chart (about 2 s each)."""
+    import html as _html
+
     import vl_convert as vlc
 
-    spec = chart.to_dict()
+    title = spec.get("title", {})
+    text = title.get("text", "Chart") if isinstance(title, dict) else str(title)
+    payload = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    return _PAGE.format(title=_html.escape(text), bundle=vlc.javascript_bundle(), spec=payload)
+
+
+class Figure:
+    """An exported figure that displays itself in a notebook from the exported bytes.
+
+    The notebook shows exactly the SVG written to ``figures/`` (compared by nbval, shown by
+    GitHub and the HTML export) plus a 1× PNG (shown by JupyterLab in an untrusted notebook),
+    without validating and rendering the chart a second time.
+    """
+
+    def __init__(self, name: str, paths: list[Path], svg: str, png: bytes):
+        self.name, self.paths, self._svg, self._png = name, paths, svg, png
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        return {"image/svg+xml": self._svg, "image/png": base64.b64encode(self._png).decode("ascii"),
+                "text/plain": f"<figure {self.name}>"}
+
+
+def export(chart, name: str, folder: Path) -> Figure:
+    """Validate the chart once, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
+    and return a :class:`Figure` that displays it."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
     folder = Path(folder)
+    svg = vlc.vegalite_to_svg(spec)
     out = {
         "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        "svg": vlc.vegalite_to_svg(spec),
+        "svg": svg,
         "png": vlc.vegalite_to_png(spec, scale=2),
-        "html": vlc.vegalite_to_html(spec, bundle=True),
+        "html": standalone_html(spec),
     }
     paths = []
     for ext, data in out.items():
         target = folder / f"{name}.{ext}"
         (write_bytes(target, data) if isinstance(data, bytes) else write_text(target, data))
         paths.append(target)
-    return paths
+    return Figure(name, paths, svg, vlc.vegalite_to_png(spec, scale=1))
 
 
 # ----------------------------------------------------------------------------- forecast figures

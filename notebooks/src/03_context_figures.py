@@ -34,51 +34,51 @@ written = []
 # 70% plan to raise that investment by 20–40% over the next three years.
 
 # %%
-chart = charts.adoption_survey(figures)
-written += charts.export(chart, "adoption_survey", paths.FIGURES)
-chart
+fig = charts.export(charts.adoption_survey(figures), "adoption_survey", paths.FIGURES)
+written += fig.paths
+fig
 
 # %% [markdown]
 # ## Industry AI penetration (人工智能行业渗透度)
 # Telecom overtook government and finance to rank second in 2023.
 
 # %%
-chart = charts.industry_ranking(rankings)
-written += charts.export(chart, "industry_ranking", paths.FIGURES)
-chart
+fig = charts.export(charts.industry_ranking(rankings), "industry_ranking", paths.FIGURES)
+written += fig.paths
+fig
 
 # %% [markdown]
 # ## NVIDIA's data-centre revenue
 # The article's "+324% YoY" is not what NVIDIA's figures give (+279%); see the audit.
 
 # %%
-chart = charts.nvidia_revenue(figures, audit)
-written += charts.export(chart, "nvidia_revenue", paths.FIGURES)
-chart
+fig = charts.export(charts.nvidia_revenue(figures, audit), "nvidia_revenue", paths.FIGURES)
+written += fig.paths
+fig
 
 # %% [markdown]
 # ## Generative AI's share of AI-server spending (global)
 
 # %%
-chart = charts.genai_share(figures)
-written += charts.export(chart, "genai_share", paths.FIGURES)
-chart
+fig = charts.export(charts.genai_share(figures), "genai_share", paths.FIGURES)
+written += fig.paths
+fig
 
 # %% [markdown]
 # ## The consistency audit
 
 # %%
-chart = charts.audit_chart(audit)
-written += charts.export(chart, "audit", paths.FIGURES)
-chart
+fig = charts.export(charts.audit_chart(audit), "audit", paths.FIGURES)
+written += fig.paths
+fig
 
 # %% [markdown]
 # ## City AI-compute rankings across editions
 
 # %%
-chart = charts.city_ranking(rankings)
-written += charts.export(chart, "city_ranking", paths.FIGURES)
-chart
+fig = charts.export(charts.city_ranking(rankings), "city_ranking", paths.FIGURES)
+written += fig.paths
+fig
 
 # %%
 sorted(paths.rel(p) for p in written)

@@ -35,26 +35,27 @@ written = []
 
 # %%
 if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
-    chart = charts.compute_growth(series_table, assembly, forecasts)
-    written += charts.export(chart, "compute_growth", out["figures"])
-    display(chart)
+    fig = charts.export(charts.compute_growth(series_table, assembly, forecasts), "compute_growth", out["figures"])
+    written += fig.paths
+    display(fig)
 
 # %% [markdown]
 # ## China's AI server market
 
 # %%
 if "ai_server_market" in set(forecasts["series"]):
-    chart = charts.ai_server_market(series_table, assembly, forecasts, figures)
-    written += charts.export(chart, "ai_server_market", out["figures"])
-    display(chart)
+    fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, figures),
+                        "ai_server_market", out["figures"])
+    written += fig.paths
+    display(fig)
 
 # %% [markdown]
 # ## Models against the report, and backtests
 
 # %%
-chart = charts.model_comparison(comparison, backtests)
-written += charts.export(chart, "model_comparison", out["figures"])
-chart
+fig = charts.export(charts.model_comparison(comparison, backtests), "model_comparison", out["figures"])
+written += fig.paths
+fig
 
 # %%
 sorted(paths.rel(p) for p in written)
