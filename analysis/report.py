@@ -25,7 +25,7 @@ from analysis.atomic import write_text
 
 NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
 FORMATS = ("svg", "png", "vl.json", "html")
-EXPORT_RE = re.compile(r'charts\.export\(.*?, "(\w+)", ', re.S)
+EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
 READS_RE = re.compile(r'(?:paths\.PROCESSED|out\["processed"\]) / "([\w.]+)"')
 
 CSS = """

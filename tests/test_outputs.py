@@ -85,3 +85,19 @@ def test_committed_outputs_are_exactly_what_the_build_produces(repo):
     out = subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "figures", "reports", "data"],
                          capture_output=True, text=True, cwd=repo, check=True).stdout
     assert out == "", "rebuilt outputs differ from the committed ones (commit them, or find the nondeterminism):\n" + out
+
+
+def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
+    import json
+
+    page = (repo / "reports" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<figure id="(\w+)">.*?<a href="(\w+)\.html#cell-id=([\w-]+)"', page)
+    assert sorted(f for f, _, _ in links) == sorted(FIGURES)
+    for fig, notebook, cell_id in links:
+        nb = json.loads((repo / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+        cell = next(c for c in nb["cells"] if c.get("id") == cell_id)
+        assert f'"{fig}"' in "".join(cell["source"]), (fig, notebook, cell_id)
+    for name in ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures"):
+        assert f'href="{name}.html"' in page
+    assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
+    assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
