@@ -15,6 +15,8 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# `make -q` (question mode) and `make -n` (dry run): see the note on side outputs below.
+QUESTION := $(findstring q,$(firstword -$(MAKEFLAGS)))$(findstring n,$(firstword -$(MAKEFLAGS)))
 
 # ----------------------------------------------------------------------------- environment
 BASE_PYTHON ?= python3
@@ -77,7 +79,9 @@ REPORTS := $(NOTEBOOKS:%=reports/%.html)
 
 ## all              build the environment if needed, run every notebook, write every output (default)
 all: $(EXECUTED) $(REPORTS) $(CLEAN_OUT) $(FORECAST_OUT) $(CONTEXT_FIG_FILES) $(FORECAST_FIG_FILES) reports/index.html
+ifeq ($(QUESTION),)
 	@echo "suanli: everything is up to date."
+endif
 
 # ----------------------------------------------------------------------------- environment rules
 $(VENV)/.stamp: requirements.txt
@@ -96,15 +100,16 @@ lock: | $(ENV)
 		--no-header --annotation-style line -o requirements.txt
 
 build/kernel.stamp: | $(ENV)
-	$(PYTHON) -m ipykernel install --sys-prefix --name suanli --display-name "Python (suanli)"
+	$(PYTHON) -m ipykernel install --sys-prefix --name suanli --display-name "Python (suanli)" \
+		--env PYTHONPATH "$(CURDIR)" --env PYTHONHASHSEED 0
 	@mkdir -p $(@D) && touch $@
 
-## lab              open JupyterLab on the project's kernel ("Python (suanli)")
+## lab              open JupyterLab on the project's kernel ("Python (suanli)"); LAB_ARGS=… passes options
 lab: build/kernel.stamp
-	$(PYTHON) -m jupyter lab notebooks/
+	$(PYTHON) -m jupyter lab $(LAB_ARGS) notebooks/
 
 # ----------------------------------------------------------------------------- pipeline rules
-build/params/%.yml: FORCE | $(ENV)
+build/params/%.yml: $(PARAMS_FORCE) | $(ENV)
 	@$(PYTHON) -m analysis.params write $* $@ $(PARAMS_$*)
 
 build/raw.ok: $(RAW) analysis/sources.py | $(ENV)
@@ -116,10 +121,25 @@ build/raw.ok: $(RAW) analysis/sources.py | $(ENV)
 # rewritten only when their bytes change, so a rerun that changes nothing reruns nothing
 # downstream; their own rule only checks that they exist (and remakes the notebook if one was
 # deleted by hand).
+#
+# In question mode (`make -q`) and in a dry run (`make -n`, which then lists exactly the
+# notebooks that would run) a side output counts as up to date when it exists: it is
+# current exactly when its notebook is, and the notebooks are goals of `all` themselves.
+# (Otherwise an unchanged side output, older than its rerun notebook by design, would always
+# look stale to make -q.) Likewise the parameters files are not re-checked under -q.
+ifeq ($(QUESTION),)
 define side_outputs
 $(2): $(1)
 	@test -f $$@ || { rm -f $(1) && $$(MAKE) --no-print-directory $(1); }
 endef
+PARAMS_FORCE := FORCE
+else
+define side_outputs
+$(2):
+	@true
+endef
+PARAMS_FORCE :=
+endif
 
 notebooks/01_clean.ipynb: notebooks/src/01_clean.py build/params/01_clean.yml \
 		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/package.py | $(ENV)
