@@ -8,6 +8,11 @@ SHELL := bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# `make -q` (question mode) and `make -n` (dry run): see the note on side outputs below. Only
+# the cluster of one-letter flags is searched (read before long options are added below).
+SHORT_FLAGS := $(filter-out --%,$(firstword -$(MAKEFLAGS)))
+QUESTION := $(findstring q,$(SHORT_FLAGS))$(findstring n,$(SHORT_FLAGS))
+PARAMS_FORCE := $(if $(QUESTION),,FORCE)
 MAKEFLAGS += --no-builtin-rules
 
 export PYTHONHASHSEED := 0
@@ -15,8 +20,6 @@ export JUPYTER_PREFER_ENV_PATH := 1
 export PYTHONPATH := $(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# `make -q` (question mode) and `make -n` (dry run): see the note on side outputs below.
-QUESTION := $(findstring q,$(firstword -$(MAKEFLAGS)))$(findstring n,$(firstword -$(MAKEFLAGS)))
 
 # ----------------------------------------------------------------------------- environment
 BASE_PYTHON ?= python3
@@ -132,13 +135,11 @@ define side_outputs
 $(2): $(1)
 	@test -f $$@ || { rm -f $(1) && $$(MAKE) --no-print-directory $(1); }
 endef
-PARAMS_FORCE := FORCE
 else
 define side_outputs
 $(2):
 	@true
 endef
-PARAMS_FORCE :=
 endif
 
 notebooks/01_clean.ipynb: notebooks/src/01_clean.py build/params/01_clean.yml \
