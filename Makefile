@@ -112,6 +112,14 @@ lab: build/kernel.stamp
 	$(PYTHON) -m jupyter lab $(LAB_ARGS) notebooks/
 
 # ----------------------------------------------------------------------------- pipeline rules
+# Under -q/-n nothing may be written, so the parameters files whose values would change are
+# found here, at parse time, and only those are forced.
+ifneq ($(QUESTION),)
+ifneq ($(shell command -v $(PYTHON) 2>/dev/null),)
+STALE_PARAMS := $(shell $(PYTHON) -m analysis.params stale build/params $(foreach n,$(NOTEBOOKS),$(n) $(PARAMS_$(n)) --))
+$(STALE_PARAMS): FORCE
+endif
+endif
 build/params/%.yml: $(PARAMS_FORCE) | $(ENV)
 	@$(PYTHON) -m analysis.params write $* $@ $(PARAMS_$*)
 

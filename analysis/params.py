@@ -163,23 +163,51 @@ def read(path: Path | str) -> dict[str, Any]:
     return data
 
 
+def _values(items: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ParameterError(f"expected key=value, got {item!r}")
+        if value != "":  # an unset make variable: keep the default
+            values[key] = value
+    return values
+
+
+def _stale(argv: list[str]) -> int:
+    """``stale DIR NOTEBOOK key=value ... -- NOTEBOOK ...``: print the parameters files in DIR
+    whose content would change (for ``make -q``/``make -n``, which must not write them)."""
+    folder, groups, current = Path(argv[0]), [], []
+    for item in argv[1:] + ["--"]:
+        if item == "--":
+            if current:
+                groups.append(current)
+            current = []
+        else:
+            current.append(item)
+    stale = []
+    for notebook, *items in groups:
+        target = folder / f"{notebook}.yml"
+        try:
+            text = dump(check(notebook, _values(items)))
+        except ParameterError:
+            text = None  # a bad value: the real run reports it
+        if text is None or not target.exists() or target.read_text(encoding="utf-8") != text:
+            stale.append(target.as_posix())
+    print(" ".join(stale))
+    return 0
+
+
 def _main(argv: list[str]) -> int:
     """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes."""
+    if argv[:1] == ["stale"] and len(argv) >= 2:
+        return _stale(argv[1:])
     if len(argv) < 3 or argv[0] != "write":
         print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]", file=sys.stderr)
         return 2
     notebook, target = argv[1], Path(argv[2])
-    values: dict[str, Any] = {}
-    for item in argv[3:]:
-        key, sep, value = item.partition("=")
-        if not sep:
-            print(f"error: expected key=value, got {item!r}", file=sys.stderr)
-            return 2
-        if value == "":  # an unset make variable: keep the default
-            continue
-        values[key] = value
     try:
-        checked = check(notebook, values)
+        checked = check(notebook, _values(argv[3:]))
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
