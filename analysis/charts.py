@@ -26,12 +26,15 @@ from analysis.atomic import write_bytes, write_text
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
-WIDTH = 520
-SOURCE_2324 = ("Source: IDC & Inspur, 2023–2024 China AI Computing Power Development Assessment Report, "
-               "as reported by Shuzhi Qianxian (2023-12-07); suanli.")
-SOURCE_EDITIONS = ("Source: IDC & Inspur China AI Computing Power reports, 2019–20 to 2023–24 editions; "
-                   "Shuzhi Qianxian (2023-12-07); suanli.")
-SOURCE_NVIDIA = "Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."
+# vl-convert lays text out with its bundled Liberation Sans; browsers showing the SVG get the
+# same font, or Arial, which has the same metrics, so labels fit where they were measured.
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+WIDTH = 600
+SOURCE_2324 = ["Source: IDC & Inspur, 2023–2024 China AI Computing Power Development Assessment Report,",
+               "as reported by Shuzhi Qianxian (2023-12-07); transcription and analysis: suanli."]
+SOURCE_EDITIONS = ["Source: IDC & Inspur, China AI Computing Power Development Assessment Reports, 2019–20 to",
+                   "2023–24 editions; Shuzhi Qianxian (2023-12-07); transcription and analysis: suanli."]
+SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
 MODEL_ORDER = ["loglinear", "drift", "ets", "combination", "scenario"]
 MODEL_COLORS = dict(zip(MODEL_ORDER, OKABE_ITO))
 SERIES_LABELS = {
@@ -58,15 +61,16 @@ def enable_renderer() -> None:
     alt.renderers.enable("svg+png")
 
 
-def finish(chart, title: str, subtitle: str | list[str], source: str, description: str):
+def finish(chart, title: str, subtitle: str | list[str], source: list[str], description: str):
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
-    return (chart.properties(title=alt.TitleParams(title, subtitle=lines + [source], anchor="start",
+    return (chart.properties(title=alt.TitleParams(title, subtitle=lines + list(source), anchor="start",
                                                    subtitleColor=GREY, fontSize=15, subtitleFontSize=11),
                              description=description)
+            .configure(font=FONT)
             .configure_range(category=OKABE_ITO)
             .configure_view(stroke=None)
-            .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#e6e6e6")
-            .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom"))
+            .configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#e6e6e6", labelLimit=320)
+            .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", labelLimit=320))
 
 
 _PAGE = """<!DOCTYPE html>
@@ -293,16 +297,18 @@ def industry_ranking(rankings):
     r["year"] = r["period"].astype(int)
     r["highlight"] = np.where(r["entity"] == "Telecom", "Telecom", "Other industries")
     sel = r[r["year"].isin([2019, 2023]) | (r["entity"] == "Telecom")]
-    x = alt.X("year:O", title="Year of the ranking (edition's year)")
+    x = alt.X("year:O", title="Year of the ranking (edition's year)", scale=alt.Scale(padding=0.9),
+              axis=alt.Axis(labelAngle=0))
     y = alt.Y("rank:Q", title="Rank in AI penetration (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 8]),
               axis=alt.Axis(tickMinStep=1))
     color = alt.Color("highlight:N", title=None, scale=alt.Scale(domain=["Telecom", "Other industries"],
                                                                  range=[OKABE_ITO[3], "#9a9a9a"]))
+    color = color.legend(None)
     lines = alt.Chart(sel).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
                                                         tooltip=["entity", "entity_zh", "year", "rank", "vintage", "location"])
     labels = alt.Chart(r[r["year"] == 2023]).mark_text(align="left", dx=8).encode(x=x, y=y, text="entity:N", color=color)
     left = alt.Chart(r[r["year"] == 2019]).mark_text(align="right", dx=-8).encode(x=x, y=y, text="entity:N", color=color)
-    chart = alt.layer(lines, labels, left).properties(width=WIDTH - 120, height=300)
+    chart = alt.layer(lines, labels, left).properties(width=WIDTH, height=300)
     return finish(chart, "Telecom's rise: 5th (2019) to 4th (2022) to 2nd (2023) in AI penetration",
                   ["Industry AI-penetration ranking of the IDC–Inspur reports; 2022 is known for telecom only.",
                    "Ranks 6–8 of 2023 (transport, services, education) are not corroborated elsewhere."],
@@ -360,7 +366,7 @@ def genai_share(figures):
         tooltip=["year", alt.Tooltip("share:Q", format=".1f"), "kind"])
     text = alt.Chart(path[path["kind"] == "stated"]).mark_text(dy=-12).encode(
         x="year:O", y="share:Q", text=alt.Text("share:Q", format=".1f"))
-    chart = alt.layer(line, pts, text).properties(width=WIDTH - 100, height=260)
+    chart = alt.layer(line, pts, text).properties(width=WIDTH, height=260)
     return finish(chart, "Generative AI's share of global AI-server spending, 2023→2026",
                   ["Stated: 11.9% (2023) and 31.7% (2026). Between them, a constant-growth interpolation",
                    "(about 39% a year), drawn dashed because the report gives no yearly path."],
@@ -375,12 +381,12 @@ def audit_chart(audit):
                                                                     range=[OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]]))
     pts = alt.Chart(a).mark_point(filled=True, size=70).encode(
         x=alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
-                scale=alt.Scale(type="symlog")),
+                scale=alt.Scale(type="symlog"), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40])),
         y=alt.Y("label:N", title=None, sort=order), color=color,
         tooltip=["check_id", "description", "stated", "recomputed", "formula", "rule", "verdict", "comment"])
     tol = alt.Chart(pd.DataFrame({"tol": [float(a["tolerance_pct"].iloc[0])]})).mark_rule(strokeDash=[4, 3], color=GREY).encode(
         x="tol:Q")
-    chart = alt.layer(tol, pts).properties(width=WIDTH - 150, height=22 * len(a))
+    chart = alt.layer(tol, pts).properties(width=WIDTH, height=22 * len(a))
     return finish(chart, "Auditing the report's arithmetic",
                   [f"Each check recomputes a stated figure from other stated figures; dashed: the {a['tolerance_pct'].iloc[0]:g}% tolerance.",
                    "'greater' checks (a beat, a growing market) are shown at their relative gap."],
@@ -392,7 +398,8 @@ def city_ranking(rankings):
     order = ["2019", "2020", "2021", "2018-2022"]
     top = set(r[(r["period"] == "2018-2022")]["entity"])
     r["group"] = np.where(r["entity"].isin(top), r["entity"], "other")
-    x = alt.X("period:O", title="Ranking (edition's year; 2018–2022 is a five-year composite)", sort=order)
+    x = alt.X("period:O", title="Ranking (edition's year; 2018–2022 is a five-year composite)", sort=order,
+              scale=alt.Scale(padding=0.9), axis=alt.Axis(labelAngle=0))
     y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]))
     color = alt.Color("group:N", title="City", scale=alt.Scale(domain=sorted(top) + ["other"],
                                                                range=OKABE_ITO[:len(top)] + ["#bdbdbd"]))
@@ -400,7 +407,7 @@ def city_ranking(rankings):
                                                       tooltip=["entity", "period", "rank", "vintage", "location"])
     labels = alt.Chart(r[r["period"] == "2019"]).mark_text(align="right", dx=-8, fontSize=10).encode(
         x=x, y=y, text="entity:N")
-    chart = alt.layer(lines, labels).properties(width=WIDTH - 100, height=300)
+    chart = alt.layer(lines, labels).properties(width=WIDTH, height=300)
     return finish(chart, "Beijing leads China's city AI-compute rankings in every edition",
                   ["Top-10 city rankings by edition; the 2020 list's 10th city and the composite's ranks 6–10 are",
                    "not visible in the published excerpts."],
