@@ -33,10 +33,10 @@ NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figur
 
 def run(cmd: list[str], cwd: Path, env: dict) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{proc.stdout[-3000:]}")
     return elapsed
 
 
@@ -50,11 +50,11 @@ def main() -> int:
     work = tmp / "suanli"
     shutil.copytree(REPO, work, ignore=IGNORE, symlinks=True)
     env = {k: v for k, v in os.environ.items() if k not in ("SUANLI_ROOT", "MAKEFLAGS", "MAKELEVEL")}
-    env.update(PYTHONHASHSEED="0", PYTHONPATH=str(work), SUANLI_ROOT=str(work))
+    env.update(PYTHONHASHSEED="0", PYTHONPATH=str(work))
     make = ["make", "--no-print-directory", f"PYTHON={python}"]
     times: dict[str, list[float]] = {k: [] for k in ("naive", "clean", "noop", "rerun", "test")}
     try:
-        subprocess.run(make + ["all"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+        run(make + ["all"], work, env)
         for i in range(args.repeat):
             out = tmp / "naive"
             out.mkdir(exist_ok=True)
@@ -64,7 +64,7 @@ def main() -> int:
                           "--ExecutePreprocessor.kernel_name=python3", "--output-dir", str(out),
                           str(work / "notebooks" / f"{nb}.ipynb")], work, env)
             times["naive"].append(t)
-            subprocess.run(make + ["clean"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+            run(make + ["clean"], work, env)
             times["clean"].append(run(make + ["-j2", "all"], work, env))
             for _ in range(2):
                 times["noop"].append(run(make + ["all"], work, env))

@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,11 @@ class Compendium:
     root: Path
 
     def make(self, *args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-        return subprocess.run(["make", "--no-print-directory", *args], cwd=self.root, env=env or clean_env(),
-                              capture_output=True, text=True, timeout=timeout)
+        # Without a project .venv (e.g. a conda user's `make test PYTHON=python`), build the copy
+        # with the Python running the tests.
+        python = [] if (self.root / ".venv" / "bin" / "python").exists() else [f"PYTHON={sys.executable}"]
+        return subprocess.run(["make", "--no-print-directory", *python, *args], cwd=self.root,
+                              env=env or clean_env(), capture_output=True, text=True, timeout=timeout)
 
     def outputs(self) -> dict[str, str]:
         """sha256 of every output file the build writes (tracked outputs)."""

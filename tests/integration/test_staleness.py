@@ -17,6 +17,8 @@ pytestmark = pytest.mark.integration
 # ----------------------------------------------------------------------------- 5. staleness
 
 def test_changed_requirements_refresh_the_env_stamp_but_rerun_no_notebook(compendium):
+    if not (compendium.root / ".venv" / "bin" / "python").exists():
+        pytest.skip("needs the project's .venv (this run uses another environment)")
     req = compendium.root / "requirements.txt"
     req.write_text(req.read_text() + "# a comment line\n")
     stamp = compendium.root / ".venv" / ".stamp"
