@@ -348,7 +348,8 @@ def nvidia_revenue(figures, audit):
     chart = alt.layer(bars, china, txt).properties(width=WIDTH, height=300)
     return finish(chart, "NVIDIA's data-centre revenue nearly quadrupled in a year",
                   ["Green: data-centre revenue by quarter. Red: China's part at a 20% share, lighter red up to 25% (FY24 Q2–Q3).",
-                   "The article's '+324%' cannot be derived from the revenue figures: 14.514 / 3.833 − 1 = +279%."],
+                   f"The article's '+{a.at['nvidia_yoy_324', 'stated']:.0f}%' cannot be derived from the revenue figures: "
+                   f"{a.at['nvidia_yoy_324', 'formula']} = +{a.at['nvidia_yoy_324', 'recomputed']:.0f}%."],
                   SOURCE_NVIDIA, "NVIDIA data-centre revenue 英伟达数据中心收入 by fiscal quarter with China's share range.")
 
 
@@ -368,8 +369,8 @@ def genai_share(figures):
         x="year:O", y="share:Q", text=alt.Text("share:Q", format=".1f"))
     chart = alt.layer(line, pts, text).properties(width=WIDTH, height=260)
     return finish(chart, "Generative AI's share of global AI-server spending, 2023→2026",
-                  ["Stated: 11.9% (2023) and 31.7% (2026). Between them, a constant-growth interpolation",
-                   "(about 39% a year), drawn dashed because the report gives no yearly path."],
+                  [f"Stated: {a:.1f}% (2023) and {b:.1f}% (2026). Between them, a constant-growth interpolation",
+                   f"(about {((b / a) ** (1 / 3) - 1) * 100:.0f}% a year), drawn dashed because the report gives no yearly path."],
                   SOURCE_2324, "Global GenAI server share 生成式AI服务器占比, 2023 to 2026.")
 
 
