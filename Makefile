@@ -187,7 +187,7 @@ forecast: $(if $(RUN),$(RUN_OUT),forecast-needs-run)
 	@echo "suanli: run '$(RUN)' is up to date in $(RUN_DIR)/ (parameters: $(RUN_DIR)/params.yaml)"
 
 forecast-needs-run: FORCE
-	@$(PYTHON) -m analysis.params write 02_forecast /dev/null $(FORECAST_ARGS) run_name=$(RUN) >/dev/null
+	@$(PYTHON) -m analysis.params check 02_forecast $(FORECAST_ARGS) run_name=$(RUN)
 	@echo "error: give the run a name: make forecast RUN=name [METHOD=… HORIZON=… LEVEL=… …]" >&2; exit 2
 
 ifneq ($(RUN),)

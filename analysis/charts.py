@@ -56,9 +56,14 @@ def _svg_png_renderer(spec, **meta):
 
 
 def enable_renderer() -> None:
-    """Notebook output: SVG (nbval compares it; GitHub and HTML show it) plus PNG (untrusted JupyterLab)."""
+    """For a chart displayed directly: SVG (nbval compares it; GitHub and HTML show it) plus PNG
+    (untrusted JupyterLab), never Altair's html renderer (random div ids, CDN scripts) or its
+    mimetype renderer (rejected by nbformat)."""
     alt.renderers.register("svg+png", _svg_png_renderer)
     alt.renderers.enable("svg+png")
+
+
+enable_renderer()
 
 
 def finish(chart, title: str, subtitle: str | list[str], source: list[str], description: str):

@@ -77,6 +77,12 @@ def _get(fig: pd.DataFrame, fid: str) -> float:
     return float(row["value_clean"].iloc[0])
 
 
+def values(fig: pd.DataFrame, imp: pd.DataFrame) -> pd.Series:
+    """Every figure's clean value and every implied value, by id."""
+    return pd.concat([fig[["id", "value_clean"]].rename(columns={"value_clean": "value"}),
+                      imp[["id", "value"]]]).set_index("id")["value"].astype(float)
+
+
 def cagr(start: float, end: float, years: int) -> float:
     """Compound annual growth rate, in percent."""
     return ((end / start) ** (1 / years) - 1) * 100

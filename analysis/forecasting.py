@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import cleaning
+
 MIN_DF = 2
 ETS_FIXED = {"smoothing_level": 0.9, "smoothing_trend": 0.1, "damping_trend": 0.85}
 FITTED_MODELS = ("loglinear", "drift", "ets")
@@ -221,9 +223,8 @@ def combine(members: list[Forecast]) -> Forecast:
 
 def report_path(series: str, figures: pd.DataFrame, implied: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
     base_year, base_id, cagr_id, edition = REPORT_PATHS[series]
-    values = pd.concat([figures[["id", "value_clean"]].rename(columns={"value_clean": "value"}),
-                        implied[["id", "value"]]]).set_index("id")["value"]
-    base, cagr = float(values[base_id]), float(values[cagr_id])
+    v = cleaning.values(figures, implied)
+    base, cagr = v[base_id], v[cagr_id]
     all_years = np.arange(base_year, max(int(years.max()), 2027) + 1)
     return pd.DataFrame({"series": series, "model": "report_path", "year": all_years,
                          "mean": base * (1 + cagr / 100) ** (all_years - base_year),
@@ -268,8 +269,7 @@ def backtest_models(name: str, points: pd.DataFrame, sigma_pooled: float) -> pd.
 
 def backtest_report(figures: pd.DataFrame, implied: pd.DataFrame) -> pd.DataFrame:
     """Score the report's earlier forecasts against later actuals published by December 2023."""
-    v = pd.concat([figures[["id", "value_clean"]].rename(columns={"value_clean": "value"}),
-                   implied[["id", "value"]]]).set_index("id")["value"].astype(float)
+    v = cleaning.values(figures, implied)
     rows = []
 
     def add(series, model, origin, year, fc, actual, note):
@@ -295,8 +295,7 @@ def backtest_report(figures: pd.DataFrame, implied: pd.DataFrame) -> pd.DataFram
 
 def growth_revisions(figures: pd.DataFrame, implied: pd.DataFrame) -> pd.DataFrame:
     """How each series' growth rate moved between editions (the between-edition part of the pooled sigma)."""
-    v = pd.concat([figures[["id", "value_clean"]].rename(columns={"value_clean": "value"}),
-                   implied[["id", "value"]]]).set_index("id")["value"].astype(float)
+    v = cleaning.values(figures, implied)
     return pd.DataFrame([
         dict(series="intelligent_compute", earlier="2022-23 ed", later="2023-24 ed",
              earlier_cagr=v["pub_ic_cagr_e2223"], later_cagr=v["pub_ic_cagr_e2324"]),

@@ -7,10 +7,9 @@ change that reruns every notebook.
 * Warnings are printed without the kernel's temporary file path (which contains a process
   id), so a warning that does appear is compared by nbval instead of failing it at random.
 * Tables print rounded numbers: last-digit noise from BLAS kernels never reaches an output.
-* Charts render as SVG plus PNG: deterministic bytes, visible in untrusted JupyterLab (PNG),
-  on GitHub and in the HTML export (SVG), and compared by nbval (SVG). Altair's default HTML
-  renderer (random div ids, CDN scripts) and its mimetype renderer (rejected by nbformat) are
-  never used.
+Charts are not set up here: notebooks that draw import :mod:`analysis.charts`, whose figures
+display from their exported SVG/PNG bytes, and which switches Altair to a deterministic
+renderer on import (so the notebooks that draw nothing never import Altair).
 """
 from __future__ import annotations
 
@@ -30,12 +29,6 @@ def setup() -> None:
     pd.set_option("display.max_rows", 120)
     pd.set_option("display.max_colwidth", 80)
     pd.set_option("display.width", 160)
-    try:
-        from analysis import charts
-
-        charts.enable_renderer()
-    except ImportError:  # charts are optional for data-only notebooks
-        pass
 
 
 def table(frame, columns=None):

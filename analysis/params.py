@@ -199,21 +199,25 @@ def _stale(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes."""
+    """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes;
+    ``check NOTEBOOK key=value ...``: validate only."""
     if argv[:1] == ["stale"] and len(argv) >= 2:
         return _stale(argv[1:])
-    if len(argv) < 3 or argv[0] != "write":
-        print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]", file=sys.stderr)
+    writing = argv[:1] == ["write"] and len(argv) >= 3
+    if not (writing or (argv[:1] == ["check"] and len(argv) >= 2)):
+        print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]\n"
+              "       python -m analysis.params check NOTEBOOK [key=value ...]", file=sys.stderr)
         return 2
-    notebook, target = argv[1], Path(argv[2])
+    notebook, items = argv[1], argv[3:] if writing else argv[2:]
     try:
-        checked = check(notebook, _values(argv[3:]))
+        checked = check(notebook, _values(items))
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from analysis.atomic import write_text
+    if writing:
+        from analysis.atomic import write_text
 
-    write_text(target, dump(checked), touch=False)
+        write_text(Path(argv[2]), dump(checked), touch=False)
     return 0
 
 

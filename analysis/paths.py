@@ -23,7 +23,6 @@ REPORTS = ROOT / "reports"
 BUILD = ROOT / "build"
 PARAMS = BUILD / "params"
 RUNS = ROOT / "runs"
-SANITIZE = ROOT / "tests" / "nbval-sanitize.cfg"
 
 
 def rel(path: Path | str, root: Path | None = None) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -57,7 +57,6 @@ class Table:
     columns: tuple[str, ...]
     description: str
     key: str = "id"
-    numeric: tuple[str, ...] = field(default=())
 
 
 TABLES: dict[str, Table] = {
@@ -66,23 +65,22 @@ TABLES: dict[str, Table] = {
         Table("vintages", "vintages.csv",
               ("vintage", "publisher", "title", "published", "order", "note"),
               "Editions and releases that published figures, in order of publication.",
-              key="vintage", numeric=("order",)),
+              key="vintage"),
         Table("indicators", "indicators.csv",
               ("indicator", "label_en", "label_zh", "geography", "note"),
               "The controlled vocabulary of quantities.", key="indicator"),
         Table("article_figures", "article_figures.csv",
               ("id", "indicator", "geography", "period", "qualifier", "value", "unit", "kind",
                "vintage", "source", "location", "note"),
-              "Every quantitative figure in the 2023-12-07 article, one per row.", numeric=("value",)),
+              "Every quantitative figure in the 2023-12-07 article, one per row."),
         Table("published_figures", "published_figures.csv",
               ("id", "indicator", "geography", "period", "qualifier", "value", "unit", "kind",
                "vintage", "source", "location", "note"),
-              "Figures published up to December 2023 by earlier editions and related sources.",
-              numeric=("value",)),
+              "Figures published up to December 2023 by earlier editions and related sources."),
         Table("rankings", "rankings.csv",
               ("id", "ranking", "vintage", "period", "rank", "entity", "entity_zh", "source",
                "location", "note"),
-              "Industry-penetration and city rankings, one ranked entity per row.", numeric=("rank",)),
+              "Industry-penetration and city rankings, one ranked entity per row."),
         Table("article_dates", "article_dates.csv",
               ("id", "event", "date", "precision", "source", "location", "note"),
               "Dates stated in the article (and the report's release date)."),
