@@ -35,7 +35,7 @@ endif
 # ----------------------------------------------------------------------------- parameters
 # Each notebook's parameters file is rewritten only when a value changes, so changing one
 # parameter reruns exactly the notebooks that depend on it. Empty means "the default".
-## TOLERANCE=1.0    audit tolerance in percent (01_clean, 03_context_figures)
+## TOLERANCE=0     audit: extra slack in percent on each check's derived tolerance (01_clean)
 TOLERANCE ?=
 ## SERIES=all       forecast series: all, ai_server_market, intelligent_compute, general_compute
 SERIES ?=
@@ -58,7 +58,7 @@ FORECAST_ARGS = series=$(SERIES) method=$(METHOD) horizon_end=$(HORIZON) interva
 	train_start=$(TRAIN_START) growth_override=$(GROWTH) seed=$(SEED)
 PARAMS_01_clean = tolerance_pct=$(TOLERANCE)
 PARAMS_02_forecast = $(FORECAST_ARGS) run_name=
-PARAMS_03_context_figures = tolerance_pct=$(TOLERANCE)
+PARAMS_03_context_figures =
 PARAMS_04_forecast_figures = run_name=
 
 # ----------------------------------------------------------------------------- files
@@ -151,7 +151,8 @@ endef
 endif
 
 notebooks/01_clean.ipynb: notebooks/src/01_clean.py build/params/01_clean.yml \
-		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/package.py | $(ENV)
+		build/raw.ok $(RAW) $(CORE) analysis/sources.py analysis/cleaning.py analysis/audit.py analysis/findings.py \
+		analysis/package.py | $(ENV)
 	$(EXEC)
 $(eval $(call side_outputs,notebooks/01_clean.ipynb,reports/01_clean.html $(CLEAN_OUT)))
 

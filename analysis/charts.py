@@ -380,23 +380,29 @@ def genai_share(figures):
 
 
 def audit_chart(audit):
-    a = audit.copy()
+    a = audit[audit["verdict"] != "implication"].copy()
     a["label"] = a["check_id"]
     order = list(a.sort_values("rel_difference_pct")["label"])
-    color = alt.Color("verdict:N", title="Verdict", scale=alt.Scale(domain=["consistent", "revised", "inconsistent"],
-                                                                    range=[OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]]))
+    verdicts = ["consistent", "consistent within rounding", "revised", "inconsistent"]
+    color = alt.Color("verdict:N", title="Verdict", scale=alt.Scale(
+        domain=verdicts, range=[OKABE_ITO[2], OKABE_ITO[4], OKABE_ITO[1], OKABE_ITO[3]]))
+    x = alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
+              scale=alt.Scale(type="symlog"), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40, 100, 200]))
+    y = alt.Y("label:N", title=None, sort=order)
+    tol = alt.Chart(a).mark_tick(color=GREY, thickness=2, size=14).encode(
+        x=alt.X("tolerance_pct:Q"), y=y, tooltip=["check_id", alt.Tooltip("tolerance_pct:Q", title="tolerance (%)"),
+                                                   "precision"])
     pts = alt.Chart(a).mark_point(filled=True, size=70).encode(
-        x=alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
-                scale=alt.Scale(type="symlog"), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40])),
-        y=alt.Y("label:N", title=None, sort=order), color=color,
-        tooltip=["check_id", "description", "stated", "recomputed", "formula", "rule", "verdict", "comment"])
-    tol = alt.Chart(pd.DataFrame({"tol": [float(a["tolerance_pct"].iloc[0])]})).mark_rule(strokeDash=[4, 3], color=GREY).encode(
-        x="tol:Q")
+        x=x, y=y, color=color,
+        tooltip=["check_id", "description", "stated", "recomputed", "formula", "precision", "rule",
+                 alt.Tooltip("tolerance_pct:Q", title="tolerance (%)"), "verdict", "comment"])
     chart = alt.layer(tol, pts).properties(width=WIDTH, height=22 * len(a))
-    return finish(chart, "Auditing the report's arithmetic",
-                  [f"Each check recomputes a stated figure from other stated figures; dashed: the {a['tolerance_pct'].iloc[0]:g}% tolerance.",
-                   "'greater' checks (a beat, a growing market) are shown at their relative gap."],
-                  SOURCE_EDITIONS, "Consistency audit of the report's figures: stated against recomputed.")
+    n_impl = int((audit["verdict"] == "implication").sum())
+    return finish(chart, "Auditing the report's arithmetic at the precision it was stated with",
+                  ["Each check recomputes a stated figure from other stated figures. Grey tick: its tolerance, derived from",
+                   "the digits and qualifiers of its inputs (38 stated means 37.5 to 38.5), not a flat percentage. 'greater' checks",
+                   f"(a beat, a growing market, a record) are shown at their relative gap. {n_impl} implications are not tests."],
+                  SOURCE_EDITIONS, "Consistency audit of the report's figures: stated against recomputed, with tolerances.")
 
 
 def city_ranking(rankings):

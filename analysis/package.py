@@ -12,7 +12,7 @@ import json
 import pandas as pd
 
 from analysis import paths
-from analysis.sources import TABLES
+from analysis.sources import CUTOFF, TABLES
 
 S, N, I, B = "string", "number", "integer", "boolean"
 _RAW_TYPES = {"value": N, "order": I, "rank": I}
@@ -29,43 +29,59 @@ CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
         "year_end": ("Last year of the period (NVIDIA: the fiscal year)", "year", I),
         "qualifier": ("How the value was stated: = exact, ~ about, > more than, >= at least", "", S),
         "value": ("Value as stated", "unit", N),
+        "value_text": ("Value exactly as written: its last digit sets the precision (38 is 37.5 to 38.5)", "unit", S),
         "unit": ("Unit as stated (亿美元 = 100 million USD)", "", S),
         "value_clean": ("Value in the clean unit", "unit_clean", N),
+        "value_low": ("Lowest value the statement allows (digits and qualifier; see data/raw/README.md)", "unit_clean", N),
+        "value_high": ("Highest value the statement allows; inf for a lower bound ('more than')", "unit_clean", N),
         "unit_clean": ("Clean unit: USD bn, EFLOPS FP16, EFLOPS FP64, percent, ratio, count, bn parameters", "", S),
-        "measure": ("level, share, yoy_growth, cagr, ratio or count", "", S),
+        "measure": ("level, share, yoy_growth, cagr, growth (a cumulative increase), ratio or count", "", S),
         "kind": ("actual, estimate, forecast, survey, derived or statement", "", S),
         "vintage": ("Edition or release that published the figure", "", S),
         "vintage_order": ("Order of publication of the vintage (higher is later)", "", I),
         "source": ("article, or web with the source table's confidence", "", S),
         "location": ("Section and paragraph of the article (§02 ¶5), or URLs", "", S),
+        "published": ("Publication date of each source in location (' | '-separated; 'undated' if the page shows none); "
+                      "the article's own figures carry its date", "", S),
         "note": ("Transcriber's note", "", S),
     },
     "implied": {
         "id": ("Id of the derived value (imp_...)", "", S),
-        "indicator": ("Quantity", "", S),
+        "indicator": ("Quantity (that of the inputs, or of the stated figure it recomputes)", "", S),
         "geography": ("China or World", "", S),
-        "period": ("Period of the derived value", "", S),
+        "period": ("Period of the derived value, from its inputs' periods", "", S),
         "value": ("Derived value", "unit", N),
+        "value_low": ("Lowest value the inputs' stated precision allows", "unit", N),
+        "value_high": ("Highest value the inputs' stated precision allows", "unit", N),
         "unit": ("Unit of the derived value", "", S),
         "measure": ("level, yoy_growth, cagr or ratio", "", S),
         "kind": ("Always 'derived'", "", S),
-        "vintage": ("Vintage of the inputs", "", S),
+        "vintage": ("Vintage(s) of the inputs, in order of publication, joined by ' + '", "", S),
         "formula": ("How it was computed", "", S),
         "inputs": ("Ids of the figures used", "", S),
         "note": ("Note", "", S),
     },
     "audit": {
         "check_id": ("Id of the check", "", S),
+        "rule": ("equal, revision (an earlier edition against a later one), greater (a claim that one value "
+                 "exceeds another) or implication (a derived fact, not a test)", "", S),
         "description": ("What is checked", "", S),
-        "stated_id": ("Id of the stated figure", "", S),
+        "stated_id": ("Id of the stated figure checked (empty for an implication)", "", S),
+        "inputs": ("Ids of the figures the recomputed value is computed from", "", S),
+        "formula": ("How it was recomputed, with the inputs as stated", "", S),
+        "precision": ("Each figure as stated and the interval it allows (digits and qualifier)", "", S),
         "stated": ("Stated value", "as the figure", N),
+        "stated_low": ("Lowest value the statement allows", "as the figure", N),
+        "stated_high": ("Highest value the statement allows", "as the figure", N),
         "recomputed": ("Value recomputed from other stated figures", "as the figure", N),
-        "formula": ("How it was recomputed", "", S),
-        "rule": ("equal (within tolerance), greater (recomputed must exceed stated) or revision", "", S),
+        "recomputed_low": ("Lowest recomputed value over the inputs' intervals", "as the figure", N),
+        "recomputed_high": ("Highest recomputed value over the inputs' intervals", "as the figure", N),
         "difference": ("recomputed - stated", "as the figure", N),
+        "tolerance": ("Largest |difference| the intervals allow (plus any slack): derived, not a flat percentage",
+                      "as the figure", N),
         "rel_difference_pct": ("|difference| / |stated|", "percent", N),
-        "tolerance_pct": ("Largest relative difference counted as consistent", "percent", N),
-        "verdict": ("consistent, inconsistent or revised", "", S),
+        "tolerance_pct": ("tolerance / |stated|", "percent", N),
+        "verdict": ("consistent, consistent within rounding, inconsistent, revised or implication", "", S),
         "comment": ("What the difference means", "", S),
     },
     "series": {
@@ -180,7 +196,7 @@ def datapackage() -> dict:
     descriptions = {
         "figures": "Every numeric figure with clean units and parsed periods.",
         "implied": "Values implied by stated figures, with formulas.",
-        "audit": "Checks of the report's own arithmetic, with verdicts.",
+        "audit": "Checks of the report's own arithmetic by interval arithmetic: inputs, precision, tolerance, verdict.",
         "series": "Annual levels by indicator and vintage: the forecasts' input.",
         "rankings": "Industry and city rankings.",
         "codebook": "One row per column of every processed table.",
@@ -202,7 +218,7 @@ def datapackage() -> dict:
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
                       "title": "Creative Commons Attribution 4.0; figures © IDC and Inspur, credited as the source"}],
         "sources": [article, web],
-        "custom": {"information_cutoff": "2023-12-07"},
+        "custom": {"information_cutoff": CUTOFF},
         "resources": resources,
     }
 

@@ -60,8 +60,8 @@ RUN_NAME = Param(str, "", "name of a parameterised rerun; empty for the default 
 
 SPECS: dict[str, dict[str, Param]] = {
     "01_clean": {
-        "tolerance_pct": Param(float, 1.0, "audit tolerance: relative difference (percent) still counted as consistent",
-                               low=0.0, high=25.0),
+        "tolerance_pct": Param(float, 0.0, "audit: extra slack (percent of the stated value) added to each check's "
+                               "tolerance, which is derived from the inputs' stated precision", low=0.0, high=25.0),
     },
     "02_forecast": {
         "series": Param(str, "all", "which series to forecast", choices=("all",) + SERIES),
@@ -75,10 +75,7 @@ SPECS: dict[str, dict[str, Param]] = {
         "seed": Param(int, 20231207, "seed of every random draw", low=0, high=2**32 - 1),
         "run_name": RUN_NAME,
     },
-    "03_context_figures": {
-        "tolerance_pct": Param(float, 1.0, "audit tolerance used to colour verdicts (must match 01_clean)",
-                               low=0.0, high=25.0),
-    },
+    "03_context_figures": {},  # draws what 01_clean wrote; the audit's verdicts are read from audit.csv
     "04_forecast_figures": {
         "run_name": RUN_NAME,
     },

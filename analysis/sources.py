@@ -37,11 +37,20 @@ UNITS: dict[str, tuple[str, float, str]] = {
     "%": ("percent", 1.0, "share"),
     "% YoY": ("percent", 1.0, "yoy_growth"),
     "% CAGR": ("percent", 1.0, "cagr"),
+    "% increase": ("percent", 1.0, "growth"),
     "times": ("ratio", 1.0, "ratio"),
     "count": ("count", 1.0, "count"),
     "亿 parameters": ("bn parameters", 0.1, "count"),
 }
 PERIOD_RE = r"^(\d{4}( H[12])?|\d{4}-\d{4}|FY\d{2} Q[1-4])$"
+#: Information cut-off: the article's publication date. No source published later may be used.
+CUTOFF = "2023-12-07"
+#: A published figure's ``published`` column: one publication date per source in ``location``
+#: (same order, " | "-separated): YYYY-MM-DD or YYYY-MM as the page shows it, or ``undated``.
+PUBLISHED_RE = r"^(\d{4}-\d{2}(-\d{2})?|undated)( \| (\d{4}-\d{2}(-\d{2})?|undated))*$"
+#: Pages that compile figures after the fact (and were found to be updated after the cut-off):
+#: never a source, not even beside another one.
+LATER_COMPILATIONS = ("wanwend.com", "huggingface.co")
 DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 SHARE_ERROR = "a share ('%') must be at most 100"
 
@@ -75,7 +84,7 @@ TABLES: dict[str, Table] = {
               "Every quantitative figure in the 2023-12-07 article, one per row."),
         Table("published_figures", "published_figures.csv",
               ("id", "indicator", "geography", "period", "qualifier", "value", "unit", "kind",
-               "vintage", "source", "location", "note"),
+               "vintage", "source", "location", "published", "note"),
               "Figures published up to December 2023 by earlier editions and related sources."),
         Table("rankings", "rankings.csv",
               ("id", "ranking", "vintage", "period", "rank", "entity", "entity_zh", "source",
@@ -186,6 +195,9 @@ def _schema(table: Table, known: dict[str, set[str]]) -> pa.DataFrameSchema:
             "location": s(_nonempty("location")),
             "note": s(),
         }
+        if table.name == "published_figures":
+            cols["published"] = s(pa.Check.str_matches(
+                PUBLISHED_RE, error="must be one date per source (YYYY-MM-DD, YYYY-MM or undated), ' | '-separated"))
         checks = [pa.Check(lambda df: ~((df["unit"] == "%") & (pd.to_numeric(df["value"], errors="coerce") > 100)),
                            error=SHARE_ERROR, name="share_at_most_100")]
         return pa.DataFrameSchema(cols, checks=checks, strict=True)
@@ -265,7 +277,42 @@ def load(name: str, raw_dir: Path | None = None, known: dict[str, set[str]] | No
     except pa.errors.SchemaErrors as err:
         raise RawDataError(_explain(table, path, frame, err)) from None
     validated.index = frame.index
+    if name in ("article_figures", "published_figures"):
+        # The digits as written set a figure's precision (38 is +-0.5, 3.833 is +-0.0005); a float
+        # forgets trailing zeros, so the stated text is kept beside the value.
+        validated["value_text"] = frame["value"].str.strip()
+    if name == "published_figures":
+        _check_published(table, path, validated)
     return validated
+
+
+def source_dates(location: str, published: str) -> list[tuple[str, str]]:
+    """Pair each source of a published figure with its publication date ('undated' if none shown)."""
+    return list(zip([s.strip() for s in location.split(" | ")], [d.strip() for d in published.split(" | ")]))
+
+
+def _after_cutoff(date: str) -> bool:
+    """True when a YYYY-MM-DD or YYYY-MM date may lie after :data:`CUTOFF` (a month counts whole)."""
+    return date != "undated" and (date > CUTOFF if len(date) == 10 else date > CUTOFF[:7] or date == CUTOFF[:7])
+
+
+def _check_published(table: Table, path: Path, frame: pd.DataFrame) -> None:
+    """Every source has a date; none is dated after the cut-off; none is a later compilation."""
+    where = paths.rel(path)
+    for line, row in frame.iterrows():
+        at = f"{where}: line {line} (id '{row['id']}'), column"
+        sources = [s.strip() for s in row["location"].split(" | ")]
+        dates = [d.strip() for d in row["published"].split(" | ")]
+        if len(sources) != len(dates):
+            raise RawDataError(f"{at} 'published': {len(dates)} date(s) for {len(sources)} source(s) in 'location' "
+                               "(give one date per source, in the same order, or 'undated')")
+        for src, date in zip(sources, dates):
+            if _after_cutoff(date):
+                raise RawDataError(f"{at} 'published': source {src} is dated {date}, after the information "
+                                   f"cut-off {CUTOFF}; only sources published by then may be used")
+            if any(c in src for c in LATER_COMPILATIONS):
+                raise RawDataError(f"{at} 'location': {src} is a later compilation ({', '.join(LATER_COMPILATIONS)}); "
+                                   "cite the original, dated source instead")
 
 
 def load_all(raw_dir: Path | None = None) -> dict[str, pd.DataFrame]:

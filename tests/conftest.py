@@ -57,9 +57,9 @@ def raw():
 
 @pytest.fixture(scope="session")
 def cleaned(raw):
-    from analysis import cleaning
+    from analysis import audit, cleaning
 
     figures = cleaning.figures(raw)
     implied = cleaning.implied(figures)
-    return {"figures": figures, "implied": implied, "audit": cleaning.audit(figures, implied, 1.0),
+    return {"figures": figures, "implied": implied, "audit": audit.audit(figures, implied, raw["article_dates"]),
             "series": cleaning.series(figures, implied)}

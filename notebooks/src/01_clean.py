@@ -7,12 +7,14 @@
 # earlier editions and related sources — validates it against its schemas, normalises units,
 # derives implied values with their formulas, and audits the report's own arithmetic.
 #
-# **Information cut-off:** 2023-12-07. Nothing published later is used.
+# **Information cut-off:** 2023-12-07. Every published figure carries the publication date of
+# each of its sources; loading fails on a source dated later, and on a later compilation.
 #
-# Code lives in `analysis/` (`sources`, `cleaning`, `package`); this notebook narrates.
+# Code lives in `analysis/` (`sources`, `cleaning`, `audit`, `findings`, `package`); this
+# notebook narrates.
 
 # %% tags=["parameters"]
-tolerance_pct: float = 1.0  # audit: largest relative difference (%) still counted as consistent
+tolerance_pct: float = 0.0  # audit: extra slack (% of the stated value) on top of each check's derived tolerance
 
 # %%
 from analysis import params
@@ -20,7 +22,10 @@ from analysis import params
 params.check("01_clean", {"tolerance_pct": tolerance_pct})
 
 # %%
-from analysis import cleaning, notebook, package, paths, sources
+import pandas as pd
+from IPython.display import Markdown
+
+from analysis import audit, cleaning, findings, notebook, package, paths, sources
 
 notebook.setup()
 
@@ -36,18 +41,20 @@ notebook.setup()
 # %%
 raw = sources.load_all()
 notebook.table(
-    __import__("pandas").DataFrame(
+    pd.DataFrame(
         [(t.file, len(raw[name]), t.description) for name, t in sources.TABLES.items()],
         columns=["file", "rows", "contents"],
     )
 )
 
 # %% [markdown]
-# ## 2 · Units
+# ## 2 · Units and precision
 #
 # 亿美元 is 10⁸ USD, so it is divided by 10 to give USD bn (91亿美元 = USD 9.1 bn). All
 # percentages stay in percent; the `measure` column says whether a percentage is a share, a YoY
-# growth rate or a CAGR. **Intelligent compute (智能算力) is counted at FP16 and general compute
+# growth rate, a CAGR or a cumulative increase. Each figure also gets the interval its digits
+# and qualifier allow (`value_low`, `value_high`): 38亿 is 37.5亿 to 38.5亿, 七成 is 65% to 75%,
+# 超过 85 has no upper bound (the convention is in `data/raw/README.md`). **Intelligent compute (智能算力) is counted at FP16 and general compute
 # (通用算力) at FP64**: an FP16 EFLOPS and an FP64 EFLOPS are different quantities (half-precision
 # operations are far cheaper), so the two are kept in different units and never added.
 
@@ -58,51 +65,68 @@ notebook.table(
 )
 
 # %% [markdown]
+# ## 2b · Sources and their dates
+#
+# Every published figure lists its sources (URLs) and, in `published`, one publication date per
+# source. None is dated after the cut-off; pages that show no date are marked `undated`, and
+# each row still needs one dated source unless it is in the short list of rows
+# (`data/raw/README.md`) whose only source is an undated page. Sources per row:
+
+# %%
+pub = figures[figures["table"] == "published_figures"]
+dates = pub["published"].str.split(" | ", regex=False)
+pd.DataFrame({
+    "published figures": [len(pub)],
+    "sources": [int(dates.str.len().sum())],
+    "dated sources": [int(dates.map(lambda d: sum(x != "undated" for x in d)).sum())],
+    "latest source date": [max(x for d in dates for x in d if x != "undated")],
+    "rows with only undated sources": [int(dates.map(lambda d: all(x == "undated" for x in d)).sum())],
+})
+
+# %% [markdown]
 # The article's figures, cleaned:
 
 # %%
 notebook.table(figures[figures["table"] == "article_figures"],
-               ["id", "indicator", "period", "qualifier", "value", "unit", "value_clean", "unit_clean", "location"])
+               ["id", "indicator", "period", "qualifier", "value_text", "unit", "value_clean", "value_low", "value_high",
+                "unit_clean", "location"])
 
 # %% [markdown]
 # ## 3 · Implied values
 #
 # Values the sources imply but do not state, each with its formula: 2022 bases from the 2023
-# YoY rates, H1 2022 from H1 2023, the 2027 AI-server value from the five-year CAGR, and the
-# CAGRs between stated points.
+# YoY rates, H1 2022 from H1 2023, 2027 levels from the five-year CAGRs, and the CAGRs between
+# stated points. Indicator, period and vintage are read off the inputs, never typed in; the
+# interval follows from the inputs' stated precision.
 
 # %%
 implied = cleaning.implied(figures)
-notebook.table(implied, ["id", "period", "value", "unit", "formula"])
+notebook.table(implied, ["id", "period", "value", "value_low", "value_high", "unit", "vintage", "formula"])
 
 # %% [markdown]
 # ## 4 · Audit of the report's arithmetic
 #
-# Each check recomputes a stated figure from other stated figures. A relative difference up to
-# `tolerance_pct` counts as consistent (rounding). The audit **reports** inconsistencies; the
-# stated figures are kept as stated everywhere else.
+# Each check recomputes a stated figure from other stated figures, with every input read as
+# the interval its digits and qualifier allow. The tolerance is derived from those intervals:
+# **consistent** when the recomputed value rounds to the stated figure, **consistent within
+# rounding** when the two intervals overlap, **inconsistent** (or **revised**, between
+# editions) when they do not. `greater` checks test a claim that one value exceeds another.
+# **Implications** are derived facts, not tests. `tolerance_pct` (default 0) only adds slack.
+# The audit **reports**; the stated figures are kept as stated everywhere else.
 
 # %%
-audit = cleaning.audit(figures, implied, tolerance_pct)
-notebook.table(audit, ["check_id", "stated", "recomputed", "rel_difference_pct", "verdict", "comment"])
-
-# %%
-audit["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks")
+checks = audit.audit(figures, implied, raw["article_dates"], tolerance_pct)
+notebook.table(checks, ["check_id", "rule", "stated", "recomputed", "recomputed_low", "recomputed_high",
+                       "difference", "tolerance", "verdict"])
 
 # %% [markdown]
-# What the audit finds:
-#
-# * The report's own growth arithmetic holds: 414.1 = 259.9 × 1.593, 59.3 = 54.5 × 1.088, the
-#   6.7× ratio, and the 21.8%, 33.9% and 16.6% CAGRs all follow from the stated levels.
-# * The article's **NVIDIA +324%** cannot be derived: NVIDIA's own figures give +279%.
-# * The **global AI server CAGR of 17.3%** only fits 2021–2026; over 2022–2026 the levels give
-#   15.5%. The 2020–21 edition's **30.4% China AI market CAGR** does not fit its own levels
-#   (28.7%).
-# * The **AI server market's H2 2023** must have grown about 100% for H1's +55.4% to become
-#   +82.5% for the year.
-# * Between editions, the 2022 intelligent-compute estimate was revised down 3%, and the
-#   2022–23 edition's 2021 AI-server value (5.92) is *above* the 2022 value the 2023–24 edition
-#   implies (4.99): the two editions' AI-server series cannot be spliced.
+# Inputs, formula and precision of each check:
+
+# %%
+notebook.table(checks, ["check_id", "formula", "precision"])
+
+# %%
+checks["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks")
 
 # %% [markdown]
 # ## 5 · Rankings
@@ -125,7 +149,16 @@ rankings = raw["rankings"].reset_index(drop=True)
 from analysis.atomic import write_text
 
 series = cleaning.series(figures, implied)
-written = package.write_all({"figures": figures, "implied": implied, "audit": audit, "series": series,
+written = package.write_all({"figures": figures, "implied": implied, "audit": checks, "series": series,
                              "rankings": rankings, "codebook": package.codebook_frame()})
 write_text(paths.DATAPACKAGE, package.datapackage_json())
 written + [paths.rel(paths.DATAPACKAGE)]
+
+# %% [markdown]
+# ## 7 · What the audit finds
+#
+# Built by `analysis/findings.py` from the tables above, every number read from them; the
+# README's "What it finds" carries the same sentences, and a test keeps the two equal.
+
+# %%
+Markdown(findings.markdown(findings.audit_findings(checks, figures)))
