@@ -1,5 +1,6 @@
-"""The raw layer: every article figure is transcribed where the article says it, and bad raw
-files are rejected with messages that name the file, line and column."""
+"""The raw layer: every article figure is transcribed where the article says it, every published
+figure's sources are dated before the cut-off, and bad raw files are rejected with messages that
+name the file, line and column."""
 from __future__ import annotations
 
 import re
@@ -31,8 +32,8 @@ ARTICLE_FILE = Path(__file__).resolve().parents[2] / "shared" / "sources" / "000
 
 def test_every_table_loads_with_expected_rows(raw):
     assert {k: len(v) for k, v in raw.items()} == {
-        "vintages": 13, "indicators": 32, "article_figures": 37, "published_figures": 64,
-        "rankings": 48, "article_dates": 10}
+        "vintages": 13, "indicators": 31, "article_figures": 37, "published_figures": 61,
+        "rankings": 48, "article_dates": 11}
 
 
 @pytest.mark.parametrize("fid, value", sorted(ARTICLE.items()))
@@ -86,6 +87,58 @@ def test_every_number_in_the_article_is_transcribed(raw):
     assert numbers - covered == set()
 
 
+# ---------------------------------------------------------------------------- the cut-off
+
+def _sources(raw):
+    for _, row in raw["published_figures"].iterrows():
+        yield row, sources.source_dates(row["location"], row["published"])
+
+
+def test_every_source_has_a_date_and_none_is_after_the_cutoff(raw):
+    n = 0
+    for row, pairs in _sources(raw):
+        assert len(pairs) == len(row["location"].split(" | ")) == len(row["published"].split(" | ")), row["id"]
+        for src, date in pairs:
+            n += 1
+            assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?|undated", date), (row["id"], date)
+            if date != "undated":
+                last_day = date if len(date) == 10 else f"{date}-31"
+                assert last_day <= sources.CUTOFF, (row["id"], src, date)
+    assert n >= 100
+
+
+def test_no_source_is_a_later_compilation(raw):
+    for row, pairs in _sources(raw):
+        assert not any(c in src for src, _ in pairs for c in sources.LATER_COMPILATIONS), row["id"]
+
+
+def test_rows_without_a_dated_source_are_exactly_the_documented_ones(raw, repo):
+    """A row whose only sources show no date is allowed only if data/raw/README.md lists it (and says why)."""
+    undated = {row["id"] for row, pairs in _sources(raw) if all(d == "undated" for _, d in pairs)}
+    readme = (repo / "data" / "raw" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Undated sources.**", 1)[1].split("\n\n", 1)[0]
+    assert undated == set(re.findall(r"`(pub_[a-z0-9_]+)`", section))
+    assert all(row["source"] == "web (undated)" for row, pairs in _sources(raw) if row["id"] in undated)
+
+
+def test_the_findings_of_the_provenance_review_are_fixed(raw):
+    p = raw["published_figures"].set_index("id")
+    # 1. the post-cut-off compilation's 54.5, 117.3, 259.9 and 1117.4 are gone; the pre-cut-off values are rounded
+    assert not {"pub_gc_2022_e2324", "pub_gc_2027_e2324"} & set(p.index)
+    assert (p.at["pub_ic_2022_e2324", "value_text"], p.at["pub_ic_2027_e2324", "value_text"]) == ("260", "1117")
+    # 2. the global AI-server CAGR's period is the one its page states; 15.6 and 18.3 come from askci (2023-06-21)
+    assert p.at["pub_global_server_cagr_e2324", "period"] == "2022-2026"
+    for fid in ("pub_global_server_2021_idc2023", "pub_global_server_2022_idc2023"):
+        assert p.at[fid, "location"].startswith("https://askci.com/") and p.at[fid, "published"] == "2023-06-21"
+    # 8. the 2020-21 ed's 7.8 is AI infrastructure, like its 3.93 base; the five-year CAGR's period is 2020-2025
+    assert p.at["pub_infra_2024_e2021", "indicator"] == p.at["pub_infra_2020_e2021", "indicator"] == "ai_infrastructure_market"
+    assert p.at["pub_global_ai_cagr_e2122", "period"] == "2020-2025"
+    # 9. NVIDIA's FY23 Q4 comes from NVIDIA's own results of February 2023, not a later compilation
+    assert p.at["pub_nvidia_fy23q4", "published"].startswith("2023-02-22")
+    d = raw["article_dates"].set_index("id")
+    assert d.at["date_nvidia_trillion_first", "date"] == "2023-05-30"
+
+
 # ---------------------------------------------------------------------------- bad input
 
 def _copy(tmp_path: Path, repo: Path) -> Path:
@@ -113,6 +166,33 @@ MUTATIONS = {
     "non-UTF-8": (lambda p: p.write_bytes(p.read_bytes().replace("数千".encode(), "数千".encode("gbk"))),
                   r"article_figures.csv: line 3, byte \d+: not valid UTF-8"),
 }
+
+
+PUBLISHED_MUTATIONS = {
+    "source after the cut-off": (lambda p: _replace(p, "http://peoplezzs.com/keji/2023/1130/63884.html,2023-11-30,+82.5%",
+                                                    "http://peoplezzs.com/keji/2023/1130/63884.html,2024-07-02,+82.5%"),
+                                 r"id 'pub_server_2023_e2324'\), column 'published': source \S+ is dated "
+                                 r"2024-07-02, after the information cut-off 2023-12-07"),
+    "month of the cut-off": (lambda p: _replace(p, ",2023-10-10,GPU servers USD 3.0 bn.", ",2023-12,GPU servers USD 3.0 bn."),
+                             r"id 'pub_tracker_h1_2023'\), column 'published': .* dated 2023-12, after"),
+    "a date short": (lambda p: _replace(p, ",2023-11-30 | 2023-11-29 | 2023-09-11,", ",2023-11-30 | 2023-11-29,"),
+                     r"id 'pub_global_server_2022_e2324'\), column 'published': 2 date\(s\) for 3 source\(s\)"),
+    "later compilation": (lambda p: _replace(p, "https://jw.ijiwei.com/n/862462,2023-05-23,GPU servers USD 6.0 bn.",
+                                             "https://www.wanwend.com/info/2410143477436470,2023-05-23,GPU servers USD 6.0 bn."),
+                          r"id 'pub_tracker_2022'\), column 'location': \S+wanwend\S+ is a later compilation"),
+    "not a date": (lambda p: _replace(p, ",2022-03-11,Five-year CAGR 20.3%.", ",March 2022,Five-year CAGR 20.3%."),
+                   r"id 'pub_global_tracker_2025'\), column 'published': must be one date per source"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_MUTATIONS))
+def test_bad_source_dates_are_rejected_with_file_line_column(tmp_path, repo, name):
+    raw_dir = _copy(tmp_path, repo)
+    mutate, expected = PUBLISHED_MUTATIONS[name]
+    mutate(raw_dir / "published_figures.csv")
+    with pytest.raises(sources.RawDataError) as err:
+        sources.load_all(raw_dir)
+    assert re.search(r"published_figures.csv: line \d+ \(" + expected, str(err.value)), str(err.value)
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
