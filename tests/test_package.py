@@ -33,3 +33,30 @@ def test_processed_columns_match_the_codebook(repo):
     for table, cols in book.groupby("table", sort=False)["column"]:
         header = pd.read_csv(repo / "data" / "processed" / f"{table}.csv", nrows=0).columns.tolist()
         assert header == cols.tolist(), table
+
+
+def test_the_audit_table_has_precision_and_tolerance_columns(repo):
+    a = pd.read_csv(repo / "data" / "processed" / "audit.csv")
+    for col in ("inputs", "formula", "precision", "stated_low", "stated_high", "recomputed_low", "recomputed_high",
+                "tolerance", "tolerance_pct", "verdict"):
+        assert col in a.columns, col
+    tests = a[a["rule"] != "implication"]
+    assert tests["precision"].str.contains(" to ").all() and (tests["tolerance"] > 0).all()
+    assert set(a["verdict"]) <= {"consistent", "consistent within rounding", "inconsistent", "revised", "implication"}
+
+
+def test_figures_carry_source_dates_and_intervals(repo):
+    f = pd.read_csv(repo / "data" / "processed" / "figures.csv", dtype={"value_text": str})
+    assert f["published"].notna().all() and (f.loc[f["table"] == "article_figures", "published"] == "2023-12-07").all()
+    assert ((f["value_low"] <= f["value_clean"]) & (f["value_clean"] <= f["value_high"])).all()
+    imp = pd.read_csv(repo / "data" / "processed" / "implied.csv")
+    assert {"value_low", "value_high"} <= set(imp.columns)
+
+
+def test_the_cutoff_in_the_package_is_the_loaders(repo):
+    from analysis.sources import CUTOFF
+
+    dp = json.loads((repo / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert dp["custom"]["information_cutoff"] == CUTOFF
+    raw = next(r for r in dp["resources"] if r["name"] == "raw-published-figures")
+    assert "published" in [fld["name"] for fld in raw["schema"]["fields"]]
