@@ -8,8 +8,8 @@ the README carries exactly these sentences, and the notebook prints them from it
 ``python -m analysis.findings`` prints the Markdown bullets from ``data/processed/``, to paste
 into the README after the tables change (the test then says whether it was done).
 
-This module holds the audit's findings; the forecasts' findings are added beside them by
-:mod:`analysis.forecasting`'s owner.
+This module holds the audit's findings (:func:`audit_findings`); the forecasts' findings belong
+beside them as a second function, in the README block of their own.
 """
 from __future__ import annotations
 

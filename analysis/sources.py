@@ -7,6 +7,10 @@ schema and turns every failure into a message that names the file, the line (and
 the column, and says what was expected. A bad raw file stops the build before anything is
 written.
 
+The raw layer also carries the information cut-off: each published figure gives one
+publication date per source, and :func:`load` refuses a source dated after :data:`CUTOFF` or a
+later compilation (:data:`LATER_COMPILATIONS`), so nothing published later can enter.
+
 Reading is deliberately strict about structure (missing or extra columns, short rows, bytes
 that are not UTF-8, empty files) and tolerant of harmless encodings of the same content (a
 UTF-8 byte-order mark, CRLF line endings).
