@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -220,3 +221,49 @@ def test_an_unknown_id_in_a_check_is_named(cleaned, raw):
     bad = (audit.Check("x", "equal", "x", "no_such_figure", ("art_ai_server_2023",), lambda a: a, "a"),)
     with pytest.raises(KeyError, match="no_such_figure"):
         audit.audit(cleaned["figures"], cleaned["implied"], raw["article_dates"], checks=bad)
+
+
+def _shifted(figures, fid, factor):
+    f = figures.copy()
+    m = f["id"] == fid
+    for col in ("value_clean", "value_low", "value_high"):
+        f.loc[m, col] = f.loc[m, col] * factor
+    return f
+
+
+def _root(fn, values, j, target):
+    """The factor on input ``j`` at which ``fn`` equals ``target`` (log-bisection on 1/5..5), or None."""
+    def gap(k):
+        v = list(values)
+        v[j] *= k
+        return fn(*v) - target
+    lo, hi = math.log(0.2), math.log(5.0)
+    if gap(math.exp(lo)) * gap(math.exp(hi)) > 0:
+        return None
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if gap(math.exp(lo)) * gap(math.exp(mid)) <= 0:
+            hi = mid
+        else:
+            lo = mid
+    return math.exp((lo + hi) / 2)
+
+
+@pytest.mark.parametrize("check", sorted(c.id for c in audit.CHECKS if c.rule != "implication"
+                                         and not c.stated.startswith("date_")))
+def test_every_input_of_a_check_can_move_its_verdict(cleaned, raw, check):
+    """No dead input: moving any one input of the recomputation (with its interval) to where the
+    recomputed value meets the stated one, or past it, or far away, changes the verdict."""
+    spec = next(c for c in audit.CHECKS if c.id == check)
+    a = cleaned["audit"].set_index("check_id")
+    before, stated = a.at[check, "verdict"], a.at[check, "stated"]
+    f = cleaned["figures"].set_index("id")
+    values = [float(f.at[i, "value_clean"]) for i in spec.inputs]
+    for j, fid in enumerate(spec.inputs):
+        k0 = _root(spec.fn, values, j, stated)
+        factors = [0.2, 5.0] + ([k0 * (1 - 1e-3), k0, k0 * (1 + 1e-3)] if k0 else [])
+        verdicts = {audit.audit(_shifted(cleaned["figures"], fid, k), cleaned["implied"], raw["article_dates"],
+                                checks=(spec,)).at[0, "verdict"] for k in factors}
+        assert verdicts - {before}, (check, fid, before)
+
+
