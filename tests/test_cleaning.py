@@ -1,4 +1,4 @@
-"""Cleaning: units, implied values, the audit's verdicts and how series are assembled."""
+"""Cleaning: units, implied values and the audit's verdicts (series assembly: tests/test_assembly.py)."""
 from __future__ import annotations
 
 import pytest
@@ -79,14 +79,3 @@ def test_tolerance_changes_verdicts(cleaned):
     loose = cleaning.audit(cleaned["figures"], cleaned["implied"], 5.0).set_index("check_id")
     assert loose.at["headline_share", "verdict"] == "consistent"  # 4.3% off: rounding at a 5% tolerance
     assert loose.at["nvidia_yoy_324", "verdict"] == "inconsistent"  # 14% off at any sensible tolerance
-
-
-def test_series_assembly_prefers_later_actuals_and_excludes_the_definition_break(cleaned):
-    ic = cleaning.assemble(cleaned["series"], "intelligent_compute", 2021)
-    used = ic[ic["used"]].set_index("year")["value"]
-    assert used.to_dict() == {2021: 155.2, 2022: 259.9, 2023: 414.1}  # 259.9 (later actual) beats 268.0 (estimate)
-    ai = cleaning.assemble(cleaned["series"], "ai_server_market", 2021)
-    assert not ai[(ai["year"] == 2021)]["used"].any()
-    assert ai[ai["used"]].set_index("year")["value"].round(4).to_dict() == {2022: 4.9863, 2023: 9.1}
-    gc = cleaning.assemble(cleaned["series"], "general_compute", 2023)
-    assert gc[gc["used"]]["year"].tolist() == [2023]
