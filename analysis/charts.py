@@ -175,7 +175,7 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     hist = _history(series_table, assembly, series)
     last = hist[hist["status"] == "used for fitting"].sort_values("year").tail(1)
     yscale = alt.Scale(type="log", nice=False, padding=8) if log else alt.Scale(zero=False)
-    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, nice=False))
     y_title = SERIES_LABELS[series] + (", log scale" if log else "")
     models = [m for m in MODEL_ORDER if m in set(f["model"])]
     band_m = band_model if band_model in models else (models[0] if models else None)
@@ -184,9 +184,10 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     if horizon > REPORT_HORIZON:
         ext = pd.DataFrame({"start": [REPORT_HORIZON + 0.5], "end": [horizon + 0.5],
                             "label": [f"after {REPORT_HORIZON}: extrapolation"]})
-        layers.append(alt.Chart(ext).mark_rect(color="#eeeeee").encode(x="start:Q", x2="end:Q", tooltip=["label"]))
-        layers.append(alt.Chart(ext).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10, color=GREY)
-                      .encode(x="start:Q", y=alt.value(0), text="label"))
+        layers.append(alt.Chart(ext).mark_rect(color="#eeeeee").encode(
+            x=alt.X("start:Q", scale=alt.Scale(zero=False, nice=False)), x2="end:Q", tooltip=["label"]))
+        layers.append(alt.Chart(ext).mark_text(align="right", baseline="top", dx=-4, dy=4, fontSize=10, color=GREY)
+                      .encode(x=alt.X("end:Q", scale=alt.Scale(zero=False, nice=False)), y=alt.value(0), text="label"))
     if band_m:
         b = f[f["model"] == band_m]
         for i, level in enumerate(_fan_levels(b)):
