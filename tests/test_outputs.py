@@ -109,3 +109,22 @@ def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
         assert f'href="{name}.html"' in page
     assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
     assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
+
+
+def test_readme_forecast_bullet_matches_the_outputs(repo):
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    bullet = text[text.index("* **Two or three points cannot say"):text.index("The audit table is")]
+    f = pd.read_csv(repo / "data" / "processed" / "forecasts.csv")
+    at = lambda s, m, y=2027: f[(f["series"] == s) & (f["model"] == m) & (f["year"] == y)]  # noqa: E731
+    rep = at("ai_server_market", "report_path")["median"].iloc[0]
+    assert f"{((rep / 9.1) ** 0.25 - 1) * 100:.1f}% a year from 2023" in bullet
+    assert f"USD {at('ai_server_market', 'drift')['median'].iloc[0]:.0f} bn" in bullet
+    assert f"about {at('ai_server_market', 'decay')['median'].iloc[0]:.0f} bn" in bullet
+    assert f"median of {at('ai_server_market', 'combination')['median'].iloc[0]:.0f} bn" in bullet
+    lower80 = f[(f["series"] == "ai_server_market") & (f["year"] == 2027) & (f["level"] == 0.8)]["lower"]
+    assert f"{rep:.1f} bn lies below every model's 80% interval" in bullet and (lower80 > rep).all()
+    assert f"({at('intelligent_compute', 'decay')['median'].iloc[0]:,.0f} EFLOPS)" in bullet
+    assert f"({at('intelligent_compute', 'report_path')['median'].iloc[0]:,.1f})" in bullet
+    t = pd.read_csv(repo / "data" / "processed" / "track_record.csv")
+    miss = t[(t["series"] == "intelligent_compute") & (t["year"] == 2023) & (t["method"] == "CAGR path")]["error_pct"]
+    assert f"by {-miss.iloc[0]:.1f}%" in bullet

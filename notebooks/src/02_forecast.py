@@ -156,13 +156,18 @@ print(f"default long-run growth 15%: the middle of the reference rates ({referen
 # `drift` says growth persists; `decay` says it reverts to the long-run rate. They are the two
 # views the data cannot decide between, so the **combination** is their equal-weight mixture.
 # `loglinear` and `ets` are sensitivity checks: with two points the log-linear line *is* the
-# drift line, and with three it differs from it by under 1%; the damped-trend model bends only
-# because its damping φ is fixed (section 5).
+# drift line, and with three (equally spaced) it has the same slope and lies under 1% above
+# it; the damped-trend model bends only because its damping φ is fixed (section 5).
 
 # %%
 fits = {s: forecasting.forecast_series(s, points[s], horizon_end, var, decay_half_life, long_run_growth,
                                        scenario.get(s)) for s in chosen}
 notes = pd.DataFrame([dict(series=f.series, model=f.model, note="; ".join(f.notes)) for fs in fits.values() for f in fs])
+# the prose above: log-linear and drift within 1% with three points; t dof between 2 and 4
+for fs in fits.values():
+    by = {f.model: f for f in fs}
+    assert np.abs(by["loglinear"].log_median - by["drift"].log_median).max() < math.log(1.01)
+    assert all(((2 - 1e-9 <= f.dof) & (f.dof <= 4 + 1e-9)).all() for f in fs if not f.members and f.model != "scenario")
 notebook.table(notes)
 
 # %%
@@ -191,6 +196,8 @@ notebook.table(fitted[fitted["year"].isin([domain.LAST_DATA_YEAR + 1, horizon_en
 
 # %%
 implied_growth = pd.DataFrame([dict(series=s, growth_2023_2027=g) for s, (_, g) in paths_.items()])
+if "ai_server_market" in paths_:  # section 9 says: below even the decay model's long-run rate
+    assert paths_["ai_server_market"][1] < forecasting.DEFAULT_LONG_RUN_GROWTH
 implied_growth
 
 # %% [markdown]
@@ -263,7 +270,7 @@ notebook.table(last.assign(times_world_2026=last["median"] / world_2026),
 #   two answers; the data do not prefer one. The decay model's answer is set by its two
 #   parameters, argued above from related series, not estimated.
 # * **Three models that are one.** Log-linear and drift draw the same line (identical with two
-#   points, within 1% with three); the damped-trend model's bend is its fixed φ.
+#   points, parallel and within 1% with three); the damped-trend model's bend is its fixed φ.
 # * **The report's slowdown.** The report implies growth from 2023 to 2027 of the rates in
 #   section 5 — far below 2023's, and for AI servers below even the decay model's long-run
 #   rate. Nothing here can test that; only later data can.
