@@ -66,7 +66,7 @@ PARAMS_04_forecast_figures = run_name=
 
 # ----------------------------------------------------------------------------- files
 RAW := $(sort $(wildcard data/raw/*.csv))
-CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py \
+CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py analysis/domain.py \
 	analysis/runner.py analysis/notebook.py $(wildcard analysis/templates/suanli/*)
 RUNNER = $(PYTHON) -m analysis.runner
 EXEC = $(RUNNER) $< $@ --params $(word 2,$^) --html reports/$(basename $(notdir $@)).html

@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
-SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
+from analysis.domain import FIRST_DATA_YEAR, LAST_DATA_YEAR, MAX_HORIZON, REPORT_HORIZON
+from analysis.domain import FORECAST_SERIES as SERIES
+
 METHODS = ("drift", "decay", "loglinear", "ets", "combination")
-LAST_DATA_YEAR = 2023
 
 
 class ParameterError(ValueError):
@@ -106,11 +107,12 @@ SPECS: dict[str, dict[str, Param]] = {
     "02_forecast": {
         "series": Param(str, "all", "which series to forecast", choices=("all",) + SERIES),
         "method": Param(str, "all", "which model to show", choices=("all",) + METHODS),
-        "horizon_end": Param(int, 2027, "last forecast year", low=LAST_DATA_YEAR + 1, high=2035),
+        "horizon_end": Param(int, REPORT_HORIZON, "last forecast year", low=LAST_DATA_YEAR + 1, high=MAX_HORIZON),
         "levels": Param(str, "0.5,0.8,0.95", "coverages of the prediction intervals (a fan)",
                         parse=_normalise(parse_levels, lambda t: ",".join(f"{x:g}" for x in t))),
         # 2021 is the first data year; 2022 drops intelligent compute's 2021 point; earlier years change nothing
-        "train_start": Param(int, 2021, "first year used for fitting", low=2021, high=LAST_DATA_YEAR - 1),
+        "train_start": Param(int, FIRST_DATA_YEAR, "first year used for fitting", low=FIRST_DATA_YEAR,
+                             high=LAST_DATA_YEAR - 1),
         "growth_override": Param(str, None, "scenario: yearly growth rates replacing the fitted drift, per series",
                                  optional=True, parse=_normalise(parse_growth, lambda d: ",".join(
                                      f"{k}:{v:g}" for k, v in sorted(d.items())))),
