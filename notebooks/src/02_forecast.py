@@ -216,7 +216,9 @@ phi_table.pivot(index="series", columns="phi", values="median")
 # intelligent compute for 2021 (155.2) and an estimate for 2022 (268.0); each model fitted on
 # those two points forecasts 2023, scored against the 2023–24 edition's 414.1. No other
 # series has two points in an earlier edition. No variance source was published by then, so
-# the backtest borrows today's; its interval scores flatter the models a little.
+# the backtest borrows today's; its interval scores flatter the models a little. The decay
+# model's defaults were also argued from figures published later. One scored year cannot rank
+# the models: read these scores as a check that the code scores, not as a verdict.
 
 # %%
 backtests = pd.concat([forecasting.backtest_models(s, series_table, var, level_list, decay_half_life, long_run_growth,
