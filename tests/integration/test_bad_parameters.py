@@ -22,6 +22,8 @@ def _param_cases():
         for name, p in spec.items():
             if p.choices:
                 yield nb, name, "wrong value", "nope", "one of"
+            elif p.parse is not None:
+                yield nb, name, "wrong value", "bad/name", f"{name} must be"
             elif p.type is str:
                 yield nb, name, "wrong value", "bad/name", "letters, digits"
             if p.type in (int, float):
