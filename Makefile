@@ -39,23 +39,26 @@ endif
 TOLERANCE ?=
 ## SERIES=all       forecast series: all, ai_server_market, intelligent_compute, general_compute
 SERIES ?=
-## METHOD=all       forecast model: all, loglinear, drift, ets, combination
+## METHOD=all       forecast model: all, drift, decay, loglinear, ets, combination
 METHOD ?=
 ## HORIZON=2027     last forecast year (2024–2035)
 HORIZON ?=
-## LEVEL=0.8        prediction-interval coverage, strictly between 0 and 1
-LEVEL ?=
-## TRAIN_START=2021 first year used for fitting (2019–2022)
+## LEVELS=0.5,0.8,0.95  prediction-interval coverages (a fan), each strictly between 0 and 1
+LEVELS ?=
+## TRAIN_START=2021 first year used for fitting (2021 or 2022)
 TRAIN_START ?=
-## GROWTH=          scenario: a yearly growth rate (0.2 = 20%) replacing the fitted drift
+## GROWTH=          scenario growth replacing the drift: 0.2 (every series) or ai_server_market:0.3,general_compute:0.1
 GROWTH ?=
-## SEED=20231207    seed of every random draw
-SEED ?=
+## DECAY_HALF_LIFE=1.5   decay model: half-life in years of growth above the long-run rate (0.25–20)
+DECAY_HALF_LIFE ?=
+## LONG_RUN_GROWTH=0.15  decay model: long-run yearly growth rate (-0.2–1)
+LONG_RUN_GROWTH ?=
 ## RUN=name         name of a parameterised rerun (make forecast), written to runs/<name>/
 RUN ?=
 
-FORECAST_ARGS = series=$(SERIES) method=$(METHOD) horizon_end=$(HORIZON) interval_level=$(LEVEL) \
-	train_start=$(TRAIN_START) growth_override=$(GROWTH) seed=$(SEED)
+FORECAST_ARGS = series=$(SERIES) method=$(METHOD) horizon_end=$(HORIZON) levels=$(LEVELS) \
+	train_start=$(TRAIN_START) growth_override=$(GROWTH) decay_half_life=$(DECAY_HALF_LIFE) \
+	long_run_growth=$(LONG_RUN_GROWTH)
 PARAMS_01_clean = tolerance_pct=$(TOLERANCE)
 PARAMS_02_forecast = $(FORECAST_ARGS) run_name=
 PARAMS_03_context_figures =
@@ -63,7 +66,7 @@ PARAMS_04_forecast_figures = run_name=
 
 # ----------------------------------------------------------------------------- files
 RAW := $(sort $(wildcard data/raw/*.csv))
-CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py \
+CORE := analysis/__init__.py analysis/paths.py analysis/atomic.py analysis/params.py analysis/domain.py \
 	analysis/runner.py analysis/notebook.py $(wildcard analysis/templates/suanli/*)
 RUNNER = $(PYTHON) -m analysis.runner
 EXEC = $(RUNNER) $< $@ --params $(word 2,$^) --html reports/$(basename $(notdir $@)).html
@@ -71,9 +74,12 @@ FMT := svg png vl.json html
 
 CLEAN_OUT := $(addprefix data/processed/,figures.csv implied.csv audit.csv series.csv rankings.csv codebook.csv) \
 	data/datapackage.json
-FORECAST_OUT := $(addprefix data/processed/,forecasts.csv backtests.csv model_comparison.csv series_assembly.csv)
+FORECAST_OUT := $(addprefix data/processed/,forecasts.csv backtests.csv model_comparison.csv series_assembly.csv \
+	track_record.csv)
+FORECAST_PY := analysis/forecasting.py analysis/assembly.py analysis/domain.py analysis/scoring.py \
+	analysis/track_record.py
 CONTEXT_FIGS := adoption_survey industry_ranking nvidia_revenue genai_share audit city_ranking
-FORECAST_FIGS := compute_growth ai_server_market model_comparison
+FORECAST_FIGS := compute_growth ai_server_market model_comparison track_record
 CONTEXT_FIG_FILES := $(foreach f,$(CONTEXT_FIGS),$(foreach x,$(FMT),figures/$(f).$(x)))
 FORECAST_FIG_FILES := $(foreach f,$(FORECAST_FIGS),$(foreach x,$(FMT),figures/$(f).$(x)))
 NOTEBOOKS := 01_clean 02_forecast 03_context_figures 04_forecast_figures
@@ -158,7 +164,7 @@ $(eval $(call side_outputs,notebooks/01_clean.ipynb,reports/01_clean.html $(CLEA
 
 notebooks/02_forecast.ipynb: notebooks/src/02_forecast.py \
 		build/params/02_forecast.yml data/processed/series.csv data/processed/figures.csv data/processed/implied.csv \
-		$(CORE) analysis/forecasting.py analysis/cleaning.py analysis/package.py | $(ENV)
+		data/raw/vintages.csv $(CORE) $(FORECAST_PY) analysis/cleaning.py analysis/package.py | $(ENV)
 	$(EXEC)
 $(eval $(call side_outputs,notebooks/02_forecast.ipynb,reports/02_forecast.html $(FORECAST_OUT)))
 
@@ -170,8 +176,8 @@ $(eval $(call side_outputs,notebooks/03_context_figures.ipynb,reports/03_context
 
 notebooks/04_forecast_figures.ipynb: notebooks/src/04_forecast_figures.py \
 		build/params/04_forecast_figures.yml data/processed/forecasts.csv data/processed/backtests.csv \
-		data/processed/model_comparison.csv data/processed/series_assembly.csv data/processed/series.csv \
-		data/processed/figures.csv $(CORE) analysis/charts.py | $(ENV)
+		data/processed/model_comparison.csv data/processed/series_assembly.csv data/processed/track_record.csv \
+		data/processed/series.csv data/processed/figures.csv $(CORE) analysis/charts.py analysis/domain.py | $(ENV)
 	$(EXEC)
 $(eval $(call side_outputs,notebooks/04_forecast_figures.ipynb,reports/04_forecast_figures.html $(FORECAST_FIG_FILES)))
 
@@ -189,14 +195,15 @@ forecast: $(if $(RUN),$(RUN_OUT),forecast-needs-run)
 
 forecast-needs-run: FORCE
 	@$(PYTHON) -m analysis.params check 02_forecast $(FORECAST_ARGS) run_name=$(RUN)
-	@echo "error: give the run a name: make forecast RUN=name [METHOD=… HORIZON=… LEVEL=… …]" >&2; exit 2
+	@echo "error: give the run a name: make forecast RUN=name [METHOD=… HORIZON=… LEVELS=… …]" >&2; exit 2
 
 ifneq ($(RUN),)
 $(RUN_DIR)/params.yaml: FORCE | $(ENV)
 	@$(PYTHON) -m analysis.params write 02_forecast $@ $(FORECAST_ARGS) run_name=$(RUN)
 
 $(RUN_DIR)/notebooks/02_forecast.ipynb: notebooks/src/02_forecast.py $(RUN_DIR)/params.yaml \
-		data/processed/series.csv data/processed/figures.csv $(CORE) analysis/forecasting.py | $(ENV)
+		data/processed/series.csv data/processed/figures.csv data/processed/implied.csv data/raw/vintages.csv \
+		$(CORE) $(FORECAST_PY) analysis/cleaning.py analysis/package.py | $(ENV)
 	$(RUNNER) $< $@ --params $(RUN_DIR)/params.yaml --html $(RUN_DIR)/reports/02_forecast.html
 
 $(RUN_DIR)/notebooks/04_forecast_figures.ipynb: notebooks/src/04_forecast_figures.py \

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.atomic import write_bytes, write_text
+from analysis.domain import REPORT_HORIZON
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
@@ -35,7 +36,7 @@ SOURCE_2324 = ["Source: IDC & Inspur, 2023–2024 China AI Computing Power Devel
 SOURCE_EDITIONS = ["Source: IDC & Inspur, China AI Computing Power Development Assessment Reports, 2019–20 to",
                    "2023–24 editions; Shuzhi Qianxian (2023-12-07); transcription and analysis: suanli."]
 SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
-MODEL_ORDER = ["loglinear", "drift", "ets", "combination", "scenario"]
+MODEL_ORDER = ["drift", "decay", "loglinear", "ets", "combination", "scenario"]
 MODEL_COLORS = dict(zip(MODEL_ORDER, OKABE_ITO))
 SERIES_LABELS = {
     "ai_server_market": "AI server market (USD bn)",
@@ -164,36 +165,49 @@ def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) ->
     return h.sort_values(["status", "year"], ascending=[True, True])  # 'used' points drawn last, on top
 
 
+def _fan_levels(f: pd.DataFrame) -> list[float]:
+    return sorted(set(f["level"].dropna()), reverse=True)
+
+
 def forecast_panel(series: str, series_table, assembly, forecasts, band_model: str = "combination",
                    width: int = WIDTH, log: bool = True):
     f = forecasts[forecasts["series"] == series]
     hist = _history(series_table, assembly, series)
     last = hist[hist["status"] == "used for fitting"].sort_values("year").tail(1)
     yscale = alt.Scale(type="log", nice=False, padding=8) if log else alt.Scale(zero=False)
-    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1))
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, nice=False))
     y_title = SERIES_LABELS[series] + (", log scale" if log else "")
     models = [m for m in MODEL_ORDER if m in set(f["model"])]
     band_m = band_model if band_model in models else (models[0] if models else None)
     layers = []
+    horizon = int(f.loc[f["model"] != "report_path", "year"].max()) if models else 0
+    if horizon > REPORT_HORIZON:
+        ext = pd.DataFrame({"start": [REPORT_HORIZON + 0.5], "end": [horizon + 0.5],
+                            "label": [f"after {REPORT_HORIZON}: extrapolation"]})
+        layers.append(alt.Chart(ext).mark_rect(color="#eeeeee").encode(
+            x=alt.X("start:Q", scale=alt.Scale(zero=False, nice=False)), x2="end:Q", tooltip=["label"]))
+        layers.append(alt.Chart(ext).mark_text(align="right", baseline="top", dx=-4, dy=4, fontSize=10, color=GREY)
+                      .encode(x=alt.X("end:Q", scale=alt.Scale(zero=False, nice=False)), y=alt.value(0), text="label"))
     if band_m:
         b = f[f["model"] == band_m]
-        layers.append(alt.Chart(b).mark_area(opacity=0.18, color=MODEL_COLORS[band_m]).encode(
-            x=x, y=alt.Y("lower:Q", scale=yscale, title=y_title), y2="upper:Q",
-            tooltip=["model", "year", alt.Tooltip("lower:Q", format=".1f"), alt.Tooltip("upper:Q", format=".1f"),
-                     "interval_level"]))
-    fitted = f[f["model"].isin(models)]
-    anchor = pd.concat([last.assign(model=m, mean=last["value"]) for m in models]) if len(last) else last
-    lines = pd.concat([anchor[["model", "year", "mean"]], fitted[["model", "year", "mean"]]]) if models else fitted
+        for i, level in enumerate(_fan_levels(b)):
+            layers.append(alt.Chart(b[b["level"] == level]).mark_area(opacity=0.14 + 0.08 * i, color=MODEL_COLORS[band_m])
+                          .encode(x=x, y=alt.Y("lower:Q", scale=yscale, title=y_title), y2="upper:Q",
+                                  tooltip=["model", "year", "level", alt.Tooltip("lower:Q", format=".1f"),
+                                           alt.Tooltip("upper:Q", format=".1f"), "distribution"]))
+    fitted = f[f["model"].isin(models)].drop_duplicates(["model", "year"])
+    anchor = pd.concat([last.assign(model=m, median=last["value"]) for m in models]) if len(last) else last
+    lines = pd.concat([anchor[["model", "year", "median"]], fitted[["model", "year", "median"]]]) if models else fitted
     if len(lines):
         layers.append(alt.Chart(lines).mark_line(strokeWidth=1.8).encode(
-            x=x, y=alt.Y("mean:Q", scale=yscale, title=y_title),
+            x=x, y=alt.Y("median:Q", scale=yscale, title=y_title),
             color=alt.Color("model:N", title="Model", scale=alt.Scale(domain=models, range=[MODEL_COLORS[m] for m in models])),
-            tooltip=["model", "year", alt.Tooltip("mean:Q", format=".1f")]))
+            tooltip=["model", "year", alt.Tooltip("median:Q", format=".1f")]))
     rep = f[f["model"] == "report_path"]
     if len(rep):
         layers.append(alt.Chart(rep).mark_line(strokeDash=[5, 3], color="#000000", strokeWidth=1.2).encode(
-            x=x, y=alt.Y("mean:Q", scale=yscale, title=y_title),
-            tooltip=[alt.Tooltip("model", title="line"), "year", alt.Tooltip("mean:Q", format=".1f"),
+            x=x, y=alt.Y("median:Q", scale=yscale, title=y_title),
+            tooltip=[alt.Tooltip("model", title="line"), "year", alt.Tooltip("median:Q", format=".1f"),
                      alt.Tooltip("sigma_source", title="report")]))
     layers.append(alt.Chart(hist).mark_point(filled=True, size=60).encode(
         x=x, y=alt.Y("value:Q", scale=yscale, title=y_title),
@@ -204,6 +218,11 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     return alt.layer(*layers).properties(width=width, height=300)
 
 
+def _fan_text(forecasts) -> str:
+    levels = _fan_levels(forecasts)
+    return "/".join(f"{lv:.0%}" for lv in sorted(levels))
+
+
 def compute_growth(series_table, assembly, forecasts):
     panels = [forecast_panel(s, series_table, assembly, forecasts, width=300).properties(
         title=alt.TitleParams("Intelligent compute (FP16)" if s == "intelligent_compute" else "General compute (FP64)",
@@ -211,8 +230,9 @@ def compute_growth(series_table, assembly, forecasts):
         for s in ("intelligent_compute", "general_compute") if s in set(forecasts["series"])]
     chart = alt.hconcat(*panels).resolve_scale(y="independent", color="shared", shape="shared")
     return finish(chart, "China's AI compute: data by edition, forecasts and the report's path",
-                  ["Black points: used for fitting; hollow: superseded or excluded. Band: combination model's interval.",
-                   "Dashed: the report's CAGR path. FP16 (intelligent) and FP64 (general) EFLOPS count different",
+                  ["Black points: used for fitting; hollow: superseded or excluded. Fan: the combination's "
+                   + _fan_text(forecasts) + " intervals.",
+                   "Dashed: the report's path through its stated points; grey: past 2027, extrapolation. FP16 (intelligent) and FP64 (general) EFLOPS count different",
                    "operations at different precisions: the two panels are not comparable and are not added."],
                   SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
                   "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
@@ -226,47 +246,76 @@ def ai_server_market(series_table, assembly, forecasts, figures):
         tooltip=["label", "year", alt.Tooltip("value_clean:Q", title="USD bn"), "vintage", "location"])
     chart = alt.layer(panel, star)
     return finish(chart, "China's AI server market: two points, many futures",
-                  ["Lines: each model's median; band: the combination's interval. Diamond: the report's 2027 figure.",
+                  ["Lines: each model's median; fan: the combination's " + _fan_text(forecasts)
+                   + " intervals. Diamond: the report's 2027 figure.",
                    "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition."],
                   SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")
 
 
 def model_comparison(comparison, backtests):
-    c = comparison.copy()
+    levels = sorted(set(comparison["level"]))
+    mid = min(levels, key=lambda v: abs(v - 0.8))
+    c = comparison[comparison["level"] == mid].copy()
     c["series_label"] = c["series"].map(SERIES_LABELS)
     base = alt.Chart(c)
     y = alt.Y("model:N", title=None, sort=MODEL_ORDER)
+    color = alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:len(MODEL_ORDER)]))
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("lower:Q", title="Final-year value (series unit), log scale", scale=alt.Scale(type="log")), x2="upper:Q",
-        y=y, color=alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:5])))
+        x=alt.X("lower:Q", title=f"Value in {int(c['year'].max())} (series unit), log scale; {mid:.0%} interval",
+                scale=alt.Scale(type="log")), x2="upper:Q", y=y, color=color)
     pts = base.mark_point(filled=True, size=60).encode(
-        x="mean:Q", y=y, color=alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:5])),
-        tooltip=["series", "model", "year", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("lower:Q", format=".1f"),
+        x="median:Q", y=y, color=color,
+        tooltip=["series", "model", "year", alt.Tooltip("median:Q", format=".1f"), alt.Tooltip("lower:Q", format=".1f"),
                  alt.Tooltip("upper:Q", format=".1f"), alt.Tooltip("report:Q", format=".1f"),
-                 alt.Tooltip("vs_report_pct:Q", format=".0f", title="vs report %"), "sigma_source"])
+                 alt.Tooltip("vs_report_pct:Q", format=".0f", title="vs report %"),
+                 alt.Tooltip("crps_log:Q", format=".3f", title="backtest CRPS (log)"), "distribution"])
     rep = base.mark_tick(color="#000000", thickness=2, size=18).encode(
         x="report:Q", y=y, tooltip=[alt.Tooltip("report:Q", format=".1f", title="report's path")])
-    top = alt.layer(bars, pts, rep).properties(width=420, height=110).facet(
+    top = alt.layer(bars, pts, rep).properties(width=420, height=120).facet(
         row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11)))
     top = top.resolve_scale(x="independent")
-    bt = backtests.copy()
-    short = {"ai_server_market": "AI servers", "intelligent_compute": "FP16 compute", "general_compute": "FP64 compute"}
-    bt["label"] = bt["series"].map(short) + ": " + bt["model"] + ", " + bt["year"].astype(str)
-    bt["series_label"] = bt["series"].map(SERIES_LABELS)
-    err = alt.Chart(bt).mark_bar().encode(
-        x=alt.X("error_pct:Q", title="Forecast error (% of the later actual)"),
-        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
-        color=alt.Color("series_label:N", title="Series", scale=alt.Scale(range=[OKABE_ITO[5], OKABE_ITO[3], OKABE_ITO[2]]), legend=alt.Legend(labelLimit=300)),
-        tooltip=["series", "model", "origin", "year", alt.Tooltip("forecast:Q", format=".2f"),
-                 alt.Tooltip("actual:Q", format=".2f"), alt.Tooltip("error_pct:Q", format=".1f"), "note"],
-    ).properties(width=420, title=alt.TitleParams("Backtests: held-back years and the report's earlier forecasts",
-                                                  fontSize=12, anchor="start"))
-    chart = alt.vconcat(top, err).resolve_scale(color="independent")
-    return finish(chart, "Models against the report, and how forecasts have fared",
-                  ["Top: final-year medians and intervals per model; black tick: the report's projection.",
-                   "Bottom: errors of the models' held-back-year forecasts and of the report's earlier editions."],
-                  SOURCE_EDITIONS, "Model comparison: final-year forecasts against the report and backtest errors.")
+    bt = backtests[backtests["level"] == mid].copy() if len(backtests) else backtests
+    if len(bt):
+        bt["label"] = bt["model"] + ", " + bt["year"].astype(str) + " (fit on " + bt["origin"] + ")"
+        err = alt.Chart(bt).mark_bar(color=OKABE_ITO[5]).encode(
+            x=alt.X("crps_log:Q", title="CRPS on the log scale (lower is better)"),
+            y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
+            tooltip=["series", "model", "origin", "year", alt.Tooltip("forecast:Q", format=".1f"),
+                     alt.Tooltip("actual:Q", format=".1f"), alt.Tooltip("error_pct:Q", format=".1f"),
+                     alt.Tooltip("interval_score_log:Q", format=".3f"), alt.Tooltip("crps_log:Q", format=".3f")],
+        ).properties(width=420, title=alt.TitleParams("Real-time backtest: intelligent compute, fitted on the 2022-23 edition",
+                                                      fontSize=12, anchor="start"))
+        chart = alt.vconcat(top, err)
+    else:
+        chart = top
+    return finish(chart, "Models against the report's path, and how they scored",
+                  [f"Top: medians and {mid:.0%} intervals per model; black tick: the report's path.",
+                   "Bottom: each model's CRPS in the one real-time backtest the editions allow."],
+                  SOURCE_EDITIONS, "Model comparison: forecasts against the report and proper scores of the backtest.")
+
+
+def track_record(track):
+    t = track.copy()
+    t["label"] = t["edition"] + ": " + t["series"].map({k: v.split(" (")[0] for k, v in SERIES_LABELS.items()}) \
+        + ", " + t["year"].astype(str) + " (" + t["method"] + ")"
+    t["pairs"] = np.where(t["comparable"], "same definition", "definition differs")
+    chart = alt.Chart(t).mark_point(filled=True, size=90).encode(
+        x=alt.X("horizon:Q", title="Horizon (years after the edition's last data year)",
+                axis=alt.Axis(tickMinStep=1, format="d"), scale=alt.Scale(domain=[0, int(t["horizon"].max()) + 1])),
+        y=alt.Y("error_pct:Q", title="Forecast error (% of the later figure)"),
+        color=alt.Color("pairs:N", title="Pair", scale=alt.Scale(domain=["same definition", "definition differs"],
+                                                                  range=[OKABE_ITO[0], OKABE_ITO[1]])),
+        shape=alt.Shape("series:N", title="Series"),
+        tooltip=["label", "edition", "year", "horizon", alt.Tooltip("forecast:Q", format=".2f"),
+                 alt.Tooltip("later_figure:Q", format=".2f"), "later_edition", alt.Tooltip("error_pct:Q", format=".1f"),
+                 "note"])
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GREY).encode(y="y:Q")
+    return finish(alt.layer(zero, chart).properties(width=WIDTH, height=300),
+                  "The report's track record: earlier editions against later figures",
+                  ["Each point: an earlier edition's forecast for a year, against what a later edition published by 2023-12.",
+                   "Orange pairs compare different definitions (AI infrastructure or hardware vs AI servers)."],
+                  SOURCE_EDITIONS, "Track record of the IDC–Inspur report's earlier editions: forecast errors by horizon.")
 
 
 # ----------------------------------------------------------------------------- context figures

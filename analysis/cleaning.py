@@ -30,16 +30,6 @@ import pandas as pd
 
 from analysis.sources import UNITS
 
-FORECAST_SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
-
-#: Points that the automatic vintage rule would pick but that must not be spliced into a series.
-EXCLUDE: dict[tuple[str, int], str] = {
-    ("ai_server_market", 2021): (
-        "2022-23 ed's 5.92 (actual) is above the 2022 base the 2023-24 ed implies (9.1/1.825 = 4.99); "
-        "a market that grew 82.5% in 2023 did not shrink 16% in 2022, so the editions' definitions "
-        "differ. Not spliced."),
-}
-
 
 def _period(period: str) -> dict:
     if m := re.fullmatch(r"(\d{4})", period):
@@ -287,35 +277,3 @@ def series(fig: pd.DataFrame, imp: pd.DataFrame) -> pd.DataFrame:
     s = pd.concat([s, i[s.columns]], ignore_index=True)
     s["source_table"] = np.where(s["id"].str.startswith("imp_"), "implied", np.where(s["id"].str.startswith("art_"), "article", "published"))
     return s.sort_values(["indicator", "year", "vintage_order", "id"]).reset_index(drop=True)
-
-
-_KIND_RANK = {"actual": 0, "derived": 1, "estimate": 2}
-
-
-def assemble(series_table: pd.DataFrame, indicator: str, train_start: int, last_year: int = 2023) -> pd.DataFrame:
-    """Choose one value per year for a forecast series, and say why each candidate was or wasn't used.
-
-    Rule: forecasts are never data; for each year take the latest vintage; within it prefer an
-    actual, then a value derived here from stated figures, then a transcribed derived value,
-    then an estimate. Points in :data:`EXCLUDE` and years before ``train_start`` are not used.
-    """
-    c = series_table[(series_table["indicator"] == indicator) & (series_table["year"] <= last_year)].copy()
-    c = c[c["kind"] != "forecast"]
-    c["kind_rank"] = c["kind"].map(_KIND_RANK).fillna(3) - (c["source_table"] == "implied") * 0.5
-    c = c.sort_values(["year", "vintage_order", "kind_rank"], ascending=[True, False, True])
-    c["used"] = False
-    c["reason"] = ""
-    for year, grp in c.groupby("year"):
-        first = grp.index[0]
-        for idx in grp.index:
-            if idx != first:
-                c.loc[idx, "reason"] = f"superseded by {c.loc[first, 'id']} ({c.loc[first, 'vintage']}, {c.loc[first, 'kind']})"
-        if (indicator, year) in EXCLUDE:
-            c.loc[first, "reason"] = "excluded: " + EXCLUDE[(indicator, year)]
-        elif year < train_start:
-            c.loc[first, "reason"] = f"before train_start ({train_start})"
-        else:
-            c.loc[first, "used"] = True
-            c.loc[first, "reason"] = "latest vintage; " + ("value derived here from stated figures" if c.loc[first, "source_table"] == "implied" else c.loc[first, "kind"])
-    cols = ["indicator", "year", "value", "unit", "kind", "vintage", "id", "used", "reason"]
-    return c[cols].reset_index(drop=True)

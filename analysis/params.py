@@ -23,9 +23,10 @@ from typing import Any
 
 import yaml
 
-SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
-METHODS = ("loglinear", "drift", "ets", "combination")
-LAST_DATA_YEAR = 2023
+from analysis.domain import FIRST_DATA_YEAR, LAST_DATA_YEAR, MAX_HORIZON, REPORT_HORIZON
+from analysis.domain import FORECAST_SERIES as SERIES
+
+METHODS = ("drift", "decay", "loglinear", "ets", "combination")
 
 
 class ParameterError(ValueError):
@@ -42,10 +43,13 @@ class Param:
     high: float | None = None
     open_interval: bool = False
     optional: bool = False
+    parse: Any = None  # for a str parameter: a function that checks and normalises it (raises ValueError)
 
     def allowed(self) -> str:
         if self.choices:
             return "one of " + ", ".join(map(str, self.choices))
+        if self.parse is not None:
+            return self.parse.__doc__.strip() + (" or empty (none)" if self.optional else "")
         if self.low is not None:
             kind = "a number" if self.type is float else "an integer"
             if self.open_interval:
@@ -54,6 +58,43 @@ class Param:
                 rng = f"{kind} from {self.low} to {self.high}"
             return rng + (" or empty (none)" if self.optional else "")
         return f"a {self.type.__name__}"
+
+
+def parse_levels(text: str) -> tuple[float, ...]:
+    """a comma-separated list of 1 to 5 interval levels, each strictly between 0 and 1 (e.g. 0.5,0.8,0.95)"""
+    try:
+        levels = tuple(sorted({float(x) for x in text.split(",")}))
+    except ValueError:
+        raise ValueError(f"got {text!r}") from None
+    if not 1 <= len(levels) <= 5 or not all(0 < x < 1 for x in levels):
+        raise ValueError(f"got {text!r}")
+    return levels
+
+
+def parse_growth(text: str) -> dict[str, float]:
+    """a yearly growth rate from -0.5 to 2 (0.2 = 20%) for every series, or per series as series:rate,… (e.g. ai_server_market:0.3,general_compute:0.1)"""
+    out: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, rate = item.strip().rpartition(":")
+        names = (name.strip(),) if sep else SERIES
+        try:
+            r = float(rate)
+        except ValueError:
+            raise ValueError(f"got {text!r}") from None
+        if not sep and len(text.split(",")) > 1 or any(n not in SERIES for n in names) or not -0.5 <= r <= 2.0:
+            raise ValueError(f"got {text!r}")
+        for n in names:
+            if n in out:
+                raise ValueError(f"got {text!r} (series {n} twice)")
+            out[n] = r
+    return out
+
+
+def _normalise(parse, fmt):
+    def check(text: str) -> str:
+        return fmt(parse(text))
+    check.__doc__ = parse.__doc__
+    return check
 
 
 RUN_NAME = Param(str, "", "name of a parameterised rerun; empty for the default outputs")
@@ -66,13 +107,19 @@ SPECS: dict[str, dict[str, Param]] = {
     "02_forecast": {
         "series": Param(str, "all", "which series to forecast", choices=("all",) + SERIES),
         "method": Param(str, "all", "which model to show", choices=("all",) + METHODS),
-        "horizon_end": Param(int, 2027, "last forecast year", low=LAST_DATA_YEAR + 1, high=2035),
-        "interval_level": Param(float, 0.8, "coverage of the prediction intervals", low=0.0, high=1.0,
-                                open_interval=True),
-        "train_start": Param(int, 2021, "first year used for fitting", low=2019, high=LAST_DATA_YEAR - 1),
-        "growth_override": Param(float, None, "scenario: a yearly growth rate (0.2 means 20%) replacing the fitted drift",
-                                 low=-0.5, high=2.0, optional=True),
-        "seed": Param(int, 20231207, "seed of every random draw", low=0, high=2**32 - 1),
+        "horizon_end": Param(int, REPORT_HORIZON, "last forecast year", low=LAST_DATA_YEAR + 1, high=MAX_HORIZON),
+        "levels": Param(str, "0.5,0.8,0.95", "coverages of the prediction intervals (a fan)",
+                        parse=_normalise(parse_levels, lambda t: ",".join(f"{x:g}" for x in t))),
+        # 2021 is the first data year; 2022 drops intelligent compute's 2021 point; earlier years change nothing
+        "train_start": Param(int, FIRST_DATA_YEAR, "first year used for fitting", low=FIRST_DATA_YEAR,
+                             high=LAST_DATA_YEAR - 1),
+        "growth_override": Param(str, None, "scenario: yearly growth rates replacing the fitted drift, per series",
+                                 optional=True, parse=_normalise(parse_growth, lambda d: ",".join(
+                                     f"{k}:{v:g}" for k, v in sorted(d.items())))),
+        "decay_half_life": Param(float, 1.5, "decay model: half-life in years of growth above the long-run rate",
+                                 low=0.25, high=20.0),
+        "long_run_growth": Param(float, 0.15, "decay model: long-run yearly growth rate (0.15 means 15%)",
+                                 low=-0.2, high=1.0),
         "run_name": RUN_NAME,
     },
     "03_context_figures": {},  # draws what 01_clean wrote; the audit's verdicts are read from audit.csv
@@ -125,6 +172,12 @@ def _convert(name: str, spec: Param, value: Any) -> Any:
         value = value.strip()
         if name == "run_name" and value and not all(c.isalnum() or c in "-_." for c in value):
             raise ParameterError(f"parameter 'run_name': got {value!r}; use letters, digits, '-', '_' or '.'")
+        if spec.parse is not None:
+            try:
+                value = spec.parse(value)
+            except ValueError as err:
+                raise ParameterError(f"parameter '{name}': {err}, which is not allowed; {name} must be "
+                                     f"{spec.allowed()}") from None
     if spec.choices is not None and value not in spec.choices:
         raise bad()
     if spec.low is not None:

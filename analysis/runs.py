@@ -24,9 +24,11 @@ def headline(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
     """Each series' final-year forecast of the run's headline model (the combination for 'all')."""
     model = "combination" if method == "all" else method
     keep = forecasts["model"].isin([model, "scenario"])
-    f = forecasts[keep]
+    levels = sorted(set(forecasts.loc[keep, "level"].dropna()))
+    mid = min(levels, key=lambda v: abs(v - 0.8)) if levels else None
+    f = forecasts[keep & (forecasts["level"] == mid)]
     last = f.groupby("series")["year"].transform("max")
-    return f[f["year"] == last][["series", "model", "year", "mean", "lower", "upper"]]
+    return f[f["year"] == last][["series", "model", "year", "median", "lower", "upper"]]
 
 
 def compare(run: str) -> pd.DataFrame:
@@ -37,14 +39,14 @@ def compare(run: str) -> pd.DataFrame:
     a = headline(pd.read_csv(paths.PROCESSED / "forecasts.csv"), default_params.get("method", "all")).assign(output="default")
     b = headline(pd.read_csv(paths.out_dirs(run)["processed"] / "forecasts.csv"), run_params["method"]).assign(output=run)
     both = pd.concat([a, b], ignore_index=True)
-    return both.sort_values(["series", "output"])[["series", "output", "model", "year", "mean", "lower", "upper"]] \
+    return both.sort_values(["series", "output"])[["series", "output", "model", "year", "median", "lower", "upper"]] \
         .round(2).reset_index(drop=True)
 
 
 def main() -> int:
     runs = list_runs()
     if not runs:
-        print("No runs yet. Make one with: make forecast RUN=name [METHOD=… HORIZON=… LEVEL=…]")
+        print("No runs yet. Make one with: make forecast RUN=name [METHOD=… HORIZON=… LEVELS=…]")
         return 0
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)

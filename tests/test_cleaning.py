@@ -111,17 +111,3 @@ def test_the_stated_figures_are_kept_as_stated(cleaned):
     """The audit reports; it never repairs a figure."""
     assert _fig(cleaned, "art_nvidia_dc_yoy_fy24q3") == 324
     assert cleaned["audit"].set_index("check_id").at["nvidia_yoy_324", "stated"] == 324
-
-
-def test_series_assembly_prefers_later_actuals_and_excludes_the_definition_break(cleaned):
-    ic = cleaning.assemble(cleaned["series"], "intelligent_compute", 2021)
-    used = ic[ic["used"]].set_index("year")["value"]
-    assert used.to_dict() == {2021: 155.2, 2022: 260.0, 2023: 414.1}  # 260 (later actual) beats 268.0 (estimate)
-    ai = cleaning.assemble(cleaned["series"], "ai_server_market", 2021)
-    assert not ai[(ai["year"] == 2021)]["used"].any()
-    assert ai[ai["used"]].set_index("year")["value"].round(4).to_dict() == {2022: 4.9863, 2023: 9.1}
-    gc = cleaning.assemble(cleaned["series"], "general_compute", 2023)
-    assert gc[gc["used"]]["year"].tolist() == [2023]
-    gc = cleaning.assemble(cleaned["series"], "general_compute", 2021)  # 2022 is derived openly: 59.3 / 1.088
-    assert gc[gc["used"]].set_index("year")["id"].to_dict() == {2022: "imp_general_compute_2022",
-                                                               2023: "art_general_compute_2023"}

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cleaning, forecasting
+from analysis import domain, forecasting
 
 FIGURES = ("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
-           "compute_growth", "ai_server_market", "model_comparison")
+           "compute_growth", "ai_server_market", "model_comparison", "track_record")
 
 
 @pytest.fixture(scope="module")
@@ -21,33 +21,41 @@ def forecasts(repo):
 
 def test_forecasts_cover_every_series_and_model(forecasts):
     got = set(map(tuple, forecasts[["series", "model"]].drop_duplicates().to_numpy()))
-    want = {(s, m) for s in cleaning.FORECAST_SERIES for m in forecasting.FITTED_MODELS + ("combination", "report_path")}
+    want = {(s, m) for s in domain.FORECAST_SERIES for m in forecasting.FITTED_MODELS + ("combination", "report_path")}
     assert got == want
 
 
 def test_fitted_intervals_are_finite_positive_and_widen(forecasts):
     fitted = forecasts[forecasts["model"] != "report_path"]
-    assert np.isfinite(fitted[["mean", "lower", "upper"]]).all().all()
-    assert (fitted["lower"] < fitted["mean"]).all() and (fitted["mean"] < fitted["upper"]).all()
-    for _, g in fitted.groupby(["series", "model"]):
+    assert np.isfinite(fitted[["median", "lower", "upper"]]).all().all()
+    assert (fitted["lower"] < fitted["median"]).all() and (fitted["median"] < fitted["upper"]).all()
+    for _, g in fitted.groupby(["series", "model", "level"]):
         width = np.log(g.sort_values("year")["upper"]) - np.log(g.sort_values("year")["lower"])
         assert (np.diff(width) > 0).all()
-    assert set(fitted["interval_level"]) == {0.8}
+    assert set(fitted["level"]) == {0.5, 0.8, 0.95}
+    assert fitted["distribution"].str.startswith(("t(", "mixture of t(")).all()
+    rep = forecasts[forecasts["model"] == "report_path"]
+    assert rep["year"].min() == 2022 and rep["year"].max() == domain.REPORT_HORIZON
 
 
 def test_model_comparison_has_the_report_2027_value(repo):
     c = pd.read_csv(repo / "data" / "processed" / "model_comparison.csv")
     ai = c[c["series"] == "ai_server_market"]
-    assert set(ai["model"]) == {"loglinear", "drift", "ets", "combination"}
+    assert set(ai["model"]) == set(forecasting.FITTED_MODELS) | {"combination"}
     assert (ai["report"].round(1) == 13.4).all() and (ai["year"] == 2027).all()
+    ic = c[c["series"] == "intelligent_compute"]
+    assert ic[["interval_score_log", "crps_log"]].notna().all().all() and (ic["crps_log"] > 0).all()
 
 
-def test_backtests_score_the_report_and_the_models(repo):
+def test_backtests_are_real_time_and_the_track_record_scores_the_report(repo):
     b = pd.read_csv(repo / "data" / "processed" / "backtests.csv")
-    est = b[(b["model"] == "report 2022-23 ed (estimate)")].iloc[0]
-    assert est["forecast"] == 268.0 and est["actual"] == 259.9
-    assert est["error_pct"] == pytest.approx((268.0 / 259.9 - 1) * 100, abs=1e-4)
-    assert {"loglinear", "drift", "ets", "combination"} <= set(b["model"])
+    drift = b[(b["model"] == "drift")].iloc[0]
+    assert drift["origin"] == "2022-23 ed" and drift["forecast"] == pytest.approx(268.0 ** 2 / 155.2, rel=1e-5)
+    assert set(forecasting.FITTED_MODELS) | {"combination"} <= set(b["model"])
+    t = pd.read_csv(repo / "data" / "processed" / "track_record.csv")
+    est = t[(t["method"] == "stated estimate") & (t["series"] == "intelligent_compute")].iloc[0]
+    assert est["forecast"] == 268.0 and est["later_figure"] == 260.0 and est["horizon"] == 1
+    assert est["error_pct"] == pytest.approx((268.0 / 260.0 - 1) * 100, abs=1e-4)
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -101,3 +109,22 @@ def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
         assert f'href="{name}.html"' in page
     assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
     assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
+
+
+def test_readme_forecast_bullet_matches_the_outputs(repo):
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    bullet = text[text.index("* **Two or three points cannot say"):text.index("The audit table is")]
+    f = pd.read_csv(repo / "data" / "processed" / "forecasts.csv")
+    at = lambda s, m, y=2027: f[(f["series"] == s) & (f["model"] == m) & (f["year"] == y)]  # noqa: E731
+    rep = at("ai_server_market", "report_path")["median"].iloc[0]
+    assert f"{((rep / 9.1) ** 0.25 - 1) * 100:.1f}% a year from 2023" in bullet
+    assert f"USD {at('ai_server_market', 'drift')['median'].iloc[0]:.0f} bn" in bullet
+    assert f"about {at('ai_server_market', 'decay')['median'].iloc[0]:.0f} bn" in bullet
+    assert f"median of {at('ai_server_market', 'combination')['median'].iloc[0]:.0f} bn" in bullet
+    lower80 = f[(f["series"] == "ai_server_market") & (f["year"] == 2027) & (f["level"] == 0.8)]["lower"]
+    assert f"{rep:.1f} bn lies below every model's 80% interval" in bullet and (lower80 > rep).all()
+    assert f"({at('intelligent_compute', 'decay')['median'].iloc[0]:,.0f} EFLOPS)" in bullet
+    assert f"({at('intelligent_compute', 'report_path')['median'].iloc[0]:,.1f})" in bullet
+    t = pd.read_csv(repo / "data" / "processed" / "track_record.csv")
+    miss = t[(t["series"] == "intelligent_compute") & (t["year"] == 2023) & (t["method"] == "CAGR path")]["error_pct"]
+    assert f"by {-miss.iloc[0]:.1f}%" in bullet

@@ -28,6 +28,8 @@ def _cases():
                 yield nb, name, "nan", "a number"
             if name == "run_name":
                 yield nb, name, "../escape", "letters, digits"
+            if p.parse is not None:
+                yield nb, name, "nope:1", f"{name} must be"
         yield nb, "no_such_parameter", "1", "known parameters"
 
 
@@ -47,17 +49,38 @@ def test_every_case_kind_is_covered():
     assert names >= {(nb, n) for nb, spec in params.SPECS.items() for n in spec}
 
 
-def test_interval_level_is_an_open_interval():
-    for v in ("0", "1", "0.0", "1.0"):
-        with pytest.raises(params.ParameterError, match="strictly between 0.0 and 1.0"):
-            params.check("02_forecast", {"interval_level": v})
-    assert params.check("02_forecast", {"interval_level": "0.95"})["interval_level"] == 0.95
+def test_levels_are_a_list_of_open_interval_values():
+    for v in ("0", "1", "0.5,1.0", "a", "0.1,0.2,0.3,0.4,0.5,0.6"):
+        with pytest.raises(params.ParameterError, match="strictly between 0 and 1"):
+            params.check("02_forecast", {"levels": v})
+    assert params.check("02_forecast", {"levels": "0.95, 0.5"})["levels"] == "0.5,0.95"
+    assert params.parse_levels("0.5,0.8,0.95") == (0.5, 0.8, 0.95)
+
+
+def test_growth_scenarios_per_series():
+    out = params.check("02_forecast", {"growth_override": "general_compute:0.1,ai_server_market:0.3"})
+    assert out["growth_override"] == "ai_server_market:0.3,general_compute:0.1"
+    assert params.parse_growth(out["growth_override"]) == {"ai_server_market": 0.3, "general_compute": 0.1}
+    assert params.parse_growth("0.2") == {s: 0.2 for s in params.SERIES}
+    for bad in ("nope:0.1", "0.1,0.2", "general_compute:2.5", "general_compute:0.1,general_compute:0.2", "x"):
+        with pytest.raises(params.ParameterError, match="growth_override must be"):
+            params.check("02_forecast", {"growth_override": bad})
+
+
+def test_decay_defaults_match_the_models():
+    from analysis import domain, forecasting
+
+    spec = params.SPECS["02_forecast"]
+    assert spec["decay_half_life"].default == forecasting.DEFAULT_DECAY_HALF_LIFE
+    assert spec["long_run_growth"].default == forecasting.DEFAULT_LONG_RUN_GROWTH
+    assert spec["train_start"].low == domain.FIRST_DATA_YEAR and params.LAST_DATA_YEAR == domain.LAST_DATA_YEAR
+    assert set(params.METHODS) == set(forecasting.FITTED_MODELS) | {"combination"}
 
 
 def test_defaults_and_conversion():
     out = params.check("02_forecast", {"horizon_end": "2030", "growth_override": "", "method": "ets"})
     assert out["horizon_end"] == 2030 and out["growth_override"] is None and out["method"] == "ets"
-    assert out["interval_level"] == 0.8
+    assert out["levels"] == "0.5,0.8,0.95" and "seed" not in out
 
 
 @pytest.mark.parametrize("nb", sorted(params.SPECS))
@@ -85,7 +108,7 @@ def test_params_writer_exits_2_and_writes_nothing(tmp_path):
     target = tmp_path / "p.yml"
     proc = subprocess.run([sys.executable, "-m", "analysis.params", "write", "02_forecast", str(target), "method=nope"],
                           capture_output=True, text=True)
-    assert proc.returncode == 2 and "one of all, loglinear, drift, ets, combination" in proc.stderr
+    assert proc.returncode == 2 and "one of all, drift, decay, loglinear, ets, combination" in proc.stderr
     assert not target.exists()
 
 

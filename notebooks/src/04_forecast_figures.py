@@ -1,8 +1,9 @@
 # %% [markdown]
 # # 04 · Forecast figures
 #
-# The compute-growth and AI-server figures, and the model comparison, drawn from notebook 02's
-# tables. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
+# The compute-growth and AI-server figures (medians, a 50/80/95% fan, the report's path and,
+# past 2027, the extrapolation marked), the model comparison and the report's track record,
+# drawn from notebook 02's tables. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
 # `runs/<name>/` instead of the default outputs.
 
 # %% tags=["parameters"]
@@ -24,6 +25,7 @@ forecasts = pd.read_csv(out["processed"] / "forecasts.csv")
 backtests = pd.read_csv(out["processed"] / "backtests.csv")
 comparison = pd.read_csv(out["processed"] / "model_comparison.csv")
 assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
+track = pd.read_csv(out["processed"] / "track_record.csv")
 series_table = pd.read_csv(paths.PROCESSED / "series.csv")
 figures = pd.read_csv(paths.PROCESSED / "figures.csv")
 written = []
@@ -50,12 +52,21 @@ if "ai_server_market" in set(forecasts["series"]):
     display(fig)
 
 # %% [markdown]
-# ## Models against the report, and backtests
+# ## Models against the report, and their scores
 
 # %%
 fig = charts.export(charts.model_comparison(comparison, backtests), "model_comparison", out["figures"])
 written += fig.paths
 fig
+
+# %% [markdown]
+# ## The report's track record
+
+# %%
+if len(track):
+    fig = charts.export(charts.track_record(track), "track_record", out["figures"])
+    written += fig.paths
+    display(fig)
 
 # %%
 sorted(paths.rel(p) for p in written)

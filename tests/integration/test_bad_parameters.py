@@ -22,6 +22,8 @@ def _param_cases():
         for name, p in spec.items():
             if p.choices:
                 yield nb, name, "wrong value", "nope", "one of"
+            elif p.parse is not None:
+                yield nb, name, "wrong value", "bad/name", f"{name} must be"
             elif p.type is str:
                 yield nb, name, "wrong value", "bad/name", "letters, digits"
             if p.type in (int, float):
@@ -45,12 +47,13 @@ def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, 
 
 
 @pytest.mark.parametrize("args, allowed", [
-    (["all", "METHOD=nope"], "method must be one of all, loglinear, drift, ets, combination"),
+    (["all", "METHOD=nope"], "method must be one of all, drift, decay, loglinear, ets, combination"),
     (["all", "HORIZON=2050"], "horizon_end must be an integer from 2024 to 2035"),
-    (["all", "LEVEL=1"], "interval_level must be a number strictly between 0.0 and 1.0"),
+    (["all", "LEVELS=0.5,1"], "levels must be a comma-separated list"),
+    (["all", "GROWTH=nope:0.1"], "growth_override must be"),
     (["all", "TOLERANCE=abc"], "tolerance_pct must be a number from 0.0 to 25.0"),
     (["forecast", "METHOD=nope"], "method must be one of"),
-    (["forecast", "RUN=x", "TRAIN_START=2023"], "train_start must be an integer from 2019 to 2022"),
+    (["forecast", "RUN=x", "TRAIN_START=2023"], "train_start must be an integer from 2021 to 2022"),
 ])
 def test_make_rejects_bad_variables_fast_with_exit_2(compendium, args, allowed):
     t0 = time.monotonic()

@@ -1,0 +1,25 @@
+"""Domain constants of the forecasts, in one place: which series, which years are data, and
+where the report's own horizon ends.
+
+Every module and notebook that needs "the last data year" or "the report's horizon" reads it
+from here, so that a constant is never retyped as a magic number (``max(horizon_end, 2027)``,
+``assemble(…, 2000)``). This module imports nothing heavy.
+"""
+from __future__ import annotations
+
+#: The series forecast (indicator names of ``data/processed/series.csv``).
+FORECAST_SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
+
+#: The first year with a usable point in any forecast series (intelligent compute 2021).
+FIRST_DATA_YEAR = 2021
+#: The last year with data (the 2023-24 edition's 2023 estimates).
+LAST_DATA_YEAR = 2023
+#: The last year the report itself forecasts (its 2027 figures). Later years are extrapolation.
+REPORT_HORIZON = 2027
+#: The longest horizon a user may ask for.
+MAX_HORIZON = 2035
+#: The edition whose points and forecasts the report's path is drawn through.
+REPORT_EDITION = "2023-24 ed"
+
+#: Default prediction-interval levels (a 50/80/95% fan).
+DEFAULT_LEVELS = (0.5, 0.8, 0.95)

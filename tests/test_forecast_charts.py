@@ -1,0 +1,44 @@
+"""Forecast charts: the fan has one band per level, extrapolation past 2027 is marked, and the
+track-record chart draws every pair."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import assembly, charts, domain, forecasting, track_record
+
+VAR = forecasting.Variance(noise=0.06, noise_df=2, drift=0.09, drift_df=2)
+
+
+def _forecasts(cleaned, horizon_end):
+    pts = assembly.assemble(cleaned["series"], "ai_server_market").query("used")
+    fits = forecasting.forecast_series("ai_server_market", pts, horizon_end, VAR)
+    path, _ = forecasting.report_path(cleaned["series"], "ai_server_market")
+    return pd.concat([f.frame([0.5, 0.8, 0.95]) for f in fits] + [path], ignore_index=True)
+
+
+def _layers(chart):
+    return json.loads(chart.to_json())["layer"]
+
+
+@pytest.mark.parametrize("horizon_end, marked", [(2027, False), (2035, True)])
+def test_fan_and_extrapolation_band(cleaned, horizon_end, marked):
+    f = _forecasts(cleaned, horizon_end)
+    a = assembly.assemble(cleaned["series"], "ai_server_market")
+    spec = json.loads(charts.forecast_panel("ai_server_market", cleaned["series"], a, f).to_json())
+    areas = [lay for lay in spec["layer"] if lay["mark"]["type"] == "area"]
+    assert len(areas) == 3  # 95, 80, 50
+    text = json.dumps(spec)
+    assert (f"after {domain.REPORT_HORIZON}: extrapolation" in text) is marked
+
+
+def test_track_record_chart_draws_every_pair(cleaned):
+    vintages = pd.read_csv(__import__("analysis.paths", fromlist=["RAW"]).RAW / "vintages.csv")
+    t = track_record.pairs(cleaned["series"], cleaned["figures"], cleaned["implied"], vintages)
+    spec = json.loads(charts.track_record(t).to_json())
+    datasets = spec["datasets"]
+    assert max(len(v) for v in datasets.values()) == len(t)
+    assert np.isclose(t.loc[t["method"] == "stated estimate", "error_pct"].iloc[0], (268.0 / 260.0 - 1) * 100)
