@@ -143,6 +143,20 @@ class Figure:
                 "text/plain": f"<figure {self.name}>"}
 
 
+def render(spec: dict) -> dict[str, str | bytes]:
+    """Every file of a figure from its Vega-Lite ``spec``, keyed by extension (also used by
+    tests/test_fonts.py to re-render the committed specs with and without the system fonts)."""
+    import vl_convert as vlc
+
+    fonts.register()
+    return {
+        "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        "svg": fonts.embed_in_svg(vlc.vegalite_to_svg(spec)),
+        "png": vlc.vegalite_to_png(spec, scale=2),
+        "html": standalone_html(spec),
+    }
+
+
 def export(chart, name: str, folder: Path) -> Figure:
     """Validate the chart once, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
     and return a :class:`Figure` that displays it."""
@@ -150,14 +164,8 @@ def export(chart, name: str, folder: Path) -> Figure:
 
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     folder = Path(folder)
-    fonts.register()
-    svg = fonts.embed_in_svg(vlc.vegalite_to_svg(spec))
-    out = {
-        "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        "svg": svg,
-        "png": vlc.vegalite_to_png(spec, scale=2),
-        "html": standalone_html(spec),
-    }
+    out = render(spec)
+    svg = out["svg"]
     paths = []
     for ext, data in out.items():
         target = folder / f"{name}.{ext}"

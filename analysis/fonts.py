@@ -26,9 +26,11 @@ import functools
 import io
 import xml.etree.ElementTree as ET
 
-from analysis import paths
+from pathlib import Path
 
-FONT_DIR = paths.ROOT / "fonts"
+# The font is part of the code, like analysis/ itself, not of the data: it is found next to this
+# package even when SUANLI_ROOT points the data and figures at a temporary copy.
+FONT_DIR = Path(__file__).resolve().parents[1] / "fonts"
 FAMILY = "Suanli Sans"
 STACK = f'"{FAMILY}", sans-serif'  # for CSS; charts name the family alone (see analysis.charts.FONT)
 WEIGHTS = {400: FONT_DIR / "SuanliSans-Regular.otf", 700: FONT_DIR / "SuanliSans-Bold.otf"}
