@@ -9,8 +9,8 @@ opened as a text file on double-click, and Lab refused to start as root. Here:
   :func:`analysis.runner.normalise` before it is written, so saving an unchanged notebook writes
   exactly the committed bytes; real edits are kept (normalised the same way).
 * ``jupyter/labconfig/default_setting_overrides.json`` makes a double-click on a ``.py`` open
-  it as a notebook (jupytext's "Jupytext Notebook" viewer), and ``notebooks/jupytext.toml``
-  saves it back without a metadata header, so an unchanged source stays byte-identical.
+  it as a notebook (jupytext's "Jupytext Notebook" viewer). jupytext saves a source that had no
+  metadata header without one, so an unchanged source stays byte-identical (tested).
 * :func:`command` starts Lab with ``JUPYTER_CONFIG_PATH`` pointing at ``jupyter/`` (both files
   above) and ``--allow-root`` when run as uid 0 (containers, CI).
 

@@ -125,6 +125,19 @@ class Chromium:
         self._call("Target.closeTarget", {"targetId": target}, events=[])
         return report
 
+    def screenshot(self, url: str, settle: float = 2.0) -> bytes:
+        """A PNG of ``url`` after load plus ``settle`` seconds (for looking at, not for comparing)."""
+        import base64
+
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self._call("Page.enable", session=session)
+        self._call("Page.navigate", {"url": url}, session=session)
+        time.sleep(settle)
+        shot = self._call("Page.captureScreenshot", {"format": "png"}, session=session, events=[])
+        self._call("Target.closeTarget", {"targetId": target}, events=[])
+        return base64.b64decode(shot["data"])
+
     def close(self):
         try:
             self.ws.close()

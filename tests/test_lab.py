@@ -31,7 +31,7 @@ TOKEN = "suanli-test-token"
 # past two autosave intervals with the tab open, and reports what it saw.
 PROBE = """(async () => {
   const sleep = ms => new Promise(r => setTimeout(r, ms));
-  const want = %(images)d;
+  const want = %(images)d, wantOutputs = %(outputs)d;
   let state = {};
   for (let i = 0; i < 240; i++) {
     const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
@@ -40,18 +40,19 @@ PROBE = """(async () => {
     const outputs = nb ? nb.querySelectorAll('.jp-OutputArea-output').length : 0;
     const kernel = [...document.querySelectorAll('.jp-Toolbar-kernelName')].map(e => e.textContent.trim());
     const status = document.querySelector('.jp-Notebook-ExecutionIndicator');
-    const cjk = nb ? [...nb.querySelectorAll('.jp-RenderedMarkdown :is(h1, h2, h3, p, li)')]
-      .filter(e => /[\\u4e00-\\u9fff]/.test(e.textContent)) : [];
-    const cjkBox = cjk.length ? cjk[0].getBoundingClientRect() : {width: 0, height: 0};
-    state = {outputs, images: shown.length, kernel, status: status ? status.getAttribute('data-status') : null,
-             cjkText: cjk.length ? cjk[0].textContent.match(/[\\u4e00-\\u9fff]+/g) : [],
-             cjkWidth: cjkBox.width, cjkHeight: cjkBox.height,
-             dirtyBefore: !!document.querySelector('.jp-mod-dirty')};
-    if (outputs > 0 && shown.length >= want && kernel.includes('Python (suanli)') && state.status === 'idle') break;
+    state = {outputs, images: shown.length, kernel, status: status ? status.getAttribute('data-status') : null};
+    state.notebook = !!nb;
+    if (outputs >= wantOutputs && shown.length >= want && kernel.includes('Python (suanli)') && state.status === 'idle') break;
     await sleep(250);
   }
   await sleep(6000);  // three 2-second autosave intervals with the notebook open
   state.dirtyAfter = !!document.querySelector('.jp-mod-dirty');
+  const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
+  const cjk = nb ? [...nb.querySelectorAll('.jp-RenderedMarkdown :is(h1, h2, h3, p, li)')]
+    .filter(e => /[\\u4e00-\\u9fff]/.test(e.textContent)) : [];
+  const box = cjk.length ? cjk[0].getBoundingClientRect() : {width: 0, height: 0};
+  Object.assign(state, {cjkText: cjk.length ? cjk[0].textContent.match(/[\\u4e00-\\u9fff]+/g) : [],
+                        cjkWidth: box.width, cjkHeight: box.height});
   return state;
 })()"""
 
@@ -120,28 +121,31 @@ def server(repo, tmp_path_factory):
         log.close()
 
 
-@pytest.mark.parametrize("name", ["02_forecast", "04_forecast_figures"])
+@pytest.mark.parametrize("name", ["02_forecast.ipynb", "04_forecast_figures.ipynb", "src/02_forecast.py"])
 def test_lab_opens_a_committed_notebook_and_leaves_it_unchanged(browser, server, repo, name):
-    path = server["root"] / f"{name}.ipynb"
+    """Opening by URL uses the default viewer, as a double-click does: a .py must open as a notebook."""
+    path = server["root"] / name
     before = path.read_bytes()
-    assert before == (repo / "notebooks" / f"{name}.ipynb").read_bytes()
-    images = sum(1 for c in json.loads(before)["cells"] if c["cell_type"] == "code"
+    assert before == (repo / "notebooks" / name).read_bytes()
+    nb = json.loads(before) if name.endswith(".ipynb") else {"cells": []}
+    images = sum(1 for c in nb["cells"] if c["cell_type"] == "code"
                  for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    outputs = sum(1 for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs"))
     mtime = path.stat().st_mtime_ns
-    report = browser.visit(f"{server['base']}/lab/tree/{name}.ipynb?token={TOKEN}", PROBE % {"images": images},
-                           settle=3.0, timeout=120)
+    report = browser.visit(f"{server['base']}/lab/tree/{name}?token={TOKEN}",
+                           PROBE % {"images": images, "outputs": min(outputs, 1)}, settle=3.0, timeout=120)
     state = report.result
-    assert state["outputs"] > 0, state
+    assert state["notebook"], state  # a notebook panel, not the text editor
+    assert state["outputs"] >= min(outputs, 1), state
     assert state["images"] >= images, state  # every chart (PNG: shown in an untrusted notebook) is drawn
     assert "Python (suanli)" in state["kernel"] and state["status"] == "idle", state
     sessions = _get(f"{server['base']}/api/sessions?token={TOKEN}")
-    assert any(s["path"].endswith(f"{name}.ipynb") and s["kernel"]["name"] == "suanli" for s in sessions), sessions
-    if any(re.search("[\u4e00-\u9fff]", "".join(c["source"])) for c in json.loads(before)["cells"]
-           if c["cell_type"] == "markdown"):  # Chinese prose is rendered and laid out (the charts' is in their pixels)
+    assert any(s["path"].endswith(name) and s["kernel"]["name"] == "suanli" for s in sessions), sessions
+    if re.search("[\u4e00-\u9fff]", before.decode("utf-8")):  # Chinese prose is rendered and laid out (the charts' is in their pixels)
         assert state["cjkText"] and state["cjkWidth"] > 50 and state["cjkHeight"] > 10, state
     assert not state["dirtyAfter"], state  # Lab saved (or had nothing to save)
     assert path.stat().st_mtime_ns != mtime, "Lab never autosaved, so the test proved nothing"
-    assert path.read_bytes() == before, f"{name}.ipynb changed on disk after Lab's autosave"
+    assert path.read_bytes() == before, f"{name} changed on disk after Lab's autosave"
     outside = [u for u in report.requests if not u.startswith((server["base"], "data:", "blob:", "about:"))
                and not u.startswith(server["base"].replace("http", "ws"))]
     assert outside == [], outside
