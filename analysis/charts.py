@@ -103,7 +103,9 @@ _PAGE = """<!DOCTYPE html>
   <body>
     <div id="vega-chart"></div>
     <script type="text/javascript">
-      vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}}).catch(console.error);
+      // measure labels with the embedded font, not a fallback: wait until both weights are loaded
+      Promise.all(["11px", "bold 11px"].map(f => document.fonts.load(f + ' "{family}"', "算力")))
+        .then(() => vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}})).catch(console.error);
     </script>
   </body>
 </html>
@@ -122,7 +124,7 @@ def standalone_html(spec: dict) -> str:
     text = title.get("text", "Chart") if isinstance(title, dict) else str(title)
     payload = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
     return _PAGE.format(title=_html.escape(text), bundle=vlc.javascript_bundle(), spec=payload,
-                        font_css=fonts.css(), font_stack=fonts.STACK)
+                        font_css=fonts.css(), font_stack=fonts.STACK, family=fonts.FAMILY)
 
 
 class Figure:

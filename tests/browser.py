@@ -134,7 +134,9 @@ class Chromium:
         self._call("Page.enable", session=session)
         self._call("Page.navigate", {"url": url}, session=session)
         time.sleep(settle)
-        shot = self._call("Page.captureScreenshot", {"format": "png"}, session=session, events=[])
+        self._call("Page.bringToFront", session=session)
+        shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
+                          session=session, events=[])
         self._call("Target.closeTarget", {"targetId": target}, events=[])
         return base64.b64decode(shot["data"])
 
