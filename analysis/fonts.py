@@ -115,16 +115,15 @@ def embed_in_svg(svg: str) -> str:
     return f"{svg[:end]}<defs><style>{faces}</style></defs>{svg[end:]}"
 
 
-try:  # nbconvert is present in the project's environment; the class is only used by its template
-    from nbconvert.preprocessors import Preprocessor
-except ImportError:  # pragma: no cover
-    Preprocessor = object
+class FontCSSPreprocessor:
+    """An nbconvert preprocessor (enabled in the ``suanli`` template's conf.json) that puts
+    :func:`css` into ``resources["suanli_font_css"]``, so each rendered notebook embeds the font.
+    A plain callable, so that importing this module (every chart notebook does) never imports
+    nbconvert."""
 
+    def __init__(self, enabled: bool = True, **kwargs):
+        self.enabled = enabled
 
-class FontCSSPreprocessor(Preprocessor):
-    """Puts :func:`css` into ``resources["suanli_font_css"]`` for the ``suanli`` nbconvert
-    template (enabled in its conf.json), so each rendered notebook embeds the font."""
-
-    def preprocess(self, nb, resources):
+    def __call__(self, nb, resources):
         resources["suanli_font_css"] = css()
         return nb, resources

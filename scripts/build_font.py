@@ -72,6 +72,7 @@ def locate_sources(source_dir: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     print(f"build_font: {source_dir} lacks the sources; fetching {PACKAGE}={VERSION} with apt-get download")
     with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp).chmod(0o755)  # apt's unprivileged _apt user writes the download here
         subprocess.run(["apt-get", "download", f"{PACKAGE}={VERSION}"], cwd=tmp, check=True)
         deb = next(Path(tmp).glob("*.deb"))
         subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], check=True)
@@ -127,8 +128,8 @@ def build(source_dir: Path) -> list[Path]:
         font.save(target)
         written.append(target)
         missing = [u for u in codepoints if u not in cmap]
-        if missing:
-            print(f"build_font: the source lacks {len(missing)} requested characters: "
+        if missing and style == "Regular":
+            print(f"build_font: the source lacks {len(missing)} requested characters (left out): "
                   + " ".join(f"U+{u:04X}" for u in missing[:20]))
     (OUT / "charset.txt").write_text(
         "# Characters requested from the source by scripts/build_font.py (one code point a line).\n"
@@ -140,7 +141,7 @@ def write_licence(source_dir: Path) -> None:
     from fontTools.ttLib import TTFont
 
     font = TTFont(source_dir / SOURCES["Regular"][0], fontNumber=FACE_INDEX, lazy=True)
-    holder = font["name"].getDebugName(0)
+    holder = font["name"].getDebugName(0).rstrip(".")
     text = (OUT / "OFL.txt").read_text(encoding="utf-8")
     body = text[text.index("SIL OPEN FONT LICENSE"):] if "SIL OPEN FONT LICENSE" in text else text
     (OUT / "OFL.txt").write_text(
