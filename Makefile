@@ -31,6 +31,16 @@ ENV := $(VENV)/.stamp
 else
 ENV :=
 endif
+# The pins are for Python 3.11: any other version stops here, with one line, before any work.
+# (Checked on the Python that will run: .venv's if it exists, else BASE_PYTHON, or PYTHON=….)
+ifeq ($(filter-out help clean distclean,$(or $(MAKECMDGOALS),all)),)
+else
+CHECK_PYTHON := $(if $(ENV),$(if $(wildcard $(VENV)/bin/python),$(VENV)/bin/python,$(BASE_PYTHON)),$(PYTHON))
+FOUND_PYTHON := $(shell $(CHECK_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifneq ($(FOUND_PYTHON),3.11)
+$(error suanli needs Python 3.11, but $(CHECK_PYTHON) is $(if $(FOUND_PYTHON),Python $(FOUND_PYTHON),not a working Python)$(if $(ENV),$(if $(wildcard $(VENV)/bin/python),; delete .venv (make distclean) and,;) run e.g. make BASE_PYTHON=python3.11,; activate a 3.11 environment or run make BASE_PYTHON=python3.11 without PYTHON=))
+endif
+endif
 
 # ----------------------------------------------------------------------------- parameters
 # Each notebook's parameters file is rewritten only when a value changes, so changing one
@@ -114,8 +124,14 @@ build/kernel.stamp: | $(ENV)
 	@mkdir -p $(@D) && touch $@
 
 ## lab              open JupyterLab on the project's kernel ("Python (suanli)"); LAB_ARGS=… passes options
+##                  (project settings from jupyter/: .py opens as a notebook, saving an unchanged
+##                  notebook keeps its committed bytes; adds --allow-root when run as root)
 lab: build/kernel.stamp
-	$(PYTHON) -m jupyter lab $(LAB_ARGS) notebooks/
+	$(PYTHON) -m analysis.lab $(LAB_ARGS)
+
+## font             rebuild fonts/SuanliSans-*.otf from Debian's fonts-noto-cjk (hash-checked); FONT_SRC=dir
+font: | $(ENV)
+	$(PYTHON) scripts/build_font.py $(if $(FONT_SRC),--source-dir "$(FONT_SRC)")
 
 # ----------------------------------------------------------------------------- pipeline rules
 # Under -q/-n nothing may be written, so the parameters files whose values would change are
@@ -239,5 +255,5 @@ help:
 	@echo
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
 
-.PHONY: all env lock lab forecast forecast-needs-run runs test bench clean distclean help FORCE
+.PHONY: all env lock lab font forecast forecast-needs-run runs test bench clean distclean help FORCE
 FORCE:

@@ -6,12 +6,16 @@ Conventions, applied by :func:`finish` to every chart:
   the article (the last subtitle line);
 * axis titles with units; the Okabe–Ito palette, which stays distinguishable under the common
   colour-vision deficiencies; tooltips on every mark in the interactive HTML;
-* English labels. Chinese terms (智能算力, 通用算力, …) appear in tooltips and in each chart's
-  description, not in rendered text: the build machines have no CJK font, and the committed
-  SVG/PNG bytes must not depend on which fonts a machine happens to have.
+* English first, with the report's own Chinese terms where they help a reader (智能算力 and
+  通用算力 in the compute panels, 人工智能服务器 in the market chart, city and industry names in
+  the rankings), all set in the project's font, Suanli Sans (see :mod:`analysis.fonts`): the
+  only family any chart names, shipped in ``fonts/`` and registered with vl-convert, so no
+  host font can change a byte of the SVG or PNG.
 
-:func:`export` writes SVG, PNG (2×), Vega-Lite JSON and standalone HTML with Vega inlined
-(no network request) through vl-convert, byte-deterministically, each file atomically.
+:func:`export` writes SVG (with its own subset of the font embedded, so it looks the same in
+any browser, even through ``<img>``), PNG (2×), Vega-Lite JSON and standalone HTML with Vega
+and the font inlined (no network request) through vl-convert, byte-deterministically, each
+file atomically.
 """
 from __future__ import annotations
 
@@ -22,14 +26,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from analysis import fonts
 from analysis.atomic import write_bytes, write_text
 from analysis.domain import REPORT_HORIZON
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
-# vl-convert lays text out with its bundled Liberation Sans; browsers showing the SVG get the
-# same font, or Arial, which has the same metrics, so labels fit where they were measured.
-FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+# The family alone, no fallback list: vl-convert measures and draws every label with the shipped
+# font, and browsers get the same font from the data: URIs, so labels fit where they were measured.
+FONT = fonts.FAMILY
 WIDTH = 600
 SOURCE_2324 = ["Source: IDC & Inspur, 2023–2024 China AI Computing Power Development Assessment Report,",
                "as reported by Shuzhi Qianxian (2023-12-07); transcription and analysis: suanli."]
@@ -44,6 +49,9 @@ SERIES_LABELS = {
     "general_compute": "General compute, FP64 (EFLOPS)",
 }
 SERIES_ZH = {"ai_server_market": "人工智能服务器市场", "intelligent_compute": "智能算力", "general_compute": "通用算力"}
+CITY_ZH = {"Beijing": "北京", "Hangzhou": "杭州", "Shenzhen": "深圳", "Shanghai": "上海", "Guangzhou": "广州",
+           "Hefei": "合肥", "Suzhou": "苏州", "Chongqing": "重庆", "Nanjing": "南京", "Xi'an": "西安", "Jinan": "济南",
+           "Chengdu": "成都", "Wuhan": "武汉", "Tianjin": "天津"}
 
 
 def _svg_png_renderer(spec, **meta):
@@ -64,6 +72,7 @@ def enable_renderer() -> None:
     alt.renderers.enable("svg+png")
 
 
+fonts.register()
 enable_renderer()
 
 
@@ -85,7 +94,8 @@ _PAGE = """<!DOCTYPE html>
     <meta charset="UTF-8">
     <title>{title}</title>
     <style>
-      body {{ margin: 1rem; font-family: "Liberation Sans", Arial, sans-serif; }}
+      {font_css}
+      body {{ margin: 1rem; font-family: {font_stack}; }}
       .vega-embed {{ width: 100%; display: flex; }}
       .vega-embed details, .vega-embed details summary {{ position: relative; }}
     </style>
@@ -94,7 +104,9 @@ _PAGE = """<!DOCTYPE html>
   <body>
     <div id="vega-chart"></div>
     <script type="text/javascript">
-      vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}}).catch(console.error);
+      // measure labels with the embedded font, not a fallback: wait until both weights are loaded
+      Promise.all(["11px", "bold 11px"].map(f => document.fonts.load(f + ' "{family}"', "算力")))
+        .then(() => vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}})).catch(console.error);
     </script>
   </body>
 </html>
@@ -112,7 +124,8 @@ def standalone_html(spec: dict) -> str:
     title = spec.get("title", {})
     text = title.get("text", "Chart") if isinstance(title, dict) else str(title)
     payload = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
-    return _PAGE.format(title=_html.escape(text), bundle=vlc.javascript_bundle(), spec=payload)
+    return _PAGE.format(title=_html.escape(text), bundle=vlc.javascript_bundle(), spec=payload,
+                        font_css=fonts.css(), font_stack=fonts.STACK, family=fonts.FAMILY)
 
 
 class Figure:
@@ -133,6 +146,20 @@ class Figure:
                 "text/plain": f"<figure {self.name}>"}
 
 
+def render(spec: dict) -> dict[str, str | bytes]:
+    """Every file of a figure from its Vega-Lite ``spec``, keyed by extension (also used by
+    tests/test_fonts.py to re-render the committed specs with and without the system fonts)."""
+    import vl_convert as vlc
+
+    fonts.register()
+    return {
+        "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        "svg": fonts.embed_in_svg(vlc.vegalite_to_svg(spec)),
+        "png": vlc.vegalite_to_png(spec, scale=2),
+        "html": standalone_html(spec),
+    }
+
+
 def export(chart, name: str, folder: Path) -> Figure:
     """Validate the chart once, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
     and return a :class:`Figure` that displays it."""
@@ -140,13 +167,8 @@ def export(chart, name: str, folder: Path) -> Figure:
 
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     folder = Path(folder)
-    svg = vlc.vegalite_to_svg(spec)
-    out = {
-        "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        "svg": svg,
-        "png": vlc.vegalite_to_png(spec, scale=2),
-        "html": standalone_html(spec),
-    }
+    out = render(spec)
+    svg = out["svg"]
     paths = []
     for ext, data in out.items():
         target = folder / f"{name}.{ext}"
@@ -225,7 +247,8 @@ def _fan_text(forecasts) -> str:
 
 def compute_growth(series_table, assembly, forecasts):
     panels = [forecast_panel(s, series_table, assembly, forecasts, width=300).properties(
-        title=alt.TitleParams("Intelligent compute (FP16)" if s == "intelligent_compute" else "General compute (FP64)",
+        title=alt.TitleParams("Intelligent compute 智能算力 (FP16)" if s == "intelligent_compute"
+                              else "General compute 通用算力 (FP64)",
                               fontSize=12, anchor="start"))
         for s in ("intelligent_compute", "general_compute") if s in set(forecasts["series"])]
     chart = alt.hconcat(*panels).resolve_scale(y="independent", color="shared", shape="shared")
@@ -245,7 +268,7 @@ def ai_server_market(series_table, assembly, forecasts, figures):
         x="year:Q", y="value_clean:Q",
         tooltip=["label", "year", alt.Tooltip("value_clean:Q", title="USD bn"), "vintage", "location"])
     chart = alt.layer(panel, star)
-    return finish(chart, "China's AI server market: two points, many futures",
+    return finish(chart, "China's AI server market 人工智能服务器市场: two points, many futures",
                   ["Lines: each model's median; fan: the combination's " + _fan_text(forecasts)
                    + " intervals. Diamond: the report's 2027 figure.",
                    "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition."],
@@ -350,6 +373,7 @@ def industry_ranking(rankings):
     r = rankings[rankings["ranking"] == "industry_penetration"].copy()
     r["year"] = r["period"].astype(int)
     r["highlight"] = np.where(r["entity"] == "Telecom", "Telecom", "Other industries")
+    r["name"] = r["entity"] + " " + r["entity_zh"].fillna("")
     sel = r[r["year"].isin([2019, 2023]) | (r["entity"] == "Telecom")]
     x = alt.X("year:O", title="Year of the ranking (edition's year)", scale=alt.Scale(padding=0.9),
               axis=alt.Axis(labelAngle=0))
@@ -360,8 +384,8 @@ def industry_ranking(rankings):
     color = color.legend(None)
     lines = alt.Chart(sel).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
                                                         tooltip=["entity", "entity_zh", "year", "rank", "vintage", "location"])
-    labels = alt.Chart(r[r["year"] == 2023]).mark_text(align="left", dx=8).encode(x=x, y=y, text="entity:N", color=color)
-    left = alt.Chart(r[r["year"] == 2019]).mark_text(align="right", dx=-8).encode(x=x, y=y, text="entity:N", color=color)
+    labels = alt.Chart(r[r["year"] == 2023]).mark_text(align="left", dx=8).encode(x=x, y=y, text="name:N", color=color)
+    left = alt.Chart(r[r["year"] == 2019]).mark_text(align="right", dx=-8).encode(x=x, y=y, text="name:N", color=color)
     chart = alt.layer(lines, labels, left).properties(width=WIDTH, height=300)
     return finish(chart, "Telecom's rise: 5th (2019) to 4th (2022) to 2nd (2023) in AI penetration",
                   ["Industry AI-penetration ranking of the IDC–Inspur reports; 2022 is known for telecom only.",
@@ -458,16 +482,17 @@ def city_ranking(rankings):
     r = rankings[rankings["ranking"] == "city_ai_compute"].copy()
     order = ["2019", "2020", "2021", "2018-2022"]
     top = set(r[(r["period"] == "2018-2022")]["entity"])
-    r["group"] = np.where(r["entity"].isin(top), r["entity"], "other")
+    r["name"] = r["entity"] + " " + r["entity"].map(CITY_ZH).fillna("")
+    r["group"] = np.where(r["entity"].isin(top), r["name"], "other")
     x = alt.X("period:O", title="Ranking (edition's year; 2018–2022 is a five-year composite)", sort=order,
               scale=alt.Scale(padding=0.9), axis=alt.Axis(labelAngle=0))
     y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]))
-    color = alt.Color("group:N", title="City", scale=alt.Scale(domain=sorted(top) + ["other"],
+    color = alt.Color("group:N", title="City", scale=alt.Scale(domain=sorted(set(r.loc[r["entity"].isin(top), "name"])) + ["other"],
                                                                range=OKABE_ITO[:len(top)] + ["#bdbdbd"]))
     lines = alt.Chart(r).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
                                                       tooltip=["entity", "period", "rank", "vintage", "location"])
     labels = alt.Chart(r[r["period"] == "2019"]).mark_text(align="right", dx=-8, fontSize=10).encode(
-        x=x, y=y, text="entity:N")
+        x=x, y=y, text="name:N")
     chart = alt.layer(lines, labels).properties(width=WIDTH, height=300)
     return finish(chart, "Beijing leads China's city AI-compute rankings in every edition",
                   ["Top-10 city rankings by edition; the 2020 list's 10th city and the composite's ranks 6–10 are",

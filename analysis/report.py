@@ -20,7 +20,7 @@ import sys
 
 import nbformat
 
-from analysis import paths
+from analysis import fonts, paths  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
 from analysis.atomic import write_text
 
 NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
@@ -29,7 +29,7 @@ EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
 READS_RE = re.compile(r'(?:paths\.PROCESSED|out\["processed"\]) / "([\w.]+)"')
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
+body{font-family:"Suanli Sans",system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
 margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem} .lede{color:#555;margin-top:0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:1.5rem}
@@ -101,7 +101,8 @@ def build() -> str:
     overall = sha256("".join(i["hash"] for i in infos).encode())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>suanli — figure index</title><style>{CSS}</style></head><body>
+<title>suanli — figure index</title><style>{fonts.css()}
+{CSS}</style></head><body>
 <h1>suanli 算力 — China's AI compute build-out</h1>
 <p class="lede">Figures of the IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i>
 and earlier editions, as transcribed, audited and forecast by this compendium. Information cut-off: 2023-12-07.

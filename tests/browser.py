@@ -39,9 +39,17 @@ class PageReport:
 
 
 class Chromium:
-    def __init__(self, binary: str):
+    def __init__(self, binary: str, allow: str | None = None):
+        """``allow``: one ``host:port`` the browser may reach directly (a local JupyterLab);
+        other hosts still go to the dead proxy."""
         self.profile = tempfile.mkdtemp(prefix="suanli-chromium-")
-        self.proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+        flags = list(FLAGS)
+        if allow:
+            host = allow.rsplit(":", 1)[0]
+            flags = [f"--proxy-bypass-list={allow}" if f.startswith("--proxy-bypass-list=") else
+                     f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}" if f.startswith("--host-resolver-rules=")
+                     else f for f in flags]
+        self.proc = subprocess.Popen([binary, *flags, f"--user-data-dir={self.profile}", "about:blank"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         url = None
         deadline = time.monotonic() + 30
@@ -74,8 +82,9 @@ class Chromium:
             if events is not None:
                 events.append(msg)
 
-    def visit(self, url: str, script: str, settle: float = 2.0) -> PageReport:
-        """Open ``url``, wait for load plus ``settle`` seconds, return requests, errors and ``script``'s value."""
+    def visit(self, url: str, script: str, settle: float = 2.0, timeout: float = 30) -> PageReport:
+        """Open ``url``, wait for load plus ``settle`` seconds, return requests, errors and ``script``'s
+        value (``script`` may be a promise, awaited for up to ``timeout`` seconds)."""
         events: list[dict] = []
         target = self._call("Target.createTarget", {"url": "about:blank"}, events=events)["targetId"]
         session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, events=events)["sessionId"]
@@ -96,7 +105,7 @@ class Chromium:
             if msg.get("method") == "Page.loadEventFired":
                 loaded = True
                 deadline = min(deadline, time.monotonic() + settle)
-        self.ws.settimeout(30)
+        self.ws.settimeout(max(30, timeout))
         value = self._call("Runtime.evaluate", {"expression": script, "returnByValue": True, "awaitPromise": True},
                            session=session, events=events)
         report = PageReport(result=value.get("result", {}).get("value"))
@@ -112,8 +121,24 @@ class Chromium:
                 report.errors.append("log: " + p["entry"]["text"])
             elif m == "Network.loadingFailed":
                 report.errors.append(f"failed request: {p.get('errorText')}")
+        self.ws.settimeout(30)
         self._call("Target.closeTarget", {"targetId": target}, events=[])
         return report
+
+    def screenshot(self, url: str, settle: float = 2.0) -> bytes:
+        """A PNG of ``url`` after load plus ``settle`` seconds (for looking at, not for comparing)."""
+        import base64
+
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self._call("Page.enable", session=session)
+        self._call("Page.navigate", {"url": url}, session=session)
+        time.sleep(settle)
+        self._call("Page.bringToFront", session=session)
+        shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
+                          session=session, events=[])
+        self._call("Target.closeTarget", {"targetId": target}, events=[])
+        return base64.b64decode(shot["data"])
 
     def close(self):
         try:

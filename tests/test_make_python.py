@@ -1,0 +1,45 @@
+"""`make` with a Python other than 3.11 stops before any work, with one line that names the
+Python it found and how to point it at 3.11."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+
+
+def _make(repo, *args):
+    """Run make in the repository as a user would (not as a sub-make of `make test`)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    return subprocess.run(["make", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _fake_python(tmp_path, version: str):
+    path = tmp_path / f"python{version}"
+    path.write_text(f"#!/bin/sh\necho {version}\n")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("variable", ["PYTHON", "BASE_PYTHON"])
+def test_make_stops_with_one_line_on_another_python(repo, tmp_path, variable):
+    fake = _fake_python(tmp_path, "3.12")
+    extra = [f"VENV={tmp_path / 'no-venv'}"] if variable == "BASE_PYTHON" else []
+    r = _make(repo, "-n", "all", f"{variable}={fake}", *extra)
+    assert r.returncode == 2
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and r.stdout.strip() == "", (r.stdout, r.stderr)
+    assert f"{fake} is Python 3.12" in lines[0] and "BASE_PYTHON=python3.11" in lines[0]
+
+
+def test_make_names_a_missing_python(repo, tmp_path):
+    r = _make(repo, "-n", "all", f"VENV={tmp_path / 'no-venv'}", f"BASE_PYTHON={tmp_path / 'nothing-here'}")
+    assert r.returncode == 2 and "is not a working Python" in r.stderr and "BASE_PYTHON=python3.11" in r.stderr
+
+
+def test_help_works_whatever_the_python(repo, tmp_path):
+    r = _make(repo, "help", f"PYTHON={_fake_python(tmp_path, '3.12')}")
+    assert r.returncode == 0 and "usage: make" in r.stdout
