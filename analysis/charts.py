@@ -28,10 +28,11 @@ import pandas as pd
 
 from analysis import fonts
 from analysis.atomic import write_bytes, write_text
-from analysis.domain import REPORT_HORIZON
+from analysis.domain import LAST_DATA_YEAR, REPORT_HORIZON
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
+LIGHT_VERMILLION = "#F2B48F"  # Okabe–Ito vermillion mixed with white: a solid tint, never blended with what lies under it
 # The family alone, no fallback list: vl-convert measures and draws every label with the shipped
 # font, and browsers get the same font from the data: URIs, so labels fit where they were measured.
 FONT = fonts.FAMILY
@@ -43,6 +44,16 @@ SOURCE_EDITIONS = ["Source: IDC & Inspur, China AI Computing Power Development A
 SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
 MODEL_ORDER = ["drift", "decay", "loglinear", "ets", "combination", "scenario"]
 MODEL_COLORS = dict(zip(MODEL_ORDER, OKABE_ITO))
+# What a reader sees for each model; the ids stay in the data and the tooltips.
+MODEL_LABELS = {"drift": "Random walk with drift", "decay": "Growth decay", "loglinear": "Log-linear trend",
+                "ets": "Damped trend (ETS)", "combination": "Combination (drift + decay)", "scenario": "Scenario",
+                "report_path": "The report's path"}
+# One visual grammar for what a number is, in every forecast figure: the shape says what the number
+# is, the fill whether it was used for fitting; the report's own figures are black (its path dashed,
+# its stated forecast a diamond); this compendium's models are coloured lines.
+KIND_SHAPES = {"actual": "circle", "estimate": "triangle-up", "derived": "square"}
+KIND_LABELS = {"actual": "Actual", "estimate": "Estimate (report)", "derived": "Derived from stated figures"}
+REPORT_COLOR = "#000000"
 SERIES_LABELS = {
     "ai_server_market": "AI server market (USD bn)",
     "intelligent_compute": "Intelligent compute, FP16 (EFLOPS)",
@@ -106,7 +117,7 @@ _PAGE = """<!DOCTYPE html>
     <script type="text/javascript">
       // measure labels with the embedded font, not a fallback: wait until both weights are loaded
       Promise.all(["11px", "bold 11px"].map(f => document.fonts.load(f + ' "{family}"', "算力")))
-        .then(() => vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg"}})).catch(console.error);
+        .then(() => vegaEmbed("#vega-chart", {spec}, {{"renderer": "svg", "actions": false}})).catch(console.error);
     </script>
   </body>
 </html>
@@ -180,10 +191,18 @@ def export(chart, name: str, folder: Path) -> Figure:
 # ----------------------------------------------------------------------------- forecast figures
 
 def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) -> pd.DataFrame:
-    h = series_table[(series_table["indicator"] == series) & (series_table["kind"] != "forecast")].copy()
+    """The points a forecast figure draws as data: up to the last data year (a derived 2027 value is
+    the report's forecast, drawn as such), one row per year and value, each with what it is
+    (``kind_label``) and whether it was used; a point not used is drawn a little to the left, so
+    that it never hides under the one that was."""
+    h = series_table[(series_table["indicator"] == series) & (series_table["kind"] != "forecast")
+                     & (series_table["year"] <= LAST_DATA_YEAR)].copy()
     used = set(assembly.loc[assembly["used"] & (assembly["indicator"] == series), "id"])
     h["status"] = np.where(h["id"].isin(used), "used for fitting", "not used")
+    h = h.sort_values(["status", "year"], ascending=[False, True]).drop_duplicates(["year", "value"])
     h["series_zh"] = SERIES_ZH[series]
+    h["kind_label"] = h["kind"].map(KIND_LABELS).fillna(h["kind"])
+    h["x"] = h["year"] - np.where(h["status"] == "not used", 0.12, 0.0)
     return h.sort_values(["status", "year"], ascending=[True, True])  # 'used' points drawn last, on top
 
 
@@ -221,23 +240,48 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     anchor = pd.concat([last.assign(model=m, median=last["value"]) for m in models]) if len(last) else last
     lines = pd.concat([anchor[["model", "year", "median"]], fitted[["model", "year", "median"]]]) if models else fitted
     if len(lines):
+        labels = model_labels(f)
+        lines = lines.assign(model_label=lines["model"].map(labels))
+        # the log-linear line is drawn dashed and last, so where it coincides with drift both show
+        lines = lines.assign(order=np.where(lines["model"] == "loglinear", 1, 0)).sort_values("order", kind="stable")
+        domain = [labels[m] for m in models]
         layers.append(alt.Chart(lines).mark_line(strokeWidth=1.8).encode(
             x=x, y=alt.Y("median:Q", scale=yscale, title=y_title),
-            color=alt.Color("model:N", title="Model", scale=alt.Scale(domain=models, range=[MODEL_COLORS[m] for m in models])),
-            tooltip=["model", "year", alt.Tooltip("median:Q", format=".1f")]))
+            color=alt.Color("model_label:N", title="Model (median)",
+                            scale=alt.Scale(domain=domain, range=[MODEL_COLORS[m] for m in models]),
+                            legend=alt.Legend(columns=2, symbolType="stroke")),
+            strokeDash=alt.StrokeDash("model_label:N", legend=None, scale=alt.Scale(
+                domain=domain, range=[[5, 3] if m == "loglinear" else [1, 0] for m in models])),
+            detail="model:N",
+            tooltip=[alt.Tooltip("model_label:N", title="model"), "model", "year", alt.Tooltip("median:Q", format=".1f")]))
     rep = f[f["model"] == "report_path"]
     if len(rep):
-        layers.append(alt.Chart(rep).mark_line(strokeDash=[5, 3], color="#000000", strokeWidth=1.2).encode(
+        layers.append(alt.Chart(rep).mark_line(strokeDash=[2, 3], color=REPORT_COLOR, strokeWidth=1.4).encode(
             x=x, y=alt.Y("median:Q", scale=yscale, title=y_title),
             tooltip=[alt.Tooltip("model", title="line"), "year", alt.Tooltip("median:Q", format=".1f"),
                      alt.Tooltip("sigma_source", title="report")]))
-    layers.append(alt.Chart(hist).mark_point(filled=True, size=60).encode(
-        x=x, y=alt.Y("value:Q", scale=yscale, title=y_title),
-        shape=alt.Shape("vintage:N", title="Edition"),
-        fill=alt.condition("datum.status == 'used for fitting'", alt.value("#000000"), alt.value("#ffffff")),
-        stroke=alt.value("#000000"),
+    kinds = [k for k in KIND_SHAPES if k in set(hist["kind"])]
+    layers.append(alt.Chart(hist).mark_point(filled=True, size=70, strokeWidth=1.5).encode(
+        x=alt.X("x:Q", scale=alt.Scale(zero=False, nice=False)), y=alt.Y("value:Q", scale=yscale, title=y_title),
+        shape=alt.Shape("kind_label:N", title="Data (filled: used for fitting)", legend=alt.Legend(direction="vertical"), scale=alt.Scale(
+            domain=[KIND_LABELS[k] for k in kinds], range=[KIND_SHAPES[k] for k in kinds])),
+        fill=alt.condition("datum.status == 'used for fitting'", alt.value(REPORT_COLOR), alt.value("#ffffff")),
+        stroke=alt.value(REPORT_COLOR),
         tooltip=["series_zh", "year", alt.Tooltip("value:Q", format=".2f"), "unit", "kind", "vintage", "id", "status"]))
     return alt.layer(*layers).properties(width=width, height=300)
+
+
+def model_labels(forecasts: pd.DataFrame) -> dict[str, str]:
+    """Legend labels; where the log-linear trend and drift coincide (two points), the label says so."""
+    labels = dict(MODEL_LABELS)
+    f = forecasts[forecasts["model"].isin(["loglinear", "drift"])]
+    if len(f) and set(f["model"]) == {"loglinear", "drift"}:
+        wide = f.drop_duplicates(["series", "model", "year"]).pivot_table(index=["series", "year"], columns="model",
+                                                                         values="median")
+        gap = (np.log(wide["loglinear"]) - np.log(wide["drift"])).abs().max()
+        if gap < np.log(1.01):
+            labels["loglinear"] = "Log-linear trend (dashed: within 1% of drift)"
+    return labels
 
 
 def _fan_text(forecasts) -> str:
@@ -253,9 +297,9 @@ def compute_growth(series_table, assembly, forecasts):
         for s in ("intelligent_compute", "general_compute") if s in set(forecasts["series"])]
     chart = alt.hconcat(*panels).resolve_scale(y="independent", color="shared", shape="shared")
     return finish(chart, "China's AI compute: data by edition, forecasts and the report's path",
-                  ["Black points: used for fitting; hollow: superseded or excluded. Fan: the combination's "
+                  ["Filled points: used for fitting; hollow: superseded or excluded. Fan: the combination's "
                    + _fan_text(forecasts) + " intervals.",
-                   "Dashed: the report's path through its stated points; grey: past 2027, extrapolation. FP16 (intelligent) and FP64 (general) EFLOPS count different",
+                   "Black dotted: the report's path through its stated points; grey: past 2027, extrapolation. FP16 (intelligent) and FP64 (general) EFLOPS count different",
                    "operations at different precisions: the two panels are not comparable and are not added."],
                   SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
                   "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
@@ -263,14 +307,16 @@ def compute_growth(series_table, assembly, forecasts):
 
 def ai_server_market(series_table, assembly, forecasts, figures):
     panel = forecast_panel("ai_server_market", series_table, assembly, forecasts)
-    stated = figures[figures["id"] == "pub_server_2027_e2324"].assign(label="report: 13.4 bn in 2027")
-    star = alt.Chart(stated).mark_point(shape="diamond", size=140, filled=True, color="#D55E00").encode(
+    stated = figures[figures["id"] == "pub_server_2027_e2324"]
+    stated = stated.assign(label=[f"report: {v:g} bn in {int(y)}" for v, y in zip(stated["value_clean"], stated["year_end"])],
+                           year=stated["year_end"])
+    star = alt.Chart(stated).mark_point(shape="diamond", size=150, filled=True, color=REPORT_COLOR).encode(
         x="year:Q", y="value_clean:Q",
         tooltip=["label", "year", alt.Tooltip("value_clean:Q", title="USD bn"), "vintage", "location"])
     chart = alt.layer(panel, star)
     return finish(chart, "China's AI server market 人工智能服务器市场: two points, many futures",
                   ["Lines: each model's median; fan: the combination's " + _fan_text(forecasts)
-                   + " intervals. Diamond: the report's 2027 figure.",
+                   + " intervals. Black: the report's own figures (dotted: its path; diamond: its 2027 forecast).",
                    "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition."],
                   SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")
@@ -281,9 +327,11 @@ def model_comparison(comparison, backtests):
     mid = min(levels, key=lambda v: abs(v - 0.8))
     c = comparison[comparison["level"] == mid].copy()
     c["series_label"] = c["series"].map(SERIES_LABELS)
+    c["model_label"] = c["model"].map(MODEL_LABELS)
     base = alt.Chart(c)
-    y = alt.Y("model:N", title=None, sort=MODEL_ORDER)
-    color = alt.Color("model:N", legend=None, scale=alt.Scale(domain=MODEL_ORDER, range=OKABE_ITO[:len(MODEL_ORDER)]))
+    y = alt.Y("model_label:N", title=None, sort=[MODEL_LABELS[m] for m in MODEL_ORDER])
+    color = alt.Color("model_label:N", legend=None, scale=alt.Scale(domain=[MODEL_LABELS[m] for m in MODEL_ORDER],
+                                                                   range=[MODEL_COLORS[m] for m in MODEL_ORDER]))
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("lower:Q", title=f"Value in {int(c['year'].max())} (series unit), log scale; {mid:.0%} interval",
                 scale=alt.Scale(type="log")), x2="upper:Q", y=y, color=color)
@@ -293,14 +341,14 @@ def model_comparison(comparison, backtests):
                  alt.Tooltip("upper:Q", format=".1f"), alt.Tooltip("report:Q", format=".1f"),
                  alt.Tooltip("vs_report_pct:Q", format=".0f", title="vs report %"),
                  alt.Tooltip("crps_log:Q", format=".3f", title="backtest CRPS (log)"), "distribution"])
-    rep = base.mark_tick(color="#000000", thickness=2, size=18).encode(
+    rep = base.mark_tick(color=REPORT_COLOR, thickness=2, size=18).encode(
         x="report:Q", y=y, tooltip=[alt.Tooltip("report:Q", format=".1f", title="report's path")])
     top = alt.layer(bars, pts, rep).properties(width=420, height=120).facet(
         row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11)))
     top = top.resolve_scale(x="independent")
     bt = backtests[backtests["level"] == mid].copy() if len(backtests) else backtests
     if len(bt):
-        bt["label"] = bt["model"] + ", " + bt["year"].astype(str) + " (fit on " + bt["origin"] + ")"
+        bt["label"] = bt["model"].map(MODEL_LABELS) + ", " + bt["year"].astype(str) + " (fit on " + bt["origin"] + ")"
         err = alt.Chart(bt).mark_bar(color=OKABE_ITO[5]).encode(
             x=alt.X("crps_log:Q", title="CRPS on the log scale (lower is better)"),
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=400)),
@@ -415,7 +463,7 @@ def nvidia_revenue(figures, audit):
     china = alt.layer(
         alt.Chart(rng).mark_bar(color=OKABE_ITO[3], width=34).encode(x=alt.X("period:N", sort=order), y="zero:Q",
                                                                      y2="low:Q", tooltip=tip),
-        alt.Chart(rng).mark_bar(color=OKABE_ITO[3], opacity=0.45, width=34).encode(x=alt.X("period:N", sort=order),
+        alt.Chart(rng).mark_bar(color=LIGHT_VERMILLION, width=34).encode(x=alt.X("period:N", sort=order),
                                                                                     y="low:Q", y2="high:Q", tooltip=tip))
     a = audit.set_index("check_id")
     note = pd.DataFrame([dict(period="FY24 Q3", y=15.6,
@@ -436,14 +484,19 @@ def genai_share(figures):
     a, b = f.at["art_genai_share_2023", "value_clean"], f.at["art_genai_share_2026", "value_clean"]
     years = np.arange(2023, 2027)
     path = pd.DataFrame({"year": years, "share": a * (b / a) ** ((years - 2023) / 3),
-                         "kind": ["stated" if y in (2023, 2026) else "interpolated (constant growth)" for y in years]})
+                         "kind": [{2023: "estimate (stated)", 2026: "forecast (stated)"}.get(y, "interpolated (constant growth)")
+                                  for y in years]})
     line = alt.Chart(path).mark_line(strokeDash=[4, 3], color=OKABE_ITO[4]).encode(
-        x=alt.X("year:O", title="Year"), y=alt.Y("share:Q", title="GenAI servers' share of the AI server market (%)",
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="GenAI servers' share of the AI server market (%)",
                                                  scale=alt.Scale(domain=[0, 40])))
     pts = alt.Chart(path).mark_point(filled=True, size=80).encode(
-        x="year:O", y="share:Q", shape=alt.Shape("kind:N", title=None), color=alt.value(OKABE_ITO[4]),
+        x="year:O", y="share:Q", color=alt.value(OKABE_ITO[4]),
+        shape=alt.Shape("kind:N", title=None, scale=alt.Scale(
+            domain=["estimate (stated)", "forecast (stated)", "interpolated (constant growth)"],
+            range=["triangle-up", "diamond", "circle"])),
         tooltip=["year", alt.Tooltip("share:Q", format=".1f"), "kind"])
-    text = alt.Chart(path[path["kind"] == "stated"]).mark_text(dy=-12).encode(
+    text = alt.Chart(path[path["kind"].str.endswith("(stated)")]).mark_text(dy=-12).encode(
         x="year:O", y="share:Q", text=alt.Text("share:Q", format=".1f"))
     chart = alt.layer(line, pts, text).properties(width=WIDTH, height=260)
     return finish(chart, "Generative AI's share of global AI-server spending, 2023→2026",
@@ -452,24 +505,41 @@ def genai_share(figures):
                   SOURCE_2324, "Global GenAI server share 生成式AI服务器占比, 2023 to 2026.")
 
 
+AUDIT_RULES = {"equal": "equal within tolerance (two-sided)",
+               "greater": "'more than' claim: one-sided, fails only below",
+               "revision": "revision between editions"}
+
+
+def short_description(text: str, limit: int = 70) -> str:
+    """A check's description, short enough for an axis label: cut at a word, never mid-word."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + " …"
+
+
 def audit_chart(audit):
     a = audit[audit["verdict"] != "implication"].copy()
-    a["label"] = a["check_id"]
+    a["label"] = a["description"].map(short_description)
+    a["rule_label"] = a["rule"].map(AUDIT_RULES).fillna(a["rule"])
     order = list(a.sort_values("rel_difference_pct")["label"])
     verdicts = ["consistent", "consistent within rounding", "revised", "inconsistent"]
-    color = alt.Color("verdict:N", title="Verdict", scale=alt.Scale(
+    color = alt.Color("verdict:N", title="Verdict", legend=alt.Legend(direction="vertical"), scale=alt.Scale(
         domain=verdicts, range=[OKABE_ITO[2], OKABE_ITO[4], OKABE_ITO[1], OKABE_ITO[3]]))
     x = alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
               scale=alt.Scale(type="symlog"), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40, 100, 200]))
-    y = alt.Y("label:N", title=None, sort=order)
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=440))
     tol = alt.Chart(a).mark_tick(color=GREY, thickness=2, size=14).encode(
         x=alt.X("tolerance_pct:Q"), y=y, tooltip=["check_id", alt.Tooltip("tolerance_pct:Q", title="tolerance (%)"),
                                                    "precision"])
     pts = alt.Chart(a).mark_point(filled=True, size=70).encode(
         x=x, y=y, color=color,
+        shape=alt.Shape("rule_label:N", title="Rule", legend=alt.Legend(direction="vertical"), scale=alt.Scale(domain=list(AUDIT_RULES.values()),
+                                                                        range=["circle", "triangle-right", "square"])),
         tooltip=["check_id", "description", "stated", "recomputed", "formula", "precision", "rule",
                  alt.Tooltip("tolerance_pct:Q", title="tolerance (%)"), "verdict", "comment"])
-    chart = alt.layer(tol, pts).properties(width=WIDTH, height=22 * len(a))
+    chart = alt.layer(tol, pts).properties(width=WIDTH - 180, height=22 * len(a))
     n_impl = int((audit["verdict"] == "implication").sum())
     return finish(chart, "Auditing the report's arithmetic at the precision it was stated with",
                   ["Each check recomputes a stated figure from other stated figures. Grey tick: its tolerance, derived from",
@@ -479,22 +549,38 @@ def audit_chart(audit):
 
 
 def city_ranking(rankings):
+    """Yearly editions as a slopegraph (the composite's top five coloured and named at both ends),
+    and the 2018–2022 composite as its own panel: a five-year composite is not a next year."""
     r = rankings[rankings["ranking"] == "city_ai_compute"].copy()
-    order = ["2019", "2020", "2021", "2018-2022"]
-    top = set(r[(r["period"] == "2018-2022")]["entity"])
+    composite = "2018-2022"
+    years = sorted(p for p in set(r["period"]) if p != composite)
+    top = list(r[r["period"] == composite].sort_values("rank")["entity"])
     r["name"] = r["entity"] + " " + r["entity"].map(CITY_ZH).fillna("")
-    r["group"] = np.where(r["entity"].isin(top), r["name"], "other")
-    x = alt.X("period:O", title="Ranking (edition's year; 2018–2022 is a five-year composite)", sort=order,
-              scale=alt.Scale(padding=0.9), axis=alt.Axis(labelAngle=0))
-    y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]))
-    color = alt.Color("group:N", title="City", scale=alt.Scale(domain=sorted(set(r.loc[r["entity"].isin(top), "name"])) + ["other"],
-                                                               range=OKABE_ITO[:len(top)] + ["#bdbdbd"]))
-    lines = alt.Chart(r).mark_line(point=True).encode(x=x, y=y, color=color, detail="entity:N",
-                                                      tooltip=["entity", "period", "rank", "vintage", "location"])
-    labels = alt.Chart(r[r["period"] == "2019"]).mark_text(align="right", dx=-8, fontSize=10).encode(
-        x=x, y=y, text="name:N")
-    chart = alt.layer(lines, labels).properties(width=WIDTH, height=300)
+    names = [r.loc[r["entity"] == c, "name"].iloc[0] for c in top]
+    r["group"] = np.where(r["entity"].isin(top), r["name"], "other cities")
+    y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]),
+              axis=alt.Axis(tickMinStep=1, values=list(range(1, 11))))
+    color = alt.Color("group:N", title="City (composite's top five)",
+                      scale=alt.Scale(domain=names + ["other cities"], range=OKABE_ITO[:len(names)] + ["#c4c4c4"]),
+                      legend=None)
+    tip = ["entity", "period", "rank", "vintage", "location"]
+    yearly = r[r["period"] != composite]
+    x = alt.X("period:O", title="Yearly ranking (edition's year)", sort=years, scale=alt.Scale(padding=1.2),
+              axis=alt.Axis(labelAngle=0))
+    order = alt.Order("highlight:Q")
+    yearly = yearly.assign(highlight=yearly["entity"].isin(top).astype(int))  # highlighted lines drawn on top
+    lines = alt.Chart(yearly).mark_line(point=True, strokeWidth=2).encode(
+        x=x, y=y, color=color, detail="entity:N", order=order, tooltip=tip)
+    first, last = yearly[yearly["period"] == years[0]], yearly[yearly["period"] == years[-1]]
+    left = alt.Chart(first).mark_text(align="right", dx=-8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
+    right = alt.Chart(last).mark_text(align="left", dx=8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
+    comp = r[r["period"] == composite].assign(panel="2018–2022 composite")
+    cx = alt.X("panel:N", title="Five-year composite", axis=alt.Axis(labelAngle=0))
+    comp_pts = alt.Chart(comp).mark_point(filled=True, size=80).encode(x=cx, y=y, color=color, tooltip=tip)
+    comp_txt = alt.Chart(comp).mark_text(align="left", dx=9, fontSize=10).encode(x=cx, y=y, text="name:N", color=color)
+    chart = alt.hconcat(alt.layer(lines, left, right).properties(width=400, height=300),
+                        alt.layer(comp_pts, comp_txt).properties(width=110, height=300)).resolve_scale(x="independent")
     return finish(chart, "Beijing leads China's city AI-compute rankings in every edition",
-                  ["Top-10 city rankings by edition; the 2020 list's 10th city and the composite's ranks 6–10 are",
-                   "not visible in the published excerpts."],
+                  ["Left: the top-10 city rankings of the 2019–2021 editions; right: the 2018–2022 five-year composite,",
+                   "whose top five are coloured. The 2020 list's 10th city and the composite's ranks 6–10 are not published."],
                   SOURCE_EDITIONS, "City AI computing power ranking 城市人工智能算力排名 across editions.")
