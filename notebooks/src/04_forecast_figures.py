@@ -17,7 +17,7 @@ params.check("04_forecast_figures", {"run_name": run_name})
 # %%
 import pandas as pd
 
-from analysis import charts, notebook, paths
+from analysis import charts, figure_notes, notebook, paths
 
 notebook.setup()
 out = paths.out_dirs(run_name)
@@ -28,7 +28,7 @@ assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
 track = pd.read_csv(out["processed"] / "track_record.csv")
 series_table = pd.read_csv(paths.PROCESSED / "series.csv")
 figures = pd.read_csv(paths.PROCESSED / "figures.csv")
-written = []
+notes = figure_notes.notes(comparison, track)
 
 # %% [markdown]
 # ## Compute growth: 智能算力 (FP16) and 通用算力 (FP64)
@@ -38,8 +38,7 @@ written = []
 # %%
 if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
     fig = charts.export(charts.compute_growth(series_table, assembly, forecasts), "compute_growth", out["figures"])
-    written += fig.paths
-    display(fig)
+    display(fig, figure_notes.markdown(notes["compute_growth"]))
 
 # %% [markdown]
 # ## China's AI server market
@@ -48,16 +47,14 @@ if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
 if "ai_server_market" in set(forecasts["series"]):
     fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, figures),
                         "ai_server_market", out["figures"])
-    written += fig.paths
-    display(fig)
+    display(fig, figure_notes.markdown(notes["ai_server_market"]))
 
 # %% [markdown]
 # ## Models against the report, and their scores
 
 # %%
 fig = charts.export(charts.model_comparison(comparison, backtests), "model_comparison", out["figures"])
-written += fig.paths
-fig
+display(fig, figure_notes.markdown(notes["model_comparison"]))
 
 # %% [markdown]
 # ## The report's track record
@@ -65,8 +62,13 @@ fig
 # %%
 if len(track):
     fig = charts.export(charts.track_record(track), "track_record", out["figures"])
-    written += fig.paths
-    display(fig)
+    display(fig, figure_notes.markdown(notes["track_record"]))
 
-# %%
-sorted(paths.rel(p) for p in written)
+# %% [markdown]
+# ## What the figures show
+#
+# The models agree on the near term and part ways after it: whether the 2023 boom persists or
+# fades is the one question two or three data points cannot answer, and the fan says how wide
+# that leaves the future. Where the report's own path lies in that fan differs by series: the
+# sentences under each figure say where, for this run's horizon and levels. Every number above is read from notebook 02's tables; the files written are listed, with the
+# cell that drew each figure, on the index page (`reports/index.html`).
