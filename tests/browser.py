@@ -25,6 +25,19 @@ FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
 
 
 def find_chromium() -> str | None:
+    """The browser to drive: ``CHROMIUM`` (a path or a command name, e.g. Chrome on macOS) if set,
+    else the first of chromium, chromium-browser, google-chrome on PATH. ``CHROMIUM=none`` skips
+    the browser tests locally (CI still fails without a browser)."""
+    import os
+
+    chosen = os.environ.get("CHROMIUM", "").strip()
+    if chosen:
+        if chosen == "none":
+            return None
+        path = shutil.which(chosen)
+        if path is None:
+            raise RuntimeError(f"CHROMIUM={chosen!r} is not an executable browser; unset it or give a path")
+        return path
     for name in ("chromium", "chromium-browser", "google-chrome"):
         if path := shutil.which(name):
             return path
