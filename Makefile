@@ -48,6 +48,17 @@ ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
 include build/steps.mk
 endif
 $(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(if $(filter environment,$(origin $v)),$(eval override $v := $$(value $v))$(eval export $v)))
+# Check every variable now, at parse time, so a bad one stops make with one line and exit
+# status 2 before anything runs. The values reach Python as files written by make itself
+# ($(file), no shell involved) in a folder private to this make process.
+ifneq ($(PARAM_VARIABLES),)
+VARS_DIR := build/vars/$(shell echo $$PPID)
+$(shell mkdir -p $(VARS_DIR))
+$(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(file >$(VARS_DIR)/$v,$(value $v)))
+$(file >$(VARS_DIR)/.names,$(SUANLI_CLI_VARS))
+CHECKED := $(shell $(STEPS) check --vars $(VARS_DIR) $(if $(filter forecast,$(MAKECMDGOALS)),--forecast))
+$(if $(CHECKED),$(error $(CHECKED)))
+endif
 
 build/steps.mk: analysis/steps.py analysis/params.py | $(ENV)
 	@mkdir -p $(@D)
@@ -90,14 +101,13 @@ lab: build/kernel.stamp
 # ----------------------------------------------------------------------------- pipeline rules
 # The step rules (step-NN_name, step-index, run-NN_name, run-index) are in build/steps.mk.
 check: | $(ENV)
-	@$(STEPS) check
 
 # ----------------------------------------------------------------------------- parameterised reruns
 ## forecast         rerun the forecasts with your parameters: make forecast RUN=name METHOD=… HORIZON=…
 forecast: run-index
 	@$(STEPS) forecast-done
 
-forecast-start: check | $(ENV)
+forecast-start: | $(ENV)
 	@$(STEPS) forecast-start
 
 ## runs             list the parameterised reruns, and compare each with the default forecasts

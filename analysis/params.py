@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
 METHODS = ("loglinear", "drift", "ets", "combination")
@@ -229,10 +228,14 @@ def check(notebook: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def dump(values: dict[str, Any]) -> str:
+    import yaml  # here, not at the top: the build's checks must start fast
+
     return yaml.safe_dump(values, sort_keys=True, allow_unicode=True, default_flow_style=False)
 
 
 def read(path: Path | str) -> dict[str, Any]:
+    import yaml
+
     text = Path(path).read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):

@@ -194,7 +194,7 @@ def inputs(name: str, run: str | None = None, environ=None) -> dict[str, str]:
     if step.reads_raw:
         out["data/raw/ (the set of files)"] = hashlib.sha256(
             "\n".join(f.name for f in raw_files()).encode()).hexdigest()
-    out["parameters"] = hashlib.sha256(P.dump(parameters(name, run, environ)).encode()).hexdigest()
+    out["parameters"] = hashlib.sha256(json.dumps(parameters(name, run, environ), sort_keys=True).encode()).hexdigest()
     return out
 
 
@@ -236,8 +236,10 @@ def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path]
     from analysis.atomic import write_text
 
     outs = {paths.rel(f): sha256_file(f) for f in sorted(set(written))}
-    write_text(state_file(name, run), json.dumps({"step": name, "run": run or "", "inputs": inp,
-                                                  "outputs": outs}, indent=1, sort_keys=True) + "\n")
+    record = {"step": name, "run": run or "", "inputs": inp, "outputs": outs}
+    if name in STEPS:
+        record["parameters"] = parameters(name, run)
+    write_text(state_file(name, run), json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 # ----------------------------------------------------------------------------- running
@@ -310,7 +312,7 @@ def run_parameters(run: str, environ=None) -> dict:
     return merged
 
 
-def forecast_start(environ=None) -> int:
+def forecast_start(environ=None, write: bool = True) -> int:
     """Before a named run: check RUN, and refuse a reused name with other parameters."""
     environ = os.environ if environ is None else environ
     run = environ.get("RUN", "")
@@ -324,6 +326,8 @@ def forecast_start(environ=None) -> int:
         old = P.read(record)
         if old != wanted:
             if environ.get("REPLACE", "") not in ("", "0"):
+                if not write:
+                    return 0
                 import shutil
 
                 shutil.rmtree(folder)
@@ -332,9 +336,10 @@ def forecast_start(environ=None) -> int:
                                  if old.get(k) != wanted.get(k))
                 raise P.ParameterError(f"run '{run}' already exists with other parameters ({diff}); "
                                        f"use a new name, or REPLACE=1 to overwrite it")
-    from analysis.atomic import write_text
+    if write:
+        from analysis.atomic import write_text
 
-    write_text(record, P.dump(wanted))
+        write_text(record, P.dump(wanted))
     return 0
 
 
@@ -359,6 +364,38 @@ def check_all(environ=None) -> None:
         parameters(n, None, environ)
     if environ.get("RUN", ""):
         P.check_run_name(environ["RUN"])
+
+
+def read_vars(folder: Path) -> dict[str, str]:
+    """The variables make wrote with $(file) (one file each, its value verbatim)."""
+    out = {}
+    for f in folder.iterdir():
+        text = f.read_text(encoding="utf-8", errors="surrogateescape")
+        out["SUANLI_CLI_VARS" if f.name == ".names" else f.name] = text[:-1] if text.endswith("\n") else text
+    return out
+
+
+def check_vars(folder: Path, forecast: bool) -> int:
+    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error))."""
+    import shutil
+
+    try:
+        environ = read_vars(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            folder.parent.rmdir()
+        except OSError:
+            pass
+    try:
+        check_all(environ)
+        if forecast:
+            forecast_start(environ, write=False)
+    except P.ParameterError as err:
+        print(f"error: {err}")
+    except BuildError as err:
+        print(f"error: {err}")
+    return 0
 
 
 def plan(environ=None) -> list[str]:
@@ -423,6 +460,8 @@ def main(argv: list[str]) -> int:
     started = time.time()
     try:
         if cmd == "check":
+            if "--vars" in rest:  # at make's parse time: print the error (make stops on it)
+                return check_vars(Path(rest[rest.index("--vars") + 1]), "--forecast" in rest)
             check_all()
         elif cmd == "run" and rest and rest[0] in STEPS:
             run_step(rest[0], run)
@@ -437,7 +476,6 @@ def main(argv: list[str]) -> int:
                 print("suanli: everything is up to date.")
             return 1 if ("-q" in rest and lines) else 0
         elif cmd == "forecast-start":
-            check_all()
             forecast_start()
             stamp = paths.RUNS / os.environ["RUN"] / ".state" / "started"
             stamp.parent.mkdir(parents=True, exist_ok=True)
