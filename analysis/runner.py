@@ -91,7 +91,9 @@ def _engine():
         def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
             IPCKernelManager.last = None
             try:
-                return super().execute_managed_notebook(nb_man, kernel_name,
+                # Every output is staged by then: stop the kernel at once (a graceful stop interrupts
+                # it first, and the kernel logs that interrupt to the terminal).
+                return super().execute_managed_notebook(nb_man, kernel_name, shutdown_kernel="immediate",
                                                         kernel_manager_class=IPCKernelManager, **kwargs)
             except DeadKernelError:
                 km = IPCKernelManager.last
