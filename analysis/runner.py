@@ -97,8 +97,10 @@ def _engine():
                                                         kernel_manager_class=IPCKernelManager, **kwargs)
             except DeadKernelError:
                 km = IPCKernelManager.last
+                # papermill stamps a start time on each cell it sends to the kernel: none means the
+                # kernel never got to run a cell (a start failure, retried by the caller).
                 started = [i for i, c in enumerate(nb_man.nb.cells)
-                           if c.get("metadata", {}).get("papermill", {}).get("status") == "running"]
+                           if c.get("metadata", {}).get("papermill", {}).get("start_time")]
                 if not started:
                     raise
                 code = km.exit_code if km is not None else None
