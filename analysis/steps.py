@@ -413,6 +413,12 @@ def plan(environ=None) -> list[str]:
             lines.append(f"run {n} ({why})")
         elif after:
             lines.append(f"maybe run {n} (if {', '.join(after)} changes what it reads)")
+    page = dirs(None)["reports"] / "index.html"
+    state = load_state("index", None)
+    if ran or state.get("inputs") != index_inputs(None):
+        lines.append("run index (its notebooks' records changed)" if ran or state else "run index (never built)")
+    elif not page.is_file() or sha256_file(page) != state.get("outputs", {}).get(paths.rel(page)):
+        lines.append(f"run index (restore: {paths.rel(page)})")
     return lines
 
 

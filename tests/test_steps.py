@@ -210,6 +210,9 @@ def test_hand_edited_or_deleted_outputs_are_detected(tree):
 def test_plan_lists_the_stale_step_and_what_may_follow(tree):
     for name in steps.STEPS:
         _pretend_ran(name)
+    page = tree / "reports" / "index.html"
+    page.write_text("index\n")
+    steps._record("index", None, steps.index_inputs(None), [page])
     assert steps.plan({}) == []
     src = tree / "notebooks" / "src" / "02_forecast.py"
     src.write_text(src.read_text() + "\n")
