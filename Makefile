@@ -136,7 +136,7 @@ distclean: clean
 help: | $(ENV)
 	@echo "usage: make [target] [VARIABLE=value …]"
 	@echo
-	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
+	@grep -hE '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
 	@echo
 	@echo "variables (from analysis/params.py):"
 	@$(STEPS) help

@@ -46,6 +46,36 @@ from analysis import paths
 KERNEL_DISPLAY = {"name": "suanli", "display_name": "Python (suanli)", "language": "python"}
 
 
+# Where the last execute() spent its time (seconds), for `make bench`: kernel start, imports,
+# work, exports (cells that write tables or figures), HTML, publishing. Set by execute().
+LAST_TIMINGS: dict[str, float] = {}
+_EXPORT_MARKS = ("charts.export(", "write_csv(", "write_all(", "write_text(")
+
+
+def phase_timings(executed, started: float) -> dict[str, float]:
+    """Split an executed notebook's time by phase, from papermill's per-cell timestamps."""
+    import datetime as dt
+
+    out = {"kernel start": 0.0, "imports": 0.0, "work": 0.0, "exports": 0.0}
+    cells = [c for c in executed.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    if not cells:
+        return out
+    stamp = lambda t: dt.datetime.fromisoformat(t).timestamp()  # noqa: E731
+    out["kernel start"] = max(0.0, stamp(cells[0].metadata.papermill["start_time"]) - started)
+    for c in cells:
+        meta = c.metadata.papermill
+        took = stamp(meta["end_time"]) - stamp(meta["start_time"]) if meta.get("end_time") else 0.0
+        code = [line for line in c.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if any(m in c.source for m in _EXPORT_MARKS):
+            out["exports"] += took
+        elif code and all(line.startswith(("import ", "from ", "notebook.setup(", "params.check(", "p = params.check(",
+                                           "    ")) for line in code):
+            out["imports"] += took
+        else:
+            out["work"] += took
+    return out
+
+
 class RunnerError(RuntimeError):
     """The notebook could not be run; the message says which notebook and why."""
 
@@ -210,10 +240,12 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     previous = os.environ.get(atomic.STAGE_ENV)
     os.environ[atomic.STAGE_ENV] = str(ledger)  # the kernel inherits it: its writes are staged
     engine = _engine()
+    LAST_TIMINGS.clear()
     try:
         attempt = 0
         while True:
             try:
+                started = time.time()
                 executed = _run(pm, engine, nb, values, kernel, output)
                 break
             except PapermillExecutionError as err:
@@ -231,14 +263,20 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
                 attempt += 1
                 print(f"runner: kernel start failed ({type(err).__name__}); retrying once", file=sys.stderr)
                 time.sleep(1)
+        LAST_TIMINGS.update(phase_timings(executed, started))
+        t0 = time.time()
         normalise(executed)
         nbformat.validate(executed)
         text = nbformat.writes(executed) + "\n"
         if html:
             atomic.write_text(Path(html), render_html(executed, name))
+        t1 = time.time()
+        LAST_TIMINGS["HTML"] = t1 - t0
         atomic.write_text(output, text)
         pairs = atomic.staged(ledger)
-        return atomic.publish(pairs, last=Path(os.path.abspath(output)))
+        published = atomic.publish(pairs, last=Path(os.path.abspath(output)))
+        LAST_TIMINGS["publish"] = time.time() - t1
+        return published
     except BaseException:
         atomic.discard(atomic.staged(ledger))
         raise

@@ -232,13 +232,15 @@ def why_stale(name: str, run: str | None = None, environ=None) -> tuple[list[str
     return changed, edited
 
 
-def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path]) -> None:
+def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path], timings: dict | None = None) -> None:
     from analysis.atomic import write_text
 
     outs = {paths.rel(f): sha256_file(f) for f in sorted(set(written))}
     record = {"step": name, "run": run or "", "inputs": inp, "outputs": outs}
     if name in STEPS:
         record["parameters"] = parameters(name, run)
+    if timings:  # for `make bench` only; never read to decide anything
+        record["timings"] = {k: round(v, 3) for k, v in timings.items()}
     write_text(state_file(name, run), json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
@@ -263,7 +265,7 @@ def run_step(name: str, run: str | None = None) -> bool:
     given = {k: v for k, v in parameters(name, run).items() if k not in P.INTERNAL}
     written = runner.execute(source(name), out["notebooks"] / f"{name}.ipynb", given,
                              html=out["reports"] / f"{name}.html", run=run)
-    _record(name, run, inp, written)
+    _record(name, run, inp, written, timings={"total": time.perf_counter() - t0, **runner.LAST_TIMINGS})
     print(f"runner: wrote {paths.rel(out['notebooks'] / f'{name}.ipynb')} and "
           f"{paths.rel(out['reports'] / f'{name}.html')} ({time.perf_counter() - t0:.1f} s)")
     return True
@@ -445,7 +447,7 @@ def help_text() -> str:
     for var, uses in P.make_variables().items():
         nb, name, p = uses[0]
         default = "" if p.default is None else p.default
-        rows.append(f"  {var}={default!s:<10} {p.help} ({p.allowed()}) [{', '.join(u[0] for u in uses)}]")
+        rows.append(f"  {var + '=' + str(default):<17}{p.help} ({p.allowed()}) [{', '.join(u[0] for u in uses)}]")
     rows.append(f"  RUN=name         name of a parameterised rerun (make forecast): {P.RUN_NAME_RULE}")
     rows.append("  REPLACE=1        let make forecast overwrite an existing run that had other parameters")
     return "\n".join(rows)
