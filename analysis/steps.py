@@ -462,6 +462,17 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
+README_MARKS = ("<!-- parameters:start -->\n", "<!-- parameters:end -->")
+
+
+def write_readme_table() -> None:
+    """Put the generated parameter table between the README's markers."""
+    readme = paths.ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_MARKS[0]) + len(README_MARKS[0]), text.index(README_MARKS[1])
+    readme.write_text(text[:start] + readme_table() + "\n" + text[end:], encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     cmd, rest = (argv[0] if argv else ""), argv[1:]
     run = os.environ.get("RUN", "") if "--run" in rest else None
@@ -500,7 +511,10 @@ def main(argv: list[str]) -> int:
         elif cmd == "help":
             print(help_text())
         elif cmd == "readme-table":
-            print(readme_table())
+            if "--write" in rest:
+                write_readme_table()
+            else:
+                print(readme_table())
         else:
             print(__doc__.split("Command line")[1], file=sys.stderr)
             return 2
