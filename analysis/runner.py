@@ -28,7 +28,10 @@ executed notebooks in ``notebooks/`` are the committed, rendered artefacts.
 Usage::
 
     python -m analysis.runner notebooks/src/01_clean.py notebooks/01_clean.ipynb \
-        --params build/params/01_clean.yml --html reports/01_clean.html
+        -p tolerance_pct 1.0 --html reports/01_clean.html
+
+(The build calls :func:`execute` through :mod:`analysis.steps`, which decides whether a step
+must run and records what it wrote.)
 """
 from __future__ import annotations
 

@@ -203,7 +203,7 @@ def key(inp: dict[str, str]) -> str:
 
 
 def state_file(name: str, run: str | None) -> Path:
-    base = (dirs(run)["notebooks"].parent / ".state") if run else paths.BUILD / "state"
+    base = (dirs(run)["notebooks"].parent / ".state") if run else paths.STATE
     return base / f"{name}.json"
 
 
@@ -503,9 +503,6 @@ def main(argv: list[str]) -> int:
             stamp = paths.RUNS / os.environ["RUN"] / ".state" / "started"
             t = float(stamp.read_text()) if stamp.exists() else None
             forecast_done(t)
-        elif cmd == "forecast-needs-run":
-            check_all()
-            forecast_start()
         elif cmd == "mk":
             print(makefile())
         elif cmd == "help":

@@ -66,6 +66,7 @@ def test_hostile_values_through_every_variable_fail_cleanly(compendium, tmp_path
 
 
 def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
+    before = _snapshot(compendium.root)
     first = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVEL=0.95")
     assert first.returncode == 0, first.stderr[-2000:]
     assert "Parameters: GROWTH=, HORIZON=2030, LEVEL=0.95, METHOD=ets" in first.stdout
@@ -89,3 +90,5 @@ def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
     assert replaced.returncode == 0, replaced.stderr[-2000:]
     assert b"horizon_end: 2028" in params_file.read_bytes()
     assert compendium.outputs() == compendium.reference  # no run touched a default output
+    after = {k: v for k, v in _snapshot(compendium.root).items() if not k.startswith("runs/ux1/")}
+    assert after == before  # nor any other file outside runs/<name>/ and build/
