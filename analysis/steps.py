@@ -489,11 +489,13 @@ def main(argv: list[str]) -> int:
         elif cmd == "plan":
             check_all()
             lines = plan()
+            if "-q" in rest:  # make -q: the exit status is the answer
+                return 1 if lines else 0
             for line in lines:
                 print(f"suanli would {line}")
             if not lines:
                 print("suanli: everything is up to date.")
-            return 1 if ("-q" in rest and lines) else 0
+            return 0
         elif cmd == "forecast-start":
             forecast_start()
             stamp = paths.RUNS / os.environ["RUN"] / ".state" / "started"
