@@ -94,7 +94,11 @@ def build(run: str | None = None) -> str:
                 f"<a href=\"{info['name']}.html#cell-id={cell}\">{info['name']}, cell {cell}</a>. Files: {fmt}.<br>"
                 f"Inputs hash <span class=hash>{info['hash'][:16]}</span> · files hash "
                 f"<span class=hash>{files_hash[:16]}</span></figcaption></figure>")
-    overall = sha256("".join(i["hash"] for i in infos).encode())
+    # The pinned environment is not an input of any one step (a changed pin reruns nothing), but
+    # the page's overall hash covers it.
+    requirements = paths.ROOT / "requirements.txt"
+    pins = sha256(requirements.read_bytes()) if requirements.exists() else ""
+    overall = sha256(("".join(i["hash"] for i in infos) + pins).encode())
     title = "" if not run else html.escape(f" — run {run}")
     if run:
         data = " · ".join(f'<a href="../processed/{t}.csv">{t}.csv</a>' for n in names for t in steps.STEPS[n].tables)
@@ -111,7 +115,8 @@ def build(run: str | None = None) -> str:
 and earlier editions, as transcribed, audited and forecast by this compendium. Information cut-off: 2023-12-07.
 Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
 <p>Content hash of all inputs: <span class="hash">{overall}</span>
-(recompute with <code>python -m analysis.report --hashes</code>).</p>
+(the notebooks' input hashes and <code>requirements.txt</code>; see each with
+<code>python -m analysis.report --hashes</code>).</p>
 <h2>Figures</h2>
 <div class="grid">
 {chr(10).join(cards)}

@@ -47,6 +47,7 @@ class Step:
     modules: tuple[str, ...]  # every `analysis` module the kernel imports (transitively)
     reads_raw: bool = False  # every file in data/raw/
     reads: tuple[str, ...] = ()  # processed tables (data/processed/<t>.csv, or the run's copy)
+    assets: tuple[str, ...] = ()  # other files read (repository paths or globs, e.g. "fonts/*.ttf")
     tables: tuple[str, ...] = ()  # processed tables written
     figures: tuple[str, ...] = ()  # figures written, each in every format of FORMATS
     files: tuple[str, ...] = ()  # other files written (repository paths)
@@ -140,6 +141,17 @@ def source(name: str) -> Path:
     return paths.NOTEBOOK_SOURCES / f"{name}.py"
 
 
+def asset_files(name: str) -> list[Path]:
+    """The step's other declared inputs; a glob that matches nothing is an error (a typo)."""
+    found = []
+    for pattern in STEPS[name].assets:
+        matches = sorted(paths.ROOT.glob(pattern))
+        if not matches:
+            raise BuildError(f"{pattern}: declared as an input of {name} in analysis/steps.py, but no such file")
+        found += [m for m in matches if m.is_file()]
+    return found
+
+
 def module_files(name: str) -> list[Path]:
     return [paths.ROOT / "analysis" / f"{m}.py" for m in STEPS[name].modules]
 
@@ -185,6 +197,7 @@ def inputs(name: str, run: str | None = None, environ=None) -> dict[str, str]:
     if step.reads_raw:
         files += raw_files()
     files += [table_path(t, run) for t in step.reads]
+    files += asset_files(name)
     out = {}
     for f in files:
         rel = paths.rel(f)

@@ -232,3 +232,14 @@ def test_reused_run_name_with_other_parameters_is_refused(tree):
     assert "use a new name, or REPLACE=1" in msg
     steps.forecast_start({"RUN": "ux1", "HORIZON": "2028", "REPLACE": "1"})
     assert P.read(tree / "runs" / "ux1" / "params.yaml")["horizon_end"] == 2028
+
+
+def test_declared_assets_are_inputs_and_a_missing_one_is_an_error(tree, monkeypatch):
+    (tree / "fonts").mkdir()
+    (tree / "fonts" / "a.ttf").write_bytes(b"font")
+    step = steps.STEPS["03_context_figures"]
+    monkeypatch.setitem(steps.STEPS, "03_context_figures", steps.Step(**{**step.__dict__, "assets": ("fonts/*.ttf",)}))
+    assert "fonts/a.ttf" in steps.inputs("03_context_figures")
+    monkeypatch.setitem(steps.STEPS, "03_context_figures", steps.Step(**{**step.__dict__, "assets": ("fontz/*.ttf",)}))
+    with pytest.raises(steps.BuildError, match="fontz/\\*.ttf: declared as an input of 03_context_figures"):
+        steps.inputs("03_context_figures")

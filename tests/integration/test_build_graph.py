@@ -61,6 +61,7 @@ def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declar
         assert done.returncode == 0, done.stderr[-2000:]
         reads, writes, imports = _observed(trace, root.resolve())
         declared_reads = {f"data/processed/{t}.csv" for t in step.reads}
+        declared_reads |= {p.relative_to(root).as_posix() for pat in step.assets for p in root.glob(pat)}
         if step.reads_raw:
             declared_reads |= {f"data/raw/{f.name}" for f in (root / "data" / "raw").glob("*.csv")}
         assert reads == declared_reads, name
