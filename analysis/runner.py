@@ -104,7 +104,9 @@ def _engine():
         def __init__(self, **kw):
             super().__init__(**kw)
             type(self).last = self
-            self._sockets = tempfile.mkdtemp(prefix="sk")  # short: a Unix socket path has ~100 bytes
+            # A Unix socket path has at most ~107 bytes: use /tmp if the temp folder's path is long.
+            base = None if len(tempfile.gettempdir()) < 60 or not os.path.isdir("/tmp") else "/tmp"
+            self._sockets = tempfile.mkdtemp(prefix="sk", dir=base)
             self.transport = "ipc"
             self.ip = os.path.join(self._sockets, "k")
 
