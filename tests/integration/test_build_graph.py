@@ -3,7 +3,6 @@
 fails on a full disk leaves every previous output byte-identical."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -178,7 +177,3 @@ ls -a figures | grep -c '\\.part$' > build/full.parts || true
     assert (root / "build" / "full.parts").read_text().strip() == "0"
     assert compendium.outputs() == compendium.reference  # and everything outside it
     assert compendium.temporaries() == []
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
