@@ -1,72 +1,105 @@
-"""Atomic file writes: a failed or interrupted step never leaves a half-written output.
+"""Atomic, staged file writes: a failed, interrupted or concurrent step never leaves a
+half-written output, and a failed step leaves every previous output in place.
 
 Everything the compendium writes goes to a temporary file in the destination folder (so the
-final rename is on one filesystem and therefore atomic) and is renamed over the target only
-when complete. Temporary names end in ``.part`` so that neither nbval nor ``git`` (see
-``.gitignore``) ever picks one up, and ``make clean`` can sweep any left by a SIGKILL.
+final rename is on one filesystem and therefore atomic). Temporary names are unique per writer
+(``.<name>.<pid>.<random>.part``): a writer removes only its own temporaries, and a sweep
+removes only those whose process is gone, so two builds at once never delete each other's
+files. They end in ``.part`` so that neither nbval nor ``git`` (see ``.gitignore``) picks one up.
+
+**Staging.** When ``SUANLI_STAGE`` names a ledger file (the runner sets it for the kernel it
+starts), a write is not renamed into place: the temporary is kept and listed in the ledger, and
+the runner publishes every output of the step together, only after the whole notebook
+succeeded (:func:`publish`), or removes them all (:func:`discard`). So a step is all or nothing.
 """
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+STAGE_ENV = "SUANLI_STAGE"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 def sweep(target: Path) -> None:
-    """Remove temporaries that a killed earlier write of ``target`` left behind.
-
-    Only one writer per target runs at a time (make guarantees it), so any existing
-    ``.<name>.*.part`` beside the target is stale.
-    """
-    if target.parent.exists():
-        for stale in target.parent.glob(f".{target.name}.*.part"):
+    """Remove temporaries of ``target`` that a killed writer left behind (its process is gone)."""
+    target = Path(target)
+    if not target.parent.exists():
+        return
+    mine = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[0-9a-f]{{12}}\.part")
+    for stale in target.parent.glob(f".{target.name}.*.part"):
+        match = mine.fullmatch(stale.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
             stale.unlink(missing_ok=True)
+
+
+def temporary(target: Path) -> Path:
+    """A fresh temporary name beside ``target``, unique to this process and call."""
+    return target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(6)}.part"
+
+
+def _ledger() -> Path | None:
+    value = os.environ.get(STAGE_ENV)
+    return Path(value) if value else None
 
 
 @contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; rename it over ``target`` on success."""
+    """Yield a temporary path next to ``target``; on success rename it over ``target`` (or, when
+    staging, keep it and list it in the ledger). On failure only this temporary is removed."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp = temporary(target)
+    ledger = _ledger()
     try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        yield tmp
+        os.chmod(tmp, 0o644)
+        if ledger is None:
+            os.replace(tmp, target)
+        else:
+            with open(ledger, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.path.abspath(tmp)}\t{os.path.abspath(target)}\n")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _unchanged(target: Path, data: bytes) -> bool:
+    return _ledger() is None and target.exists() and target.read_bytes() == data
 
 
 def write_text(target: Path | str, text: str, touch: bool = False) -> bool:
     """Write ``text`` atomically. If the content is unchanged, the file is not rewritten and its
-    mtime is kept, so make reruns nothing downstream of an output that did not change (a
-    notebook's side outputs, a parameters file); ``touch=True`` refreshes the mtime instead,
-    for a file that is itself the make target of the step that wrote it.
-
-    Returns True when the file was (re)written.
-    """
+    mtime is kept (``touch=True`` refreshes the mtime instead). Returns True when written."""
     target = Path(target)
-    sweep(target)
-    if target.exists() and target.read_bytes() == text.encode("utf-8"):
+    data = text.encode("utf-8")
+    if _unchanged(target, data):
         if touch:
             os.utime(target)
         return False
     with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
+        tmp.write_bytes(data)
     return True
 
 
 def write_bytes(target: Path | str, data: bytes) -> bool:
-    """Binary counterpart of :func:`write_text` (unchanged content: not rewritten, mtime kept)."""
+    """Binary counterpart of :func:`write_text`."""
     target = Path(target)
-    sweep(target)
-    if target.exists() and target.read_bytes() == data:
+    if _unchanged(target, data):
         return False
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
@@ -76,3 +109,36 @@ def write_bytes(target: Path | str, data: bytes) -> bool:
 def write_csv(target: Path | str, frame) -> bool:
     """Write a DataFrame as UTF-8 CSV with ``\\n`` line endings and no index, atomically."""
     return write_text(target, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def staged(ledger: Path) -> list[tuple[Path, Path]]:
+    """The (temporary, target) pairs a staged step wrote, last write of a target winning."""
+    if not Path(ledger).exists():
+        return []
+    pairs: dict[Path, Path] = {}
+    for line in Path(ledger).read_text(encoding="utf-8").splitlines():
+        tmp, _, target = line.partition("\t")
+        if target:
+            old = pairs.pop(Path(target), None)
+            if old is not None:
+                old.unlink(missing_ok=True)
+            pairs[Path(target)] = Path(tmp)
+    return [(tmp, target) for target, tmp in pairs.items()]
+
+
+def publish(pairs: list[tuple[Path, Path]], last: Path | None = None) -> list[Path]:
+    """Rename every staged temporary over its target (``last`` renamed last); a target whose
+    bytes are unchanged keeps its file and mtime. Returns the targets."""
+    ordered = sorted(pairs, key=lambda p: p[1] == last)
+    for tmp, target in ordered:
+        if target.exists() and target.read_bytes() == tmp.read_bytes():
+            tmp.unlink()
+        else:
+            os.replace(tmp, target)
+    return [t for _, t in ordered]
+
+
+def discard(pairs: list[tuple[Path, Path]]) -> None:
+    """Remove every staged temporary: the step failed, its previous outputs stay."""
+    for tmp, _ in pairs:
+        tmp.unlink(missing_ok=True)

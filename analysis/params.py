@@ -4,29 +4,42 @@ Papermill only *warns* about unknown parameters and checks no types, so a typo i
 ``make forecast HORIZON=203`` would otherwise run for a minute and produce nonsense. Every
 notebook's parameters are declared here once. Three places use the declaration:
 
-* ``python -m analysis.params write NOTEBOOK FILE key=value ...`` (called by the Makefile)
-  validates the values and writes the parameters file only when its content changes, so make
-  reruns exactly what a changed parameter affects, and a bad value exits 2 in well under a
-  second, before any kernel starts;
+* ``python -m analysis.steps check`` (run by the Makefile when it is parsed) validates every
+  make variable, so a bad value exits 2 in well under a second, before anything runs;
 * the notebook runner rejects unknown names and bad values again before executing;
 * each notebook's validation cell calls :func:`check`, so a notebook run by hand is held to
   the same rules.
+
+Make variables: every parameter is also a make variable, named by :func:`make_name` (its
+upper-case name unless :data:`MAKE_NAMES` renames it), so a new ``Param`` entry is all it takes
+to get a new variable. Make hands the values over through the environment, never through a
+shell (see the Makefile); :func:`from_environ` reads them and :func:`check_command_line` stops
+a misspelt or miscased variable (``method=``, ``HORIZN=``) with "did you mean METHOD?".
+``run_name`` is not a make variable: the runner sets it from the folder it writes into.
 
 This module imports nothing heavy: it must stay fast.
 """
 from __future__ import annotations
 
+import difflib
+import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from analysis.domain import FIRST_DATA_YEAR, LAST_DATA_YEAR, MAX_HORIZON, REPORT_HORIZON
 from analysis.domain import FORECAST_SERIES as SERIES
 
 METHODS = ("drift", "decay", "loglinear", "ets", "combination")
+
+
+# Run names: lower-case letters, digits, '-' and '_', 1-64 characters, starting with a letter or
+# digit (so never '.', '..', '-x' or a path). Documented in the README.
+RUN_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+RUN_NAME_RULE = "1-64 characters: lower-case letters, digits, '-' and '_', starting with a letter or digit"
 
 
 class ParameterError(ValueError):
@@ -129,6 +142,67 @@ SPECS: dict[str, dict[str, Param]] = {
 }
 
 
+# Parameters set by the build itself, never by a make variable.
+INTERNAL = frozenset({"run_name"})
+# Make variable names that are not the parameter's upper-case name.
+MAKE_NAMES = {"tolerance_pct": "TOLERANCE", "horizon_end": "HORIZON",
+              "growth_override": "GROWTH"}
+# Other variables the Makefile reads (not parameters), for the did-you-mean check.
+BUILD_VARIABLES = ("RUN", "REPLACE", "PYTHON", "BASE_PYTHON", "REPEAT", "LAB_ARGS", "FONT_SRC", "CHROMIUM")
+
+
+def make_name(param: str) -> str:
+    return MAKE_NAMES.get(param, param.upper())
+
+
+def make_variables() -> dict[str, list[tuple[str, str, Param]]]:
+    """Every make variable: the (notebook, parameter, spec) it sets, in SPECS order."""
+    out: dict[str, list[tuple[str, str, Param]]] = {}
+    for notebook, spec in SPECS.items():
+        for name, p in spec.items():
+            if name not in INTERNAL:
+                out.setdefault(make_name(name), []).append((notebook, name, p))
+    return out
+
+
+def _short(value: str, limit: int = 40) -> str:
+    """A value as it may appear in a one-line message: repr'd (no raw newline), cut if long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…' (" + str(len(value)) + " characters)"
+
+
+def from_environ(notebook: str, environ=None) -> dict[str, Any]:
+    """The values the make variables give ``notebook`` (unset or empty: the default), unchecked."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name in known(notebook):
+        if name in INTERNAL:
+            continue
+        value = environ.get(make_name(name), "")
+        if value != "":
+            values[name] = value
+    return values
+
+
+def check_command_line(names, environ=None) -> None:
+    """Refuse a command-line variable that looks like a parameter misspelt or in the wrong case."""
+    valid = list(make_variables()) + list(BUILD_VARIABLES)
+    upper = {v.upper(): v for v in valid}
+    for name in names:
+        if name in valid:
+            continue
+        guess = upper.get(name.upper()) or next(iter(difflib.get_close_matches(name.upper(), valid, 1, 0.75)), None)
+        if guess:
+            raise ParameterError(f"unknown variable {_short(name)}; did you mean {guess}? "
+                                 f"(make variables are upper case; `make help` lists them)")
+
+
+def check_run_name(run: str) -> str:
+    if not isinstance(run, str) or not re.fullmatch(RUN_NAME_PATTERN, run):
+        raise ParameterError(f"RUN={_short(str(run))} is not a valid run name; a run name is {RUN_NAME_RULE}")
+    return run
+
+
 def known(notebook: str) -> dict[str, Param]:
     try:
         return SPECS[notebook]
@@ -138,7 +212,7 @@ def known(notebook: str) -> dict[str, Param]:
 
 def _convert(name: str, spec: Param, value: Any) -> Any:
     bad = lambda: ParameterError(  # noqa: E731
-        f"parameter '{name}': got {value!r}, which is not allowed; {name} must be {spec.allowed()}")
+        f"parameter '{name}': got {_short(value) if isinstance(value, str) else repr(value)}, which is not allowed; {name} must be {spec.allowed()}")
     if value is None or (isinstance(value, str) and value.strip() in ("", "none", "None", "null")):
         if spec.optional:
             return None
@@ -170,8 +244,8 @@ def _convert(name: str, spec: Param, value: Any) -> Any:
         if not isinstance(value, str):
             raise bad()
         value = value.strip()
-        if name == "run_name" and value and not all(c.isalnum() or c in "-_." for c in value):
-            raise ParameterError(f"parameter 'run_name': got {value!r}; use letters, digits, '-', '_' or '.'")
+        if name == "run_name" and value and not re.fullmatch(RUN_NAME_PATTERN, value):
+            raise ParameterError(f"parameter 'run_name': got {_short(value)}; a run name is {RUN_NAME_RULE}")
         if spec.parse is not None:
             try:
                 value = spec.parse(value)
@@ -193,7 +267,7 @@ def check(notebook: str, values: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(spec))
     if unknown:
         raise ParameterError(
-            f"unknown parameter '{unknown[0]}' for notebook {notebook}; known parameters: "
+            f"unknown parameter {_short(unknown[0])} for notebook {notebook}; known parameters: "
             + ", ".join(f"{k} ({p.allowed()})" for k, p in spec.items()))
     out = {k: p.default for k, p in spec.items()}
     for k, v in values.items():
@@ -202,10 +276,14 @@ def check(notebook: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def dump(values: dict[str, Any]) -> str:
+    import yaml  # here, not at the top: the build's checks must start fast
+
     return yaml.safe_dump(values, sort_keys=True, allow_unicode=True, default_flow_style=False)
 
 
 def read(path: Path | str) -> dict[str, Any]:
+    import yaml
+
     text = Path(path).read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
@@ -224,35 +302,9 @@ def _values(items: list[str]) -> dict[str, Any]:
     return values
 
 
-def _stale(argv: list[str]) -> int:
-    """``stale DIR NOTEBOOK key=value ... -- NOTEBOOK ...``: print the parameters files in DIR
-    whose content would change (for ``make -q``/``make -n``, which must not write them)."""
-    folder, groups, current = Path(argv[0]), [], []
-    for item in argv[1:] + ["--"]:
-        if item == "--":
-            if current:
-                groups.append(current)
-            current = []
-        else:
-            current.append(item)
-    stale = []
-    for notebook, *items in groups:
-        target = folder / f"{notebook}.yml"
-        try:
-            text = dump(check(notebook, _values(items)))
-        except ParameterError:
-            text = None  # a bad value: the real run reports it
-        if text is None or not target.exists() or target.read_text(encoding="utf-8") != text:
-            stale.append(target.as_posix())
-    print(" ".join(stale))
-    return 0
-
-
 def _main(argv: list[str]) -> int:
     """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes;
     ``check NOTEBOOK key=value ...``: validate only."""
-    if argv[:1] == ["stale"] and len(argv) >= 2:
-        return _stale(argv[1:])
     writing = argv[:1] == ["write"] and len(argv) >= 3
     if not (writing or (argv[:1] == ["check"] and len(argv) >= 2)):
         print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]\n"

@@ -21,7 +21,7 @@ NOTEBOOK_SOURCES = NOTEBOOKS / "src"
 FIGURES = ROOT / "figures"
 REPORTS = ROOT / "reports"
 BUILD = ROOT / "build"
-PARAMS = BUILD / "params"
+STATE = BUILD / "state"
 RUNS = ROOT / "runs"
 
 

@@ -2,10 +2,12 @@
 ran with, the data files it read, and a content hash of its inputs.
 
 A committed page cannot name the commit that contains it, and rebuilds must stay
-byte-identical, so traceability is by *content*: each notebook's inputs (its source, the
-analysis modules, the data files it reads, its parameters, the pinned requirements) are
-hashed, and the hash is printed beside every figure it drew. Anyone can recompute it with
-``python -m analysis.report --hashes``.
+byte-identical, so traceability is by *content*: each notebook's declared inputs (from the
+registry, :mod:`analysis.steps`: its source, the analysis modules it imports, the data files
+it reads, its parameters) are hashed, exactly as the build hashes them to decide staleness,
+and the hash is printed beside every figure it drew. Anyone can recompute it with
+``python -m analysis.report --hashes``. A named run gets the same page,
+``runs/<name>/reports/index.html``, over its own notebooks and figures.
 
 The page references only files in this repository (relative links) and embeds its styles:
 it makes no network request.
@@ -14,19 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 import sys
 
 import nbformat
 
-from analysis import fonts, paths  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
+from analysis import fonts, paths, steps  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
 from analysis.atomic import write_text
 
-NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
-FORMATS = ("svg", "png", "vl.json", "html")
+FORMATS = steps.FORMATS
 EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
-READS_RE = re.compile(r'(?:paths\.PROCESSED|out\["processed"\]) / "([\w.]+)"')
 
 CSS = """
 body{font-family:"Suanli Sans",system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
@@ -49,39 +48,36 @@ def _code(nb) -> str:
     return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
 
 
-def notebook_info(name: str) -> dict:
+def notebook_info(name: str, run: str | None = None) -> dict:
     """Figures drawn (with cell ids), parameters, data read and an input hash for one notebook."""
-    nb = nbformat.read(paths.NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    figures = {}
+    out = steps.dirs(run)
+    nb = nbformat.read(out["notebooks"] / f"{name}.ipynb", as_version=4)
+    drawn = {}
     params = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         for fig in EXPORT_RE.findall(cell.source):
-            figures[fig] = cell.id
+            drawn[fig] = cell.id
         if "injected-parameters" in cell.metadata.get("tags", []):
             for line in cell.source.splitlines():
                 if " = " in line and not line.startswith("#"):
                     k, v = line.split(" = ", 1)
                     params[k.strip()] = v.strip()
-    code = _code(nb)
-    reads = sorted({f"data/processed/{f}" for f in READS_RE.findall(code)})
-    if "sources.load_all()" in code:
-        reads = sorted(paths.rel(p) for p in paths.RAW.glob("*.csv")) + reads
-    source = paths.NOTEBOOK_SOURCES / f"{name}.py"
-    modules = sorted(set(re.findall(r"from analysis import ([\w, ]+)", code)))
-    mod_files = sorted({f"analysis/{m.strip()}.py" for group in modules for m in group.split(",")})
-    inputs = [paths.rel(source), "requirements.txt", *mod_files, *reads]
-    digest = hashlib.sha256()
-    for rel in inputs:
-        digest.update(rel.encode() + b"\0" + (paths.ROOT / rel).read_bytes() + b"\0")
-    digest.update(json.dumps(params, sort_keys=True).encode())
-    return {"name": name, "figures": figures, "params": params, "reads": reads, "inputs": inputs,
-            "hash": digest.hexdigest()}
+    step = steps.STEPS[name]
+    figures = {f: drawn.get(f, "") for f in step.figures if (out["figures"] / f"{f}.svg").exists()}
+    reads = [paths.rel(steps.table_path(t, run)) for t in step.reads]
+    if step.reads_raw:
+        reads = [paths.rel(p) for p in steps.raw_files()] + reads
+    inputs = steps.inputs(name, run)
+    return {"name": name, "figures": figures, "params": params, "reads": reads, "inputs": sorted(inputs),
+            "hash": steps.key(inputs)}
 
 
-def build() -> str:
-    infos = [notebook_info(n) for n in NOTEBOOKS]
+def build(run: str | None = None) -> str:
+    names = steps.run_steps() if run else list(steps.STEPS)
+    infos = [notebook_info(n, run) for n in names]
+    figdir = steps.dirs(run)["figures"]
     rows, cards = [], []
     for info in infos:
         prm = ", ".join(f"<code>{html.escape(k)} = {html.escape(v)}</code>" for k, v in info["params"].items())
@@ -91,24 +87,37 @@ def build() -> str:
                     f"<td class=hash>{info['hash'][:16]}</td></tr>")
         for fig, cell in info["figures"].items():
             fmt = " · ".join(f"<a href=\"../figures/{fig}.{ext}\">{ext}</a>" for ext in FORMATS)
-            files_hash = sha256(b"".join((paths.FIGURES / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
+            files_hash = sha256(b"".join((figdir / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
             cards.append(
                 f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
                 f"alt=\"{html.escape(fig.replace('_', ' '))}\"></a><figcaption><b>{html.escape(fig)}</b> — drawn by "
                 f"<a href=\"{info['name']}.html#cell-id={cell}\">{info['name']}, cell {cell}</a>. Files: {fmt}.<br>"
                 f"Inputs hash <span class=hash>{info['hash'][:16]}</span> · files hash "
                 f"<span class=hash>{files_hash[:16]}</span></figcaption></figure>")
-    overall = sha256("".join(i["hash"] for i in infos).encode())
+    # The pinned environment is not an input of any one step (a changed pin reruns nothing), but
+    # the page's overall hash covers it.
+    requirements = paths.ROOT / "requirements.txt"
+    pins = sha256(requirements.read_bytes()) if requirements.exists() else ""
+    overall = sha256(("".join(i["hash"] for i in infos) + pins).encode())
+    title = "" if not run else html.escape(f" — run {run}")
+    if run:
+        data = " · ".join(f'<a href="../processed/{t}.csv">{t}.csv</a>' for n in names for t in steps.STEPS[n].tables)
+        data_line = f"<p>This run's tables: {data}. Parameters: <a href=\"../params.yaml\">params.yaml</a>.</p>"
+    else:
+        data_line = ('<p>Data: <a href="../data/datapackage.json">data/datapackage.json</a> (Frictionless) ·\n'
+                     '<a href="../data/processed/codebook.csv">codebook</a> · '
+                     '<a href="../data/processed/audit.csv">audit table</a>.</p>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>suanli — figure index</title><style>{fonts.css()}
 {CSS}</style></head><body>
-<h1>suanli 算力 — China's AI compute build-out</h1>
+<h1>suanli 算力 — China's AI compute build-out{title}</h1>
 <p class="lede">Figures of the IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i>
 and earlier editions, as transcribed, audited and forecast by this compendium. Information cut-off: 2023-12-07.
 Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
 <p>Content hash of all inputs: <span class="hash">{overall}</span>
-(recompute with <code>python -m analysis.report --hashes</code>).</p>
+(the notebooks' input hashes and <code>requirements.txt</code>; see each with
+<code>python -m analysis.report --hashes</code>).</p>
 <h2>Figures</h2>
 <div class="grid">
 {chr(10).join(cards)}
@@ -117,20 +126,24 @@ Click a figure for its interactive version (tooltips); the caption links the not
 <table><tr><th>Notebook (rendered)</th><th>Parameters</th><th>Data files read</th><th>Inputs hash</th></tr>
 {chr(10).join(rows)}
 </table>
-<p>Data: <a href="../data/datapackage.json">data/datapackage.json</a> (Frictionless) ·
-<a href="../data/processed/codebook.csv">codebook</a> · <a href="../data/processed/audit.csv">audit table</a>.</p>
+{data_line}
 </body></html>
 """
 
 
+def write(run: str | None = None) -> None:
+    target = steps.dirs(run)["reports"] / "index.html"
+    write_text(target, build(run), touch=True)
+    print(f"report: wrote {paths.rel(target)}")
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--hashes"]:
-        for n in NOTEBOOKS:
+        for n in steps.STEPS:
             info = notebook_info(n)
             print(f"{info['hash']}  {n}  ({', '.join(info['inputs'])})")
         return 0
-    write_text(paths.REPORTS / "index.html", build(), touch=True)
-    print("report: wrote reports/index.html")
+    write(None)
     return 0
 
 

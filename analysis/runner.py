@@ -9,10 +9,18 @@ Why a wrapper and not the papermill CLI:
 * **Byte-reproducible output.** Timings, papermill's paths, kernel patch versions and the
   random id of the injected-parameters cell are removed or fixed, so an unchanged tree
   rebuilds to identical bytes.
-* **Atomic.** The executed notebook and its HTML rendering are written to ``.part`` files
-  and renamed into place only after the whole notebook succeeded: a failed or interrupted
-  run leaves the previous outputs untouched.
-* **Kernel starts can fail** (port races under ``make -j``): the start is retried once.
+* **All or nothing.** Every file the step writes (its tables and figures, written by the
+  kernel through :mod:`analysis.atomic`, then the HTML page and the executed notebook) is
+  staged beside its target and published together only after the whole notebook succeeded:
+  a failed, interrupted or out-of-space run leaves every previous output byte-identical.
+* **Failures told apart.** A kernel that could not start is retried once (and reported as
+  such); a kernel that died while running is reported as "the kernel died during cell N
+  (exit code …)" and never retried.
+* **Its own kernel transport.** Kernels talk over IPC (Unix sockets in a short private temp
+  folder), not TCP: nothing listens on a port, there is no port race under ``make -j2``, and
+  ipykernel has no reason to warn about unencrypted TCP.
+* **One source for the run name.** ``run_name`` is injected from ``--run`` (the folder the
+  step writes into); it can never be passed as a parameter.
 
 Sources are jupytext "percent" scripts in ``notebooks/src/`` (diff-friendly, reviewable);
 executed notebooks in ``notebooks/`` are the committed, rendered artefacts.
@@ -20,13 +28,18 @@ executed notebooks in ``notebooks/`` are the committed, rendered artefacts.
 Usage::
 
     python -m analysis.runner notebooks/src/01_clean.py notebooks/01_clean.ipynb \
-        --params build/params/01_clean.yml --html reports/01_clean.html
+        -p tolerance_pct 1.0 --html reports/01_clean.html
+
+(The build calls :func:`execute` through :mod:`analysis.steps`, which decides whether a step
+must run and records what it wrote.)
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,8 +49,103 @@ from analysis import paths
 KERNEL_DISPLAY = {"name": "suanli", "display_name": "Python (suanli)", "language": "python"}
 
 
+# Where the last execute() spent its time (seconds), for `make bench`: kernel start, imports,
+# work, exports (cells that write tables or figures), HTML, publishing. Set by execute().
+LAST_TIMINGS: dict[str, float] = {}
+_EXPORT_MARKS = ("charts.export(", "write_csv(", "write_all(", "write_text(")
+
+
+def phase_timings(executed, started: float) -> dict[str, float]:
+    """Split an executed notebook's time by phase, from papermill's per-cell timestamps."""
+    import datetime as dt
+
+    out = {"kernel start": 0.0, "imports": 0.0, "work": 0.0, "exports": 0.0}
+    cells = [c for c in executed.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    if not cells:
+        return out
+    stamp = lambda t: dt.datetime.fromisoformat(t).timestamp()  # noqa: E731
+    out["kernel start"] = max(0.0, stamp(cells[0].metadata.papermill["start_time"]) - started)
+    for c in cells:
+        meta = c.metadata.papermill
+        took = stamp(meta["end_time"]) - stamp(meta["start_time"]) if meta.get("end_time") else 0.0
+        code = [line for line in c.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if any(m in c.source for m in _EXPORT_MARKS):
+            out["exports"] += took
+        elif code and all(line.startswith(("import ", "from ", "notebook.setup(", "params.check(", "p = params.check(",
+                                           "    ")) for line in code):
+            out["imports"] += took
+        else:
+            out["work"] += took
+    return out
+
+
 class RunnerError(RuntimeError):
     """The notebook could not be run; the message says which notebook and why."""
+
+
+class KernelStartError(RunnerError):
+    """The kernel could not be started (retried once)."""
+
+
+class KernelDied(RunnerError):
+    """The kernel died while a cell ran (never retried)."""
+
+
+def _engine():
+    """A papermill engine on IPC kernels that tells a kernel death from a start failure."""
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient.exceptions import DeadKernelError
+    from papermill.engines import NBClientEngine
+
+    class IPCKernelManager(AsyncKernelManager):
+        exit_code = None
+        last = None  # the instance nbclient created (nbclient owns it, and shuts it down)
+
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            type(self).last = self
+            # A Unix socket path has at most ~107 bytes: use /tmp if the temp folder's path is long.
+            base = None if len(tempfile.gettempdir()) < 60 or not os.path.isdir("/tmp") else "/tmp"
+            self._sockets = tempfile.mkdtemp(prefix="sk", dir=base)
+            self.transport = "ipc"
+            self.ip = os.path.join(self._sockets, "k")
+
+        async def is_alive(self) -> bool:
+            alive = await super()._async_is_alive()
+            if not alive and self.exit_code is None and self.provisioner is not None:
+                self.exit_code = await self.provisioner.poll()
+            return alive
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(self._sockets, ignore_errors=True)
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            IPCKernelManager.last = None
+            try:
+                # Every output is staged by then: stop the kernel at once (a graceful stop interrupts
+                # it first, and the kernel logs that interrupt to the terminal).
+                return super().execute_managed_notebook(nb_man, kernel_name, shutdown_kernel="immediate",
+                                                        kernel_manager_class=IPCKernelManager, **kwargs)
+            except DeadKernelError:
+                km = IPCKernelManager.last
+                # papermill stamps a start time on each cell it sends to the kernel: none means the
+                # kernel never got to run a cell (a start failure, retried by the caller).
+                started = [i for i, c in enumerate(nb_man.nb.cells)
+                           if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+                if not started:
+                    raise
+                code = km.exit_code if km is not None else None
+                raise KernelDied(f"the kernel died during cell {started[-1]} "
+                                 f"(exit code {code if code is not None else 'unknown'})") from None
+            finally:
+                if IPCKernelManager.last is not None:
+                    shutil.rmtree(IPCKernelManager.last._sockets, ignore_errors=True)
+
+    return Engine
 
 
 def notebook_name(source: Path) -> str:
@@ -100,11 +208,18 @@ def render_html(nb, name: str) -> str:
 
 
 def execute(source: Path, output: Path, parameters: dict | None = None, html: Path | None = None,
-            kernel_name: str | None = None, retries: int = 1) -> None:
-    """Execute ``source`` into ``output`` (and ``html``); raise RunnerError or ParameterError."""
+            kernel_name: str | None = None, retries: int = 1, run: str | None = None) -> list[Path]:
+    """Execute ``source`` into ``output`` (and ``html``), publishing every file the notebook
+    writes only if it succeeds; return the published files. Raise RunnerError or ParameterError."""
     source, output = Path(source), Path(output)
     name = notebook_name(source)
-    values = P.check(name, dict(parameters or {}))  # unknown names / bad values: fail before any heavy import
+    given = dict(parameters or {})
+    if P.INTERNAL & set(given):
+        raise P.ParameterError(f"parameter '{sorted(P.INTERNAL & set(given))[0]}' is set by the build "
+                               "(from RUN), not by a parameter")
+    if "run_name" in P.known(name):
+        given["run_name"] = run or ""
+    values = P.check(name, given)  # unknown names / bad values: fail before any heavy import
     if not source.exists():
         raise RunnerError(f"{paths.rel(source)}: no such notebook source")
 
@@ -112,7 +227,7 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from analysis.atomic import write_text
+    from analysis import atomic
 
     nb = load_source(source)
     declared = declared_parameters(nb)
@@ -125,31 +240,70 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     if root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     output.parent.mkdir(parents=True, exist_ok=True)
-    attempt = 0
-    while True:
-        try:
-            executed = pm.execute_notebook(
-                nb, None, parameters=values, kernel_name=kernel, cwd=str(output.parent),
-                progress_bar=False, log_output=False, record_timing=False, start_timeout=60)
-            break
-        except PapermillExecutionError as err:
-            raise RunnerError(f"{paths.rel(source)}: cell {err.exec_count} raised {err.ename}: {err.evalue}") from None
-        except Exception as err:  # kernel could not start (no such kernel, port race, timeout)
-            if attempt >= retries:
-                raise RunnerError(
-                    f"{paths.rel(source)}: the kernel '{kernel}' could not be started after "
-                    f"{attempt + 1} attempts ({type(err).__name__}: {err}). Check that the environment "
-                    f"is built (make env) and that the kernel name is right.") from None
-            attempt += 1
-            print(f"runner: kernel start failed ({type(err).__name__}); retrying once", file=sys.stderr)
-            time.sleep(1)
-    normalise(executed)
-    nbformat.validate(executed)
-    text = nbformat.writes(executed) + "\n"
-    page = render_html(executed, name) if html else None
-    if html:  # the page first: the notebook is the make target, so it is written last
-        write_text(Path(html), page, touch=True)
-    write_text(output, text, touch=True)
+    stage_dir = Path(tempfile.mkdtemp(prefix="suanli-stage-"))
+    ledger = stage_dir / "ledger.tsv"
+    previous = os.environ.get(atomic.STAGE_ENV)
+    os.environ[atomic.STAGE_ENV] = str(ledger)  # the kernel inherits it: its writes are staged
+    engine = _engine()
+    LAST_TIMINGS.clear()
+    try:
+        attempt = 0
+        while True:
+            try:
+                started = time.time()
+                executed = _run(pm, engine, nb, values, kernel, output)
+                break
+            except PapermillExecutionError as err:
+                raise RunnerError(f"{paths.rel(source)}: cell {err.exec_count} raised {err.ename}: {err.evalue}") from None
+            except KernelDied as err:
+                raise RunnerError(f"{paths.rel(source)}: {err}") from None
+            except Exception as err:  # kernel could not start (no such kernel, socket, timeout)
+                atomic.discard(atomic.staged(ledger))
+                ledger.unlink(missing_ok=True)
+                if attempt >= retries:
+                    raise KernelStartError(
+                        f"{paths.rel(source)}: the kernel '{kernel}' could not be started after "
+                        f"{attempt + 1} attempts ({type(err).__name__}: {_one_line(err)}). Check that the "
+                        f"environment is built (make env) and that the kernel name is right.") from None
+                attempt += 1
+                print(f"runner: kernel start failed ({type(err).__name__}); retrying once", file=sys.stderr)
+                time.sleep(1)
+        LAST_TIMINGS.update(phase_timings(executed, started))
+        t0 = time.time()
+        normalise(executed)
+        nbformat.validate(executed)
+        text = nbformat.writes(executed) + "\n"
+        if html:
+            atomic.write_text(Path(html), render_html(executed, name))
+        t1 = time.time()
+        LAST_TIMINGS["HTML"] = t1 - t0
+        atomic.write_text(output, text)
+        pairs = atomic.staged(ledger)
+        published = atomic.publish(pairs, last=Path(os.path.abspath(output)))
+        LAST_TIMINGS["publish"] = time.time() - t1
+        return published
+    except BaseException:
+        atomic.discard(atomic.staged(ledger))
+        raise
+    finally:
+        if previous is None:
+            os.environ.pop(atomic.STAGE_ENV, None)
+        else:
+            os.environ[atomic.STAGE_ENV] = previous
+        shutil.rmtree(stage_dir, ignore_errors=True)
+
+
+def _run(pm, engine, nb, values, kernel, output):
+    from papermill.engines import papermill_engines
+
+    papermill_engines.register("suanli", engine)
+    return pm.execute_notebook(nb, None, parameters=values, kernel_name=kernel, cwd=str(output.parent),
+                               progress_bar=False, log_output=False, record_timing=False, start_timeout=60,
+                               engine_name="suanli")
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())[:200]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,13 +312,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("output", type=Path)
     ap.add_argument("--params", type=Path, help="YAML file of parameters")
     ap.add_argument("--html", type=Path, help="also render the executed notebook to this HTML file")
+    ap.add_argument("--run", help="the named run this step writes for (sets run_name)")
     ap.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
                     help="a parameter (repeatable)")
     args = ap.parse_args(argv)
     try:
         values = P.read(args.params) if args.params else {}
         values.update(dict(args.p))
-        execute(args.source, args.output, values, args.html)
+        execute(args.source, args.output, values, args.html, run=args.run)
     except P.ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -7,17 +7,19 @@ the run.
 """
 from __future__ import annotations
 
+import re
 import sys
 
 import pandas as pd
 
-from analysis import params, paths
+from analysis import params, paths, steps
 
 
 def list_runs() -> list[str]:
     if not paths.RUNS.exists():
         return []
-    return sorted(p.name for p in paths.RUNS.iterdir() if (p / "params.yaml").exists())
+    return sorted(p.name for p in paths.RUNS.iterdir()
+                  if (p / "params.yaml").exists() and re.fullmatch(params.RUN_NAME_PATTERN, p.name))
 
 
 def headline(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
@@ -33,11 +35,10 @@ def headline(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
 
 def compare(run: str) -> pd.DataFrame:
     """Default against ``run``: one row per series and output, final year, mean and interval."""
-    default_params = params.read(paths.PARAMS / "02_forecast.yml") if (paths.PARAMS / "02_forecast.yml").exists() \
-        else {"method": "all"}
+    default_params = steps.load_state("02_forecast", None).get("parameters", {"method": "all"})
     run_params = params.read(paths.RUNS / run / "params.yaml")
-    a = headline(pd.read_csv(paths.PROCESSED / "forecasts.csv"), default_params.get("method", "all")).assign(output="default")
-    b = headline(pd.read_csv(paths.out_dirs(run)["processed"] / "forecasts.csv"), run_params["method"]).assign(output=run)
+    a = headline(pd.read_csv(steps.table_path("forecasts", None)), default_params.get("method", "all")).assign(output="default")
+    b = headline(pd.read_csv(steps.table_path("forecasts", run)), run_params["method"]).assign(output=run)
     both = pd.concat([a, b], ignore_index=True)
     return both.sort_values(["series", "output"])[["series", "output", "model", "year", "median", "lower", "upper"]] \
         .round(2).reset_index(drop=True)

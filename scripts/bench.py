@@ -12,11 +12,18 @@ the working tree is never touched. Measured:
 
 Speed is reported, never asserted: the targets are a clean build at most 0.8× the naive
 baseline, a no-op under 1 s, and a parameter rerun at most 0.5× a clean build.
-Usage: ``python scripts/bench.py [--repeat N] [--skip-test]``.
+
+Then, where the time goes: for the last clean build and the last rerun, each step's phases
+(runner start, kernel start, imports, work, exports, HTML, publish), as recorded by the runner
+in ``build/state/<step>.json``, with the critical path (the longest chain of steps in the
+registry's graph) marked.
+
+Usage: ``python scripts/bench.py [--repeat N] [--skip-test]`` (``make bench REPEAT=1``).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -28,7 +35,48 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "runs", "__pycache__", ".pytest_cache", "*.part")
-NOTEBOOKS = ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures")
+sys.path.insert(0, str(REPO))
+from analysis import steps  # noqa: E402  (the registry: which steps, in which order)
+
+NOTEBOOKS = tuple(steps.STEPS)
+PHASES = ("runner start", "kernel start", "imports", "work", "exports", "HTML", "publish")
+
+
+def breakdown(work: Path) -> dict[str, dict[str, float]]:
+    """Each step's recorded phases (seconds) in a built copy."""
+    out = {}
+    for name in NOTEBOOKS:
+        f = work / "build" / "state" / f"{name}.json"
+        if f.exists():
+            t = json.loads(f.read_text()).get("timings", {})
+            if t:
+                t = dict(t)
+                t["runner start"] = max(0.0, t.get("total", 0) - sum(t.get(p, 0) for p in PHASES if p != "runner start"))
+                out[name] = t
+    return out
+
+
+def critical_path(times: dict[str, dict[str, float]]) -> list[str]:
+    """The longest chain of steps that ran, by the registry's graph."""
+    best: dict[str, tuple[float, list[str]]] = {}
+    for name in NOTEBOOKS:
+        if name not in times:
+            continue
+        prev = max((best[u] for u in steps.upstream(name) if u in best), default=(0.0, []), key=lambda b: b[0])
+        best[name] = (prev[0] + times[name].get("total", 0), prev[1] + [name])
+    return max(best.values(), key=lambda b: b[0])[1] if best else []
+
+
+def print_breakdown(label: str, times: dict[str, dict[str, float]]) -> None:
+    path = critical_path(times)
+    print(f"\n{label}: per step (s); * = on the critical path ({' → '.join(path)})\n")
+    print("| step | " + " | ".join(PHASES) + " | total |\n|---|" + "---:|" * (len(PHASES) + 1))
+    for name, t in times.items():
+        mark = "*" if name in path else ""
+        print(f"| {name}{mark} | " + " | ".join(f"{t.get(p, 0):.2f}" for p in PHASES) + f" | {t.get('total', 0):.2f} |")
+    total = {p: sum(times[n].get(p, 0) for n in path) for p in PHASES}
+    print("| critical path | " + " | ".join(f"{total[p]:.2f}" for p in PHASES)
+          + f" | {sum(times[n].get('total', 0) for n in path):.2f} |")
 
 
 def run(cmd: list[str], cwd: Path, env: dict) -> float:
@@ -42,14 +90,18 @@ def run(cmd: list[str], cwd: Path, env: dict) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3)
+    repeat = os.environ.get("REPEAT", "") or "3"
+    if not repeat.isdigit() or not 1 <= int(repeat) <= 20:
+        sys.exit(f"error: REPEAT={repeat[:20]!r} must be an integer from 1 to 20")
+    ap.add_argument("--repeat", type=int, default=int(repeat))
     ap.add_argument("--skip-test", action="store_true", help="do not time make test (the slowest item)")
     args = ap.parse_args()
     python = Path(sys.executable)
     tmp = Path(tempfile.mkdtemp(prefix="suanli-bench-"))
     work = tmp / "suanli"
     shutil.copytree(REPO, work, ignore=IGNORE, symlinks=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("SUANLI_ROOT", "MAKEFLAGS", "MAKELEVEL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("SUANLI_ROOT", "MAKEFLAGS", "MAKELEVEL", "REPEAT",
+                                                            "SUANLI_CLI_VARS", "HORIZON")}
     env.update(PYTHONHASHSEED="0", PYTHONPATH=str(work))
     make = ["make", "--no-print-directory", f"PYTHON={python}"]
     times: dict[str, list[float]] = {k: [] for k in ("naive", "clean", "noop", "rerun", "test")}
@@ -66,9 +118,12 @@ def main() -> int:
             times["naive"].append(t)
             run(make + ["clean"], work, env)
             times["clean"].append(run(make + ["-j2", "all"], work, env))
+            clean_steps = breakdown(work)
             for _ in range(2):
                 times["noop"].append(run(make + ["all"], work, env))
+            before = breakdown(work)
             times["rerun"].append(run(make + ["-j2", "all", f"HORIZON={2028 + i % 2}"], work, env))
+            rerun_steps = {n: t for n, t in breakdown(work).items() if before.get(n) != t}  # the steps that ran
             run(make + ["-j2", "all"], work, env)  # back to the defaults
         if not args.skip_test:
             times["test"].append(run(make + ["test"], work, env))
@@ -85,6 +140,8 @@ def main() -> int:
         if key in med:
             print(f"| {label} | {med[key]:.2f} | {len(times[key])} | {ratio} |")
     print(f"\n{os.cpu_count()} cores; Python {sys.version.split()[0]}; repeat={args.repeat}")
+    print_breakdown("Clean build (last repeat)", clean_steps)
+    print_breakdown("Rerun after HORIZON changes (last repeat)", rerun_steps)
     return 0
 
 

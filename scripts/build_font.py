@@ -21,6 +21,7 @@ timestamp so a rebuild is byte-identical. Outputs: ``fonts/SuanliSans-{Regular,B
 from __future__ import annotations
 
 import argparse
+import os
 import hashlib
 import subprocess
 import sys
@@ -152,8 +153,9 @@ def write_licence(source_dir: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source-dir", type=Path, default=DEFAULT_SRC,
-                    help=f"folder with the {PACKAGE} .ttc files (default {DEFAULT_SRC})")
+    # `make font FONT_SRC=dir` reaches here through the environment, never through a shell
+    ap.add_argument("--source-dir", type=Path, default=Path(os.environ.get("FONT_SRC") or DEFAULT_SRC),
+                    help=f"folder with the {PACKAGE} .ttc files (default: $FONT_SRC, else {DEFAULT_SRC})")
     args = ap.parse_args(argv)
     src = locate_sources(args.source_dir)
     for path in build(src):

@@ -1,6 +1,7 @@
 """Drills 5 and 6, and parameterised runs: exactly the right steps rerun when the environment,
 a notebook or a raw file changes; a kernel that cannot start is retried once, then reported;
-`make forecast` writes a separate, idempotent run."""
+`make forecast` writes a separate, idempotent run. Staleness is by content: touching changes
+nothing, editing does."""
 from __future__ import annotations
 
 import os
@@ -42,17 +43,31 @@ def test_only_the_notebook_whose_code_changed_reruns(compendium):
     assert ran == ["03_context_figures"]
 
 
-def test_touching_one_raw_file_reruns_only_its_consumer(compendium):
-    os.utime(compendium.root / "data" / "raw" / "rankings.csv")
+def test_touching_every_input_reruns_nothing(compendium):
+    for sub in ("data/raw", "notebooks/src", "analysis", "data/processed"):
+        for f in (compendium.root / sub).glob("*.*"):
+            os.utime(f)
     result = compendium.make("all")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "runner:" not in result.stdout and "everything is up to date" in result.stdout
+
+
+def test_editing_one_raw_file_reruns_only_its_consumer(compendium):
+    raw = compendium.root / "data" / "raw" / "rankings.csv"
+    raw.write_text(raw.read_text() + "\n")  # a blank last line: same data, other bytes
+    result = compendium.make("all")
+    assert result.returncode == 0, result.stderr[-2000:]
     assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", result.stdout) == ["01_clean"]
-    assert compendium.outputs() == compendium.reference
+    # Every output is identical, except the index page, whose input hash covers the raw bytes.
+    out, ref = compendium.outputs(), dict(compendium.reference)
+    assert out.pop("reports/index.html") != ref.pop("reports/index.html")
+    assert out == ref
 
 
 # ----------------------------------------------------------------------------- 6. kernel failure
 
 def test_kernel_start_failure_retries_once_then_fails_clearly(compendium):
-    os.utime(compendium.root / "notebooks" / "src" / "04_forecast_figures.py")
+    (compendium.root / "build" / "state" / "04_forecast_figures.json").unlink()  # forget it ran
     result = compendium.make("all", env=clean_env(SUANLI_KERNEL="no-such-kernel"))
     assert result.returncode != 0
     assert "retrying once" in result.stderr
@@ -76,7 +91,11 @@ def test_forecast_run_is_separate_and_idempotent(compendium):
     fc = pd.read_csv(run / "processed" / "forecasts.csv")
     assert set(fc["model"]) == {"ets", "report_path"} and fc["year"].max() == 2030
     assert compendium.outputs() == compendium.reference  # the default outputs are untouched
+    assert "Parameters: GROWTH=, HORIZON=2030, LEVEL=0.8, METHOD=ets" in result.stdout
+    assert "look at runs/x/reports/index.html" in result.stdout
+    index = (run / "reports" / "index.html").read_text()
+    assert "run x" in index and 'src="../figures/ai_server_market.svg"' in index
     again = compendium.make("forecast", "RUN=x", "METHOD=ets", "HORIZON=2030")
-    assert "runner:" not in again.stdout and "is up to date" in again.stdout
+    assert again.returncode == 0 and "runner:" not in again.stdout and "run 'x' done" in again.stdout
     listing = compendium.make("runs")
     assert "## x" in listing.stdout and "ets  2030" in listing.stdout

@@ -1,0 +1,179 @@
+"""Issue 11's drills: the registry matches what the notebooks do, and the build cannot be fooled
+(deleted, edited-with-old-mtime or symlinked raw files; hand-edited outputs), and a step that
+fails on a full disk leaves every previous output byte-identical."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import steps
+
+from .conftest import clean_env
+
+pytestmark = pytest.mark.integration
+
+
+def _python(comp) -> str:
+    venv = comp.root / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+# ----------------------------------------------------------------------------- the registry, observed
+
+def _observed(trace: Path, root: Path) -> tuple[set[str], set[str], set[str]]:
+    reads, writes, imports = set(), set(), set()
+    part = re.compile(r"^\.(.+)\.\d+\.[0-9a-f]{12}\.part$")
+    for line in trace.read_text(encoding="utf-8").splitlines():
+        kind, *rest = line.split("\t")
+        if kind == "import":
+            imports.add(rest[0])
+            continue
+        mode, path = rest
+        p = Path(path)
+        if not p.is_relative_to(root) or p.is_relative_to(root / ".venv") or p.is_relative_to(root / "analysis"):
+            continue
+        rel = p.relative_to(root)
+        match = part.match(rel.name)
+        if match:
+            writes.add((rel.parent / match.group(1)).as_posix())
+        elif any(c in mode for c in "wax+"):
+            writes.add(rel.as_posix())
+        else:
+            reads.add(rel.as_posix())
+    return reads, writes, imports
+
+
+def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declares(compendium, tmp_path):
+    root = compendium.root
+    for name, step in steps.STEPS.items():
+        (root / "build" / "state" / f"{name}.json").unlink()
+        trace = tmp_path / f"{name}.trace"
+        env = clean_env(SUANLI_TRACE=str(trace), PYTHONPATH=str(root), PYTHONHASHSEED="0")
+        done = subprocess.run([_python(compendium), "-m", "analysis.steps", "run", name], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        reads, writes, imports = _observed(trace, root.resolve())
+        declared_reads = {f"data/processed/{t}.csv" for t in step.reads}
+        declared_reads |= {p.relative_to(root).as_posix() for pat in step.assets for p in root.glob(pat)}
+        if step.reads_raw:
+            declared_reads |= {f"data/raw/{f.name}" for f in (root / "data" / "raw").glob("*.csv")}
+        assert reads == declared_reads, name
+        declared_writes = {f"data/processed/{t}.csv" for t in step.tables} | set(step.files)
+        declared_writes |= {f"figures/{f}.{x}" for f in step.figures for x in steps.FORMATS}
+        assert writes == declared_writes, name
+        assert imports == {"analysis"} | {f"analysis.{m}" for m in step.modules if m != "__init__"}, name
+    assert compendium.outputs() == compendium.reference
+
+
+# ----------------------------------------------------------------------------- not fooled
+
+def test_a_deleted_raw_file_fails_the_build_naming_it(compendium):
+    (compendium.root / "data" / "raw" / "rankings.csv").unlink()
+    result = compendium.make("all")
+    assert result.returncode != 0
+    assert "data/raw/rankings.csv" in result.stderr and "everything is up to date" not in result.stdout
+    assert compendium.outputs() == compendium.reference
+
+
+def test_a_raw_file_edited_with_its_old_mtime_is_validated(compendium):
+    raw = compendium.root / "data" / "raw" / "article_figures.csv"
+    st = raw.stat()
+    lines = raw.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(raw.read_text(encoding="utf-8"))))
+    rows[1][header.index("value")] = "nan"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    raw.write_text(buf.getvalue(), encoding="utf-8")
+    os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))  # touch -r: the old modification time
+    result = compendium.make("all")
+    assert result.returncode != 0
+    assert "data/raw/article_figures.csv" in result.stderr and "line 2" in result.stderr
+    assert compendium.outputs() == compendium.reference
+
+
+def test_a_symlinked_raw_file_is_refused_by_its_repository_path(compendium):
+    raw = compendium.root / "data" / "raw" / "rankings.csv"
+    raw.unlink()
+    raw.symlink_to("/etc/passwd")
+    result = compendium.make("all")
+    assert result.returncode != 0
+    assert "data/raw/rankings.csv: is a symbolic link" in result.stderr
+    assert str(compendium.root) not in result.stderr and "/etc/passwd" not in result.stderr
+    assert compendium.outputs() == compendium.reference
+
+
+@pytest.mark.parametrize("edited", ["data/processed/series.csv", "notebooks/02_forecast.ipynb",
+                                    "figures/audit.png", "reports/index.html"])
+def test_a_hand_edited_output_is_restored_in_one_line(compendium, edited):
+    target = compendium.root / edited
+    target.write_bytes(target.read_bytes() + b"\nedited by hand\n")
+    plan = compendium.make("-n", "all")
+    assert plan.returncode == 0 and edited.split("/")[-1] in plan.stdout
+    result = compendium.make("all")
+    assert result.returncode == 0, result.stderr[-2000:]
+    restoring = [line for line in result.stdout.splitlines() if line.startswith("suanli: restoring")]
+    assert len(restoring) <= 1 and (restoring or edited == "reports/index.html")
+    assert compendium.outputs() == compendium.reference
+
+
+def test_make_n_lists_exactly_what_would_run_and_writes_nothing(compendium):
+    src = compendium.root / "notebooks" / "src" / "03_context_figures.py"
+    src.write_text(src.read_text().replace("# ## The consistency audit", "# ## The consistency audit (all checks)"))
+    before = sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts)
+    plan = compendium.make("-n", "all")
+    assert plan.returncode == 0
+    assert [line for line in plan.stdout.splitlines() if "would run" in line] == [
+        "suanli would run 03_context_figures (changed: notebooks/src/03_context_figures.py)",
+        "suanli would run index (its notebooks' records changed)"]
+    assert compendium.make("-q", "all").returncode == 1
+    assert sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts) == before
+    assert compendium.make("all").returncode == 0
+    assert compendium.make("-q", "all").returncode == 0
+
+
+# ----------------------------------------------------------------------------- all or nothing
+
+def _unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs unshare -m (mount namespaces)")
+def test_a_step_failing_on_a_full_disk_leaves_every_previous_output(compendium):
+    root = compendium.root
+    figures = root / "figures"
+    used = sum(f.stat().st_size for f in figures.iterdir())
+    size_kb = used // 1024 + 1500  # room for about one figure's new files, not for all six
+    (root / "build" / "state" / "03_context_figures.json").unlink()  # 03 must run, and write figures
+    shutil.copytree(figures, root / "build" / "figures.saved")
+    script = f"""
+set -u
+mount -t tmpfs -o size={size_kb}k tmpfs figures
+cp -a build/figures.saved/. figures/
+make --no-print-directory all > build/full.out 2> build/full.err
+echo $? > build/full.rc
+for f in figures/*; do sha256sum "$f"; done > build/full.sums
+ls -a figures | grep -c '\\.part$' > build/full.parts || true
+"""
+    subprocess.run(["unshare", "-m", "bash", "-c", script], cwd=root, env=clean_env(), timeout=600)
+    assert (root / "build" / "full.rc").read_text().strip() != "0"
+    err = (root / "build" / "full.err").read_text()
+    assert "No space left on device" in err or "ENOSPC" in err or "Errno 28" in err, err[-2000:]
+    sums = dict(reversed(line.split("  ", 1)) for line in (root / "build" / "full.sums").read_text().splitlines())
+    for rel, digest in sums.items():
+        assert compendium.reference[rel] == digest, rel  # every figure as before, inside the full disk
+    assert (root / "build" / "full.parts").read_text().strip() == "0"
+    assert compendium.outputs() == compendium.reference  # and everything outside it
+    assert compendium.temporaries() == []

@@ -1,0 +1,48 @@
+"""The index page: built from the registry, every figure traced to its cell, input hashes equal
+to the build's own, relative links only (no absolute path, no network)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis import paths, report, steps
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def at_repo(monkeypatch):
+    """Read the built outputs of this checkout (the page is built in memory, nothing written)."""
+    old = paths.ROOT
+    for name, value in list(vars(paths).items()):
+        if isinstance(value, Path) and (value == old or old in value.parents):
+            monkeypatch.setattr(paths, name, REPO / value.relative_to(old))
+    monkeypatch.setattr(paths, "ROOT", REPO)
+    if not all((REPO / "notebooks" / f"{n}.ipynb").exists() for n in steps.STEPS):
+        pytest.skip("needs the built notebooks (make all)")
+
+
+def test_every_registry_figure_is_on_the_page_with_the_cell_that_drew_it(at_repo):
+    page = report.build()
+    for name, step in steps.STEPS.items():
+        for fig in step.figures:
+            assert f'<figure id="{fig}">' in page
+            assert re.search(rf'<figure id="{fig}">.*?href="{name}\.html#cell-id=cell-\d\d"', page)
+
+
+def test_input_hashes_are_the_builds_own(at_repo):
+    page = report.build()
+    for name in steps.STEPS:
+        info = report.notebook_info(name)
+        assert info["hash"] == steps.key(steps.inputs(name))
+        assert info["hash"][:16] in page
+    info = report.notebook_info("01_clean")
+    assert "analysis/atomic.py" in info["inputs"] and "data/raw/rankings.csv" in info["reads"]
+
+
+def test_links_are_relative_and_offline(at_repo):
+    page = report.build()
+    assert str(REPO) not in page
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
