@@ -34,6 +34,14 @@ BASE_PYTHON ?= python3
 VENV := .venv
 ## PYTHON=python  use an already-activated environment (conda, …) instead of .venv
 PYTHON ?= $(VENV)/bin/python
+# PYTHON, BASE_PYTHON and VENV are run, so each must be a plain path (letters, digits, / . _ - +),
+# checked here by make itself before any shell sees it; a value from the environment is taken
+# as a literal, like one from the command line.
+$(foreach v,PYTHON BASE_PYTHON VENV LAB_ARGS FONT_SRC,$(if $(filter environment,$(origin $v)),$(eval override $v := $$(value $v))$(eval export $v)))
+PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 	0 1 2 3 4 5 6 7 8 9 / . _ - +
+strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
+$(foreach v,PYTHON BASE_PYTHON VENV,$(if $(or $(filter-out 1,$(words $($v))),$(call strip_chars,$($v),$(PATH_CHARS))),\
+	$(error error: $v must be a plain path (letters, digits, / . _ - +), e.g. $v=python3.11)))
 ifeq ($(PYTHON),$(VENV)/bin/python)
 ENV := $(VENV)/.stamp
 else
@@ -61,7 +69,7 @@ $(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(if $(filter environment,$(origin $v
 # Check every variable now, at parse time, so a bad one stops make with one line and exit
 # status 2 before anything runs. The values reach Python as files written by make itself
 # ($(file), no shell involved) in a folder private to this make process.
-ifneq ($(PARAM_VARIABLES),)
+ifneq ($(PARAM_VARIABLES)$(filter-out help clean distclean,$(or $(MAKECMDGOALS),all)),$(PARAM_VARIABLES))
 VARS_DIR := build/vars/$(shell echo $$PPID)
 $(shell mkdir -p $(VARS_DIR))
 $(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(file >$(VARS_DIR)/$v,$(value $v)))
@@ -108,7 +116,7 @@ build/kernel.stamp: | $(ENV)
 ##                  (project settings from jupyter/: .py opens as a notebook, saving an unchanged
 ##                  notebook keeps its committed bytes; adds --allow-root when run as root)
 lab: build/kernel.stamp
-	$(PYTHON) -m analysis.lab $(LAB_ARGS)
+	$(PYTHON) -m analysis.lab
 
 ## font             rebuild fonts/SuanliSans-*.otf from Debian's fonts-noto-cjk (hash-checked); FONT_SRC=dir
 font: | $(ENV)
@@ -155,6 +163,6 @@ help: | $(ENV)
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
 	@echo
 	@echo "variables (from analysis/params.py):"
-	@$(STEPS) help
+	@$(STEPS) help 2>/dev/null || echo "  (run make with Python 3.11 to list the parameters)"
 
 .PHONY: all env lock lab font check forecast forecast-start runs test bench clean distclean help

@@ -274,6 +274,9 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
 def model_labels(forecasts: pd.DataFrame) -> dict[str, str]:
     """Legend labels; where the log-linear trend and drift coincide (two points), the label says so."""
     labels = dict(MODEL_LABELS)
+    rates = scenario_rates(forecasts)
+    if len(rates) == 1:
+        labels["scenario"] = f"Scenario ({next(iter(rates.values())):.0%} a year)"
     f = forecasts[forecasts["model"].isin(["loglinear", "drift"])]
     if len(f) and set(f["model"]) == {"loglinear", "drift"}:
         wide = f.drop_duplicates(["series", "model", "year"]).pivot_table(index=["series", "year"], columns="model",
@@ -284,12 +287,46 @@ def model_labels(forecasts: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
+def _band_model(forecasts) -> str | None:
+    """The model whose intervals a figure draws as its fan: the combination, else the first shown."""
+    models = [m for m in MODEL_ORDER if m in set(forecasts["model"])]
+    return "combination" if "combination" in models else (models[0] if models else None)
+
+
 def _fan_text(forecasts) -> str:
-    levels = _fan_levels(forecasts)
-    return "/".join(f"{lv:.0%}" for lv in sorted(levels))
+    """'the combination's 50%/80%/95% intervals' — following the model and levels a run chose."""
+    levels = "/".join(f"{lv:.0%}" for lv in sorted(_fan_levels(forecasts)))
+    band = _band_model(forecasts)
+    return f"the {MODEL_LABELS.get(band, band).lower()}'s {levels} intervals" if band else "no intervals"
 
 
-def compute_growth(series_table, assembly, forecasts):
+def scenario_rates(forecasts) -> dict[str, float]:
+    """A scenario's yearly growth rate per series, read back from its medians."""
+    out = {}
+    sc = forecasts[forecasts["model"] == "scenario"].drop_duplicates(["series", "year"]).sort_values("year")
+    for series, g in sc.groupby("series"):
+        if len(g) >= 2:
+            (y0, m0), (y1, m1) = g[["year", "median"]].iloc[0], g[["year", "median"]].iloc[-1]
+            out[series] = (m1 / m0) ** (1 / (y1 - y0)) - 1
+    return out
+
+
+def run_lines(run: str, forecasts) -> list[str]:
+    """For a named run: a subtitle line saying which run this is and what it was asked for."""
+    if not run:
+        return []
+    models = [MODEL_LABELS[m] for m in MODEL_ORDER if m in set(forecasts["model"])]
+    fitted = forecasts[forecasts["model"] != "report_path"]
+    parts = [f"Run '{run}' (make forecast RUN={run}): " + ", ".join(models),
+             f"to {int(fitted['year'].max())}", "levels " + "/".join(f"{lv:.0%}" for lv in sorted(_fan_levels(forecasts)))]
+    rates = scenario_rates(forecasts)
+    if rates:
+        parts.append("scenario growth " + ", ".join(f"{SERIES_LABELS[s].split(' (')[0].split(',')[0]} {r:.0%}"
+                                                    for s, r in sorted(rates.items())))
+    return ["; ".join(parts) + f". All parameters: runs/{run}/params.yaml."]
+
+
+def compute_growth(series_table, assembly, forecasts, run_note: list[str] = ()):
     panels = [forecast_panel(s, series_table, assembly, forecasts, width=300).properties(
         title=alt.TitleParams("Intelligent compute 智能算力 (FP16)" if s == "intelligent_compute"
                               else "General compute 通用算力 (FP64)",
@@ -297,15 +334,15 @@ def compute_growth(series_table, assembly, forecasts):
         for s in ("intelligent_compute", "general_compute") if s in set(forecasts["series"])]
     chart = alt.hconcat(*panels).resolve_scale(y="independent", color="shared", shape="shared")
     return finish(chart, "China's AI compute: data by edition, forecasts and the report's path",
-                  ["Filled points: used for fitting; hollow: superseded or excluded. Fan: the combination's "
-                   + _fan_text(forecasts) + " intervals.",
+                  list(run_note) +
+                  ["Filled points: used for fitting; hollow: superseded or excluded. Fan: " + _fan_text(forecasts) + ".",
                    "Black dotted: the report's path through its stated points; grey: past 2027, extrapolation. FP16 (intelligent) and FP64 (general) EFLOPS count different",
                    "operations at different precisions: the two panels are not comparable and are not added."],
                   SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
                   "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
 
 
-def ai_server_market(series_table, assembly, forecasts, figures):
+def ai_server_market(series_table, assembly, forecasts, figures, run_note: list[str] = ()):
     panel = forecast_panel("ai_server_market", series_table, assembly, forecasts)
     stated = figures[figures["id"] == "pub_server_2027_e2324"]
     stated = stated.assign(label=[f"report: {v:g} bn in {int(y)}" for v, y in zip(stated["value_clean"], stated["year_end"])],
@@ -315,14 +352,15 @@ def ai_server_market(series_table, assembly, forecasts, figures):
         tooltip=["label", "year", alt.Tooltip("value_clean:Q", title="USD bn"), "vintage", "location"])
     chart = alt.layer(panel, star)
     return finish(chart, "China's AI server market 人工智能服务器市场: two points, many futures",
-                  ["Lines: each model's median; fan: the combination's " + _fan_text(forecasts)
-                   + " intervals. Black: the report's own figures (dotted: its path; diamond: its 2027 forecast).",
+                  list(run_note) +
+                  ["Lines: each model's median; fan: " + _fan_text(forecasts)
+                   + ". Black: the report's own figures (dotted: its path; diamond: its 2027 forecast).",
                    "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition."],
                   SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")
 
 
-def model_comparison(comparison, backtests):
+def model_comparison(comparison, backtests, run_note: list[str] = ()):
     levels = sorted(set(comparison["level"]))
     mid = min(levels, key=lambda v: abs(v - 0.8))
     c = comparison[comparison["level"] == mid].copy()
@@ -361,12 +399,12 @@ def model_comparison(comparison, backtests):
     else:
         chart = top
     return finish(chart, "Models against the report's path, and how they scored",
-                  [f"Top: medians and {mid:.0%} intervals per model; black tick: the report's path.",
+                  list(run_note) + [f"Top: medians and {mid:.0%} intervals per model; black tick: the report's path.",
                    "Bottom: each model's CRPS in the one real-time backtest the editions allow."],
                   SOURCE_EDITIONS, "Model comparison: forecasts against the report and proper scores of the backtest.")
 
 
-def track_record(track):
+def track_record(track, run_note: list[str] = ()):
     t = track.copy()
     t["label"] = t["edition"] + ": " + t["series"].map({k: v.split(" (")[0] for k, v in SERIES_LABELS.items()}) \
         + ", " + t["year"].astype(str) + " (" + t["method"] + ")"
@@ -384,7 +422,7 @@ def track_record(track):
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=GREY).encode(y="y:Q")
     return finish(alt.layer(zero, chart).properties(width=WIDTH, height=300),
                   "The report's track record: earlier editions against later figures",
-                  ["Each point: an earlier edition's forecast for a year, against what a later edition published by 2023-12.",
+                  list(run_note) + ["Each point: an earlier edition's forecast for a year, against what a later edition published by 2023-12.",
                    "Orange pairs compare different definitions (AI infrastructure or hardware vs AI servers)."],
                   SOURCE_EDITIONS, "Track record of the IDC–Inspur report's earlier editions: forecast errors by horizon.")
 

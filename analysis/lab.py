@@ -19,6 +19,7 @@ Usage: ``python -m analysis.lab [jupyter lab options]`` (``make lab LAB_ARGS=…
 from __future__ import annotations
 
 import os
+import shlex
 import re
 import sys
 from pathlib import Path
@@ -55,7 +56,8 @@ def command(root: Path, extra: list[str]) -> tuple[list[str], dict[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    # `make lab LAB_ARGS="--port 8899"` arrives through the environment (never through a shell)
+    args = (sys.argv[1:] if argv is None else argv) + shlex.split(os.environ.get("LAB_ARGS", ""))
     cmd, env = command(CODE_ROOT / "notebooks", args)
     os.execvpe(cmd[0], cmd, env)
     return 0  # not reached

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 import sys
 
@@ -74,6 +75,46 @@ def notebook_info(name: str, run: str | None = None) -> dict:
             "hash": steps.key(inputs)}
 
 
+def _inline_markdown(text: str) -> str:
+    """The findings' Markdown (bold, italics, code) as HTML, everything else escaped."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", out)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+
+
+def summary(run: str | None = None) -> list[str]:
+    """The findings, first on the page: the audit's (the README's own sentences, from
+    :mod:`analysis.findings`) and the forecasts' (from :mod:`analysis.figure_notes`), all read
+    from the built tables."""
+    import pandas as pd
+
+    from analysis import figure_notes, findings
+
+    out = []
+    if not run:
+        audit = pd.read_csv(paths.PROCESSED / "audit.csv")
+        figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
+        out += findings.audit_findings(audit, figures)
+    processed = steps.dirs(run)["processed"]
+    comparison = pd.read_csv(processed / "model_comparison.csv")
+    track = pd.read_csv(processed / "track_record.csv")
+    notes = figure_notes.notes(comparison, track)
+    forecast = notes["ai_server_market"] + notes["compute_growth"]
+    if forecast:
+        out.append("**What the forecasts say.** " + " ".join(forecast))
+    if notes["track_record"]:
+        out.append("**The report's track record.** " + " ".join(notes["track_record"]))
+    return out
+
+
+def figure_title(folder, fig: str) -> str:
+    """The figure's own title (from its Vega-Lite spec), for captions and alt text."""
+    spec = json.loads((folder / f"{fig}.vl.json").read_text(encoding="utf-8"))
+    title = spec.get("title", fig)
+    return title.get("text", fig) if isinstance(title, dict) else str(title)
+
+
 def build(run: str | None = None) -> str:
     names = steps.run_steps() if run else list(steps.STEPS)
     infos = [notebook_info(n, run) for n in names]
@@ -88,10 +129,11 @@ def build(run: str | None = None) -> str:
         for fig, cell in info["figures"].items():
             fmt = " · ".join(f"<a href=\"../figures/{fig}.{ext}\">{ext}</a>" for ext in FORMATS)
             files_hash = sha256(b"".join((figdir / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
+            name = html.escape(figure_title(figdir, fig))
             cards.append(
                 f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
-                f"alt=\"{html.escape(fig.replace('_', ' '))}\"></a><figcaption><b>{html.escape(fig)}</b> — drawn by "
-                f"<a href=\"{info['name']}.html#cell-id={cell}\">{info['name']}, cell {cell}</a>. Files: {fmt}.<br>"
+                f"alt=\"{name}\"></a><figcaption><b>{name}</b> — drawn by "
+                f"<a href=\"{info['name']}.html#cell-id={cell}\">a cell of {info['name']}</a>. Files: {fmt}.<br>"
                 f"Inputs hash <span class=hash>{info['hash'][:16]}</span> · files hash "
                 f"<span class=hash>{files_hash[:16]}</span></figcaption></figure>")
     # The pinned environment is not an input of any one step (a changed pin reruns nothing), but
@@ -118,6 +160,10 @@ Click a figure for its interactive version (tooltips); the caption links the not
 <p>Content hash of all inputs: <span class="hash">{overall}</span>
 (the notebooks' input hashes and <code>requirements.txt</code>; see each with
 <code>python -m analysis.report --hashes</code>).</p>
+<h2>What it finds</h2>
+<ul class="findings">
+{chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in summary(run))}
+</ul>
 <h2>Figures</h2>
 <div class="grid">
 {chr(10).join(cards)}

@@ -468,10 +468,11 @@ def help_text() -> str:
     for var, uses in P.make_variables().items():
         nb, name, p = uses[0]
         default = "" if p.default is None else p.default
-        rows.append(f"  {var + '=' + str(default):<17}{p.help} ({p.allowed()}) [{', '.join(u[0] for u in uses)}]")
-    rows.append(f"  RUN=name         name of a parameterised rerun (make forecast): {P.RUN_NAME_RULE}")
-    rows.append("  REPLACE=1        let make forecast overwrite an existing run that had other parameters")
-    return "\n".join(rows)
+        rows.append((f"{var}={default}", f"{p.help} ({p.allowed()}) [{', '.join(u[0] for u in uses)}]"))
+    rows.append(("RUN=name", f"name of a parameterised rerun (make forecast): {P.RUN_NAME_RULE}"))
+    rows.append(("REPLACE=1", "let make forecast overwrite an existing run that had other parameters"))
+    width = max(len(k) for k, _ in rows) + 2
+    return "\n".join(f"  {k:<{width}}{v}" for k, v in rows)
 
 
 def readme_table() -> str:

@@ -87,7 +87,8 @@ def test_defaults_and_conversion():
 def test_notebook_parameters_cell_matches_the_spec(repo, nb):
     nbk = runner.load_source(repo / "notebooks" / "src" / f"{nb}.py")
     cell = next(c for c in nbk.cells if "parameters" in c.metadata.get("tags", []))
-    defaults = {n.target.id: ast.literal_eval(n.value) for n in ast.parse(cell.source).body}
+    defaults = {(n.target if isinstance(n, ast.AnnAssign) else n.targets[0]).id: ast.literal_eval(n.value)
+                for n in ast.parse(cell.source).body}
     assert defaults == {k: p.default for k, p in params.SPECS[nb].items()}
     assert any("params.check" in c.source for c in nbk.cells), "no validation cell"
 

@@ -46,3 +46,33 @@ def test_links_are_relative_and_offline(at_repo):
     page = report.build()
     assert str(REPO) not in page
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+
+
+def test_the_page_opens_with_the_findings_read_from_the_tables(at_repo):
+    import pandas as pd
+
+    from analysis import findings
+
+    page = report.build()
+    assert page.index("<h2>What it finds</h2>") < page.index("<h2>Figures</h2>")
+    audit = pd.read_csv(paths.PROCESSED / "audit.csv")
+    figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
+    for sentence in findings.audit_findings(audit, figures):  # the README's own sentences
+        assert f"<li>{report._inline_markdown(sentence)}</li>" in page
+    comparison = pd.read_csv(paths.PROCESSED / "model_comparison.csv")
+    row = comparison[(comparison["series"] == "ai_server_market") & (comparison["model"] == "combination")
+                     & (comparison["level"] == 0.8)].iloc[0]
+    assert f"median of {row['median']:.1f} USD bn" in page
+
+
+def test_captions_name_the_figure_by_its_title_not_its_id(at_repo):
+    page = report.build()
+    for step in steps.STEPS.values():
+        for fig in step.figures:
+            title = report.figure_title(paths.FIGURES, fig)
+            caption = re.search(rf'<figure id="{fig}">.*?<figcaption><b>(.*?)</b>', page).group(1)
+            assert caption == report.html.escape(title) and "_" not in caption
+
+
+def test_inline_markdown_escapes_and_formats():
+    assert report._inline_markdown("**A.** *b* `c` <x> 5 * 3") == "<b>A.</b> <i>b</i> <code>c</code> &lt;x&gt; 5 * 3"

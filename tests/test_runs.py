@@ -1,17 +1,59 @@
 """make runs: which folders count as runs, and each run's headline forecast."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import pytest
 
 from analysis import paths, runs
 
 
-def test_headline_is_the_final_year_of_the_runs_model():
-    f = pd.DataFrame({"series": ["s"] * 4, "model": ["ets", "ets", "combination", "report_path"],
-                      "year": [2029, 2030, 2030, 2030], "mean": [1.0, 2.0, 3.0, 4.0],
-                      "lower": [0.5, 1.0, 2.0, 4.0], "upper": [2.0, 3.0, 4.0, 4.0]})
-    assert runs.headline(f, "ets")[["model", "year", "mean"]].values.tolist() == [["ets", 2030, 2.0]]
+def _fc(model, year, median, level, dof=4.0, dist=None, series="s"):
+    from scipy import stats
+
+    half = stats.t.ppf(0.5 + level / 2, dof) * 0.2
+    return dict(series=series, model=model, year=year, median=median, level=level, dof=dof,
+                distribution=dist or f"t({dof})", lower=median * math.exp(-half), upper=median * math.exp(half))
+
+
+def test_headline_is_the_final_year_of_the_runs_model_at_the_level_nearest_80():
+    f = pd.DataFrame([_fc("ets", 2029, 1.0, 0.8), _fc("ets", 2030, 2.0, 0.8), _fc("ets", 2030, 2.0, 0.5),
+                      _fc("combination", 2030, 3.0, 0.8)])
+    h = runs.headline(f, "ets")
+    assert h[["model", "year", "median"]].values.tolist() == [["ets", 2030, 2.0]]
+    assert h["lower"].iloc[0] == pytest.approx(f.iloc[1]["lower"])
     assert runs.headline(f, "all")["model"].tolist() == ["combination"]
+
+
+def test_a_t_interval_is_recomputed_at_another_level_and_a_mixture_is_not():
+    rows = pd.DataFrame([_fc("ets", 2027, 10.0, 0.8)])
+    r = runs.at_level(rows, 0.95)
+    want = pd.Series(_fc("ets", 2027, 10.0, 0.95))
+    assert r["lower"] == pytest.approx(want["lower"]) and r["upper"] == pytest.approx(want["upper"])
+    mixture = pd.DataFrame([_fc("combination", 2027, 10.0, 0.8, dist="mixture of t(4.0) and t(2.4)")])
+    assert runs.at_level(mixture, 0.95) is None
+    assert runs.at_level(mixture, 0.8)["median"] == 10.0
+
+
+def test_a_run_is_compared_with_the_same_model_year_and_level():
+    default = pd.DataFrame([_fc(m, y, 10.0 + y - 2027, lv) for m in ("ets", "drift", "combination")
+                            for y in (2026, 2027) for lv in (0.5, 0.8, 0.95)])
+    run = pd.DataFrame([_fc("ets", y, 10.0 + y - 2027, 0.95) for y in (2026, 2027, 2028, 2029, 2030)])
+    t = runs.like_with_like(default, run, "r", {"method": "ets"})
+    assert t[["model", "year", "level"]].values.tolist() == [["ets", 2027, 0.95], ["ets", 2030, 0.95]]
+    same = t.iloc[0]
+    assert same["default_lower"] == pytest.approx(same["run_lower"]) and same["note"] == ""
+    assert pd.isna(t.iloc[1]["default_lower"]) and t.iloc[1]["note"] == "the default stops at 2027"
+
+
+def test_a_scenario_is_set_beside_the_default_drift():
+    default = pd.DataFrame([_fc("drift", 2027, 100.0, 0.8)])
+    run = pd.DataFrame([_fc("scenario", 2027, 26.0, 0.9), _fc("combination", 2027, 50.0, 0.9)])
+    t = runs.like_with_like(default, run, "scen", {"method": "all"})
+    row = t.iloc[0]
+    assert (row["model"], row["default_median"], row["run_median"]) == ("scenario", 100.0, 26.0)
+    assert "the model it replaces" in row["note"] and "recomputed at 90%" in row["note"]
 
 
 def test_only_well_named_folders_with_parameters_are_runs(tmp_path, monkeypatch):

@@ -73,7 +73,7 @@ def test_readme_parameter_table_is_the_generated_one():
 
 # ----------------------------------------------------------------------------- variables
 
-@pytest.mark.parametrize("name, guess", [("method", "METHOD"), ("HORIZN", "HORIZON"), ("Level", "LEVEL"),
+@pytest.mark.parametrize("name, guess", [("method", "METHOD"), ("HORIZN", "HORIZON"), ("Level", "LEVELS"),
                                          ("run", "RUN"), ("TOLERENCE", "TOLERANCE")])
 def test_misspelt_or_miscased_variables_are_refused(name, guess):
     with pytest.raises(P.ParameterError, match=f"did you mean {guess}\\?"):
@@ -113,7 +113,7 @@ def test_values_from_the_environment_are_checked_not_trusted():
 def tree(tmp_path, monkeypatch):
     """A minimal compendium: sources, modules, raw data and the processed tables, re-rooted."""
     root = tmp_path / "c"
-    for sub in ("analysis", "notebooks/src", "data/raw"):
+    for sub in ("analysis", "notebooks/src", "data/raw", "fonts"):
         shutil.copytree(REPO / sub, root / sub, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "requirements.txt").write_text("x\n")
     old = paths.ROOT
@@ -235,7 +235,7 @@ def test_reused_run_name_with_other_parameters_is_refused(tree):
 
 
 def test_declared_assets_are_inputs_and_a_missing_one_is_an_error(tree, monkeypatch):
-    (tree / "fonts").mkdir()
+    (tree / "fonts").mkdir(exist_ok=True)
     (tree / "fonts" / "a.ttf").write_bytes(b"font")
     step = steps.STEPS["03_context_figures"]
     monkeypatch.setitem(steps.STEPS, "03_context_figures", steps.Step(**{**step.__dict__, "assets": ("fonts/*.ttf",)}))

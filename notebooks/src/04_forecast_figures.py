@@ -29,6 +29,7 @@ track = pd.read_csv(out["processed"] / "track_record.csv")
 series_table = pd.read_csv(paths.PROCESSED / "series.csv")
 figures = pd.read_csv(paths.PROCESSED / "figures.csv")
 notes = figure_notes.notes(comparison, track)
+run_note = charts.run_lines(run_name, forecasts)  # a named run says so in every figure
 
 # %% [markdown]
 # ## Compute growth: 智能算力 (FP16) and 通用算力 (FP64)
@@ -37,7 +38,7 @@ notes = figure_notes.notes(comparison, track)
 
 # %%
 if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
-    fig = charts.export(charts.compute_growth(series_table, assembly, forecasts), "compute_growth", out["figures"])
+    fig = charts.export(charts.compute_growth(series_table, assembly, forecasts, run_note), "compute_growth", out["figures"])
     display(fig, figure_notes.markdown(notes["compute_growth"]))
 
 # %% [markdown]
@@ -45,7 +46,7 @@ if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
 
 # %%
 if "ai_server_market" in set(forecasts["series"]):
-    fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, figures),
+    fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, figures, run_note),
                         "ai_server_market", out["figures"])
     display(fig, figure_notes.markdown(notes["ai_server_market"]))
 
@@ -53,7 +54,7 @@ if "ai_server_market" in set(forecasts["series"]):
 # ## Models against the report, and their scores
 
 # %%
-fig = charts.export(charts.model_comparison(comparison, backtests), "model_comparison", out["figures"])
+fig = charts.export(charts.model_comparison(comparison, backtests, run_note), "model_comparison", out["figures"])
 display(fig, figure_notes.markdown(notes["model_comparison"]))
 
 # %% [markdown]
@@ -61,7 +62,7 @@ display(fig, figure_notes.markdown(notes["model_comparison"]))
 
 # %%
 if len(track):
-    fig = charts.export(charts.track_record(track), "track_record", out["figures"])
+    fig = charts.export(charts.track_record(track, run_note), "track_record", out["figures"])
     display(fig, figure_notes.markdown(notes["track_record"]))
 
 # %% [markdown]

@@ -67,9 +67,9 @@ def test_hostile_values_through_every_variable_fail_cleanly(compendium, tmp_path
 
 def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
     before = _snapshot(compendium.root)
-    first = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVEL=0.95")
+    first = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVELS=0.95")
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "Parameters: GROWTH=, HORIZON=2030, LEVEL=0.95, METHOD=ets" in first.stdout
+    assert "Parameters: DECAY_HALF_LIFE=1.5, GROWTH=, HORIZON=2030, LEVELS=0.95, LONG_RUN_GROWTH=0.15, METHOD=ets" in first.stdout
     params_file = compendium.root / "runs" / "ux1" / "params.yaml"
     recorded = params_file.read_bytes()
     for args, message in [
@@ -84,7 +84,7 @@ def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
         assert len(result.stderr.strip().splitlines()) == 1
     assert params_file.read_bytes() == recorded
     assert not (compendium.root / "runs" / "ux3").exists()
-    same = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVEL=0.95")
+    same = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVELS=0.95")
     assert same.returncode == 0 and "runner:" not in same.stdout
     replaced = compendium.make("forecast", "RUN=ux1", "HORIZON=2028", "REPLACE=1")
     assert replaced.returncode == 0, replaced.stderr[-2000:]

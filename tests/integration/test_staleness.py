@@ -91,7 +91,7 @@ def test_forecast_run_is_separate_and_idempotent(compendium):
     fc = pd.read_csv(run / "processed" / "forecasts.csv")
     assert set(fc["model"]) == {"ets", "report_path"} and fc["year"].max() == 2030
     assert compendium.outputs() == compendium.reference  # the default outputs are untouched
-    assert "Parameters: GROWTH=, HORIZON=2030, LEVEL=0.8, METHOD=ets" in result.stdout
+    assert "Parameters: DECAY_HALF_LIFE=1.5, GROWTH=, HORIZON=2030, LEVELS=0.5,0.8,0.95, LONG_RUN_GROWTH=0.15, METHOD=ets" in result.stdout
     assert "look at runs/x/reports/index.html" in result.stdout
     index = (run / "reports" / "index.html").read_text()
     assert "run x" in index and 'src="../figures/ai_server_market.svg"' in index
@@ -99,3 +99,4 @@ def test_forecast_run_is_separate_and_idempotent(compendium):
     assert again.returncode == 0 and "runner:" not in again.stdout and "run 'x' done" in again.stdout
     listing = compendium.make("runs")
     assert "## x" in listing.stdout and "ets  2030" in listing.stdout
+    assert (compendium.root / "runs" / "compare.svg").exists()  # the comparison figure
