@@ -40,7 +40,7 @@ PYTHON ?= $(VENV)/bin/python
 $(foreach v,PYTHON BASE_PYTHON VENV LAB_ARGS FONT_SRC,$(if $(filter environment,$(origin $v)),$(eval override $v := $$(value $v))$(eval export $v)))
 PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 	0 1 2 3 4 5 6 7 8 9 / . _ - +
 strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
-$(foreach v,PYTHON BASE_PYTHON VENV,$(if $(or $(filter-out 1,$(words $($v))),$(call strip_chars,$($v),$(PATH_CHARS))),\
+$(foreach v,VENV BASE_PYTHON PYTHON,$(if $(or $(filter-out 1,$(words $($v))),$(call strip_chars,$($v),$(PATH_CHARS))),\
 	$(error error: $v must be a plain path (letters, digits, / . _ - +), e.g. $v=python3.11)))
 ifeq ($(PYTHON),$(VENV)/bin/python)
 ENV := $(VENV)/.stamp

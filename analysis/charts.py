@@ -409,13 +409,14 @@ def track_record(track, run_note: list[str] = ()):
     t["label"] = t["edition"] + ": " + t["series"].map({k: v.split(" (")[0] for k, v in SERIES_LABELS.items()}) \
         + ", " + t["year"].astype(str) + " (" + t["method"] + ")"
     t["pairs"] = np.where(t["comparable"], "same definition", "definition differs")
+    t["series_label"] = t["series"].map(SERIES_LABELS).fillna(t["series"])
     chart = alt.Chart(t).mark_point(filled=True, size=90).encode(
         x=alt.X("horizon:Q", title="Horizon (years after the edition's last data year)",
                 axis=alt.Axis(tickMinStep=1, format="d"), scale=alt.Scale(domain=[0, int(t["horizon"].max()) + 1])),
         y=alt.Y("error_pct:Q", title="Forecast error (% of the later figure)"),
         color=alt.Color("pairs:N", title="Pair", scale=alt.Scale(domain=["same definition", "definition differs"],
                                                                   range=[OKABE_ITO[0], OKABE_ITO[1]])),
-        shape=alt.Shape("series:N", title="Series"),
+        shape=alt.Shape("series_label:N", title="Series"),
         tooltip=["label", "edition", "year", "horizon", alt.Tooltip("forecast:Q", format=".2f"),
                  alt.Tooltip("later_figure:Q", format=".2f"), "later_edition", alt.Tooltip("error_pct:Q", format=".1f"),
                  "note"])

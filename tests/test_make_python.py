@@ -43,3 +43,28 @@ def test_make_names_a_missing_python(repo, tmp_path):
 def test_help_works_whatever_the_python(repo, tmp_path):
     r = _make(repo, "help", f"PYTHON={_fake_python(tmp_path, '3.12')}")
     assert r.returncode == 0 and "usage: make" in r.stdout
+
+
+@pytest.mark.parametrize("variable", ["PYTHON", "BASE_PYTHON", "VENV"])
+@pytest.mark.parametrize("how", ["command line", "environment"])
+@pytest.mark.parametrize("template", ["x;touch {c}", "`touch {c}`", "$(shell touch {c})", "x\ntouch {c}",
+                                      "a b", "x' && touch '{c}", ""])
+def test_a_python_or_venv_that_is_not_a_plain_path_runs_nothing(repo, tmp_path, variable, how, template):
+    canary = tmp_path / "canary"
+    value = template.format(c=canary)
+    if how == "command line":
+        r = _make(repo, "-n", "all", f"{variable}={value}")
+    else:
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+        env[variable] = value
+        r = subprocess.run(["make", "-n", "all"], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert not canary.exists()
+    if how == "environment" and variable == "VENV":
+        assert r.returncode == 0  # the Makefile sets VENV itself: an environment value is never used
+        return
+    if value == "" and how == "environment":
+        assert r.returncode == 0 or "must be a plain path" in r.stderr  # an empty environment value is the default
+        return
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{variable} must be a plain path" in lines[0], r.stderr
