@@ -317,13 +317,13 @@ def run_lines(run: str, forecasts) -> list[str]:
         return []
     models = [MODEL_LABELS[m] for m in MODEL_ORDER if m in set(forecasts["model"])]
     fitted = forecasts[forecasts["model"] != "report_path"]
-    parts = [f"Run '{run}' (make forecast RUN={run}): " + ", ".join(models),
-             f"to {int(fitted['year'].max())}", "levels " + "/".join(f"{lv:.0%}" for lv in sorted(_fan_levels(forecasts)))]
+    parts = [f"Run '{run}' (make forecast RUN={run}): to {int(fitted['year'].max())}",
+             "levels " + "/".join(f"{lv:.0%}" for lv in sorted(_fan_levels(forecasts)))]
     rates = scenario_rates(forecasts)
     if rates:
         parts.append("scenario growth " + ", ".join(f"{SERIES_LABELS[s].split(' (')[0].split(',')[0]} {r:.0%}"
                                                     for s, r in sorted(rates.items())))
-    return ["; ".join(parts) + f". All parameters: runs/{run}/params.yaml."]
+    return ["; ".join(parts) + ".", "Models: " + ", ".join(models) + f". All parameters: runs/{run}/params.yaml."]
 
 
 def compute_growth(series_table, assembly, forecasts, run_note: list[str] = ()):
