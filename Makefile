@@ -42,6 +42,9 @@ PATH_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G 
 strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 $(foreach v,VENV BASE_PYTHON PYTHON,$(if $(or $(filter-out 1,$(words $($v))),$(call strip_chars,$($v),$(PATH_CHARS))),\
 	$(error error: $v must be a plain path (letters, digits, / . _ - +), e.g. $v=python3.11)))
+# VENV is created, installed into and (by distclean) deleted: one folder name inside the repository.
+$(if $(or $(findstring /,$(VENV)),$(filter . ..,$(VENV))),\
+	$(error error: VENV must be one folder name inside the repository (no '/', not '.' or '..'), e.g. VENV=.venv))
 ifeq ($(PYTHON),$(VENV)/bin/python)
 ENV := $(VENV)/.stamp
 else
@@ -65,17 +68,22 @@ STEPS = $(PYTHON) -m analysis.steps
 ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
 include build/steps.mk
 endif
-$(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(if $(filter environment,$(origin $v)),$(eval override $v := $$(value $v))$(eval export $v)))
+# Parameters, RUN and REPLACE count only when given on the command line: a METHOD or SERIES left
+# in a shell's environment must not quietly rebuild the committed outputs with it.
+$(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(if $(filter environment,$(origin $v)),$(eval override $v :=)$(eval unexport $v)))
 # Check every variable now, at parse time, so a bad one stops make with one line and exit
 # status 2 before anything runs. The values reach Python as files written by make itself
 # ($(file), no shell involved) in a folder private to this make process.
+# (Skipped until the environment exists: make then builds it and build/steps.mk, and restarts.)
 ifneq ($(PARAM_VARIABLES)$(filter-out help clean distclean,$(or $(MAKECMDGOALS),all)),$(PARAM_VARIABLES))
+ifneq ($(wildcard $(firstword $(PYTHON)))$(shell command -v -- $(PYTHON) 2>/dev/null),)
 VARS_DIR := build/vars/$(shell echo $$PPID)
 $(shell mkdir -p $(VARS_DIR))
 $(foreach v,$(PARAM_VARIABLES) RUN REPLACE,$(file >$(VARS_DIR)/$v,$(value $v)))
 $(file >$(VARS_DIR)/.names,$(SUANLI_CLI_VARS))
 CHECKED := $(shell $(STEPS) check --vars $(VARS_DIR) $(if $(filter forecast,$(MAKECMDGOALS)),--forecast))
 $(if $(CHECKED),$(error $(CHECKED)))
+endif
 endif
 
 build/steps.mk: analysis/steps.py analysis/params.py | $(ENV)

@@ -202,7 +202,8 @@ def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) ->
     h = h.sort_values(["status", "year"], ascending=[False, True]).drop_duplicates(["year", "value"])
     h["series_zh"] = SERIES_ZH[series]
     h["kind_label"] = h["kind"].map(KIND_LABELS).fillna(h["kind"])
-    h["x"] = h["year"] - np.where(h["status"] == "not used", 0.12, 0.0)
+    unused_rank = h[h["status"] == "not used"].groupby("year").cumcount() + 1
+    h["x"] = h["year"] - 0.14 * unused_rank.reindex(h.index).fillna(0)
     return h.sort_values(["status", "year"], ascending=[True, True])  # 'used' points drawn last, on top
 
 
@@ -216,7 +217,7 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     hist = _history(series_table, assembly, series)
     last = hist[hist["status"] == "used for fitting"].sort_values("year").tail(1)
     yscale = alt.Scale(type="log", nice=False, padding=8) if log else alt.Scale(zero=False)
-    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, nice=False))
+    x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, nice=False, padding=16))
     y_title = SERIES_LABELS[series] + (", log scale" if log else "")
     models = [m for m in MODEL_ORDER if m in set(f["model"])]
     band_m = band_model if band_model in models else (models[0] if models else None)
@@ -226,9 +227,9 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         ext = pd.DataFrame({"start": [REPORT_HORIZON + 0.5], "end": [horizon + 0.5],
                             "label": [f"after {REPORT_HORIZON}: extrapolation"]})
         layers.append(alt.Chart(ext).mark_rect(color="#eeeeee").encode(
-            x=alt.X("start:Q", scale=alt.Scale(zero=False, nice=False)), x2="end:Q", tooltip=["label"]))
+            x=alt.X("start:Q", scale=alt.Scale(zero=False, nice=False, padding=16)), x2="end:Q", tooltip=["label"]))
         layers.append(alt.Chart(ext).mark_text(align="right", baseline="top", dx=-4, dy=4, fontSize=10, color=GREY)
-                      .encode(x=alt.X("end:Q", scale=alt.Scale(zero=False, nice=False)), y=alt.value(0), text="label"))
+                      .encode(x=alt.X("end:Q", scale=alt.Scale(zero=False, nice=False, padding=16)), y=alt.value(0), text="label"))
     if band_m:
         b = f[f["model"] == band_m]
         for i, level in enumerate(_fan_levels(b)):
@@ -262,7 +263,7 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                      alt.Tooltip("sigma_source", title="report")]))
     kinds = [k for k in KIND_SHAPES if k in set(hist["kind"])]
     layers.append(alt.Chart(hist).mark_point(filled=True, size=70, strokeWidth=1.5).encode(
-        x=alt.X("x:Q", scale=alt.Scale(zero=False, nice=False)), y=alt.Y("value:Q", scale=yscale, title=y_title),
+        x=alt.X("x:Q", scale=alt.Scale(zero=False, nice=False, padding=16)), y=alt.Y("value:Q", scale=yscale, title=y_title),
         shape=alt.Shape("kind_label:N", title="Data (filled: used for fitting)", legend=alt.Legend(direction="vertical"), scale=alt.Scale(
             domain=[KIND_LABELS[k] for k in kinds], range=[KIND_SHAPES[k] for k in kinds])),
         fill=alt.condition("datum.status == 'used for fitting'", alt.value(REPORT_COLOR), alt.value("#ffffff")),
@@ -293,11 +294,20 @@ def _band_model(forecasts) -> str | None:
     return "combination" if "combination" in models else (models[0] if models else None)
 
 
+def _extrapolation_text(forecasts) -> str:
+    fitted = forecasts[forecasts["model"] != "report_path"]
+    return f"; grey: after {REPORT_HORIZON}, extrapolation" if len(fitted) and fitted["year"].max() > REPORT_HORIZON else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _fan_text(forecasts) -> str:
     """'the combination's 50%/80%/95% intervals' — following the model and levels a run chose."""
     levels = "/".join(f"{lv:.0%}" for lv in sorted(_fan_levels(forecasts)))
     band = _band_model(forecasts)
-    return f"the {MODEL_LABELS.get(band, band).lower()}'s {levels} intervals" if band else "no intervals"
+    return f"the {_lower_first(MODEL_LABELS.get(band, band))}'s {levels} intervals" if band else "no intervals"
 
 
 def scenario_rates(forecasts) -> dict[str, float]:
@@ -336,7 +346,8 @@ def compute_growth(series_table, assembly, forecasts, run_note: list[str] = ()):
     return finish(chart, "China's AI compute: data by edition, forecasts and the report's path",
                   list(run_note) +
                   ["Filled points: used for fitting; hollow: superseded or excluded. Fan: " + _fan_text(forecasts) + ".",
-                   "Black dotted: the report's path through its stated points; grey: past 2027, extrapolation. FP16 (intelligent) and FP64 (general) EFLOPS count different",
+                   "Black dotted: the report's path through its stated points" + _extrapolation_text(forecasts)
+                   + ". FP16 (intelligent) and FP64 (general) EFLOPS count different",
                    "operations at different precisions: the two panels are not comparable and are not added."],
                   SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
                   "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
@@ -410,8 +421,10 @@ def track_record(track, run_note: list[str] = ()):
         + ", " + t["year"].astype(str) + " (" + t["method"] + ")"
     t["pairs"] = np.where(t["comparable"], "same definition", "definition differs")
     t["series_label"] = t["series"].map(SERIES_LABELS).fillna(t["series"])
+    # pairs at the same horizon are spread a little by series, so no point hides another
+    t["x"] = t["horizon"] + t["series"].map({"ai_server_market": -0.1, "intelligent_compute": 0.1}).fillna(0)
     chart = alt.Chart(t).mark_point(filled=True, size=90).encode(
-        x=alt.X("horizon:Q", title="Horizon (years after the edition's last data year)",
+        x=alt.X("x:Q", title="Horizon (years after the edition's last data year)",
                 axis=alt.Axis(tickMinStep=1, format="d"), scale=alt.Scale(domain=[0, int(t["horizon"].max()) + 1])),
         y=alt.Y("error_pct:Q", title="Forecast error (% of the later figure)"),
         color=alt.Color("pairs:N", title="Pair", scale=alt.Scale(domain=["same definition", "definition differs"],
@@ -438,11 +451,12 @@ def adoption_survey(figures):
         dict(label="Plan a 20–40% higher GenAI budget (2024–26)", value=f.at["art_genai_raisers", "value_clean"],
              qualifier="more than", zh="超过七成企业增幅达到20%-40%", where=f.at["art_genai_raisers", "location"]),
     ])
+    shares["shown"] = [("more than " if q == "more than" else "") + f"{v:.0f}%" for v, q in zip(shares["value"], shares["qualifier"])]
     bars = alt.Chart(shares).mark_bar(color=OKABE_ITO[0]).encode(
         x=alt.X("value:Q", title="Share of Chinese enterprises (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("label:N", title=None, sort=None),
         tooltip=["label", "zh", "qualifier", "value", "where"])
-    text = bars.mark_text(align="left", dx=4).encode(text=alt.Text("value:Q", format=".0f"))
+    text = bars.mark_text(align="left", dx=4).encode(text="shown:N")
     rng = pd.DataFrame([dict(label="Planned increase in GenAI investment", low=f.at["art_genai_increase_low", "value_clean"],
                              high=f.at["art_genai_increase_high", "value_clean"], zh="投入增幅 20%-40%",
                              where=f.at["art_genai_increase_low", "location"])])
@@ -464,7 +478,7 @@ def industry_ranking(rankings):
     sel = r[r["year"].isin([2019, 2023]) | (r["entity"] == "Telecom")]
     x = alt.X("year:O", title="Year of the ranking (edition's year)", scale=alt.Scale(padding=0.9),
               axis=alt.Axis(labelAngle=0))
-    y = alt.Y("rank:Q", title="Rank in AI penetration (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 8]),
+    y = alt.Y("rank:Q", title="Rank in AI penetration (1 = highest)", scale=alt.Scale(reverse=True, domain=[0.5, 8.5], nice=False),
               axis=alt.Axis(tickMinStep=1))
     color = alt.Color("highlight:N", title=None, scale=alt.Scale(domain=["Telecom", "Other industries"],
                                                                  range=[OKABE_ITO[3], "#9a9a9a"]))
@@ -512,7 +526,7 @@ def nvidia_revenue(figures, audit):
         x=alt.X("period:N", sort=order), y="y:Q", text="text:N")
     chart = alt.layer(bars, china, txt).properties(width=WIDTH, height=300)
     return finish(chart, "NVIDIA's data-centre revenue nearly quadrupled in a year",
-                  ["Green: data-centre revenue by quarter. Red: China's part at a 20% share, lighter red up to 25% (FY24 Q2–Q3).",
+                  ["Green: data-centre revenue by quarter. Vermillion: China's part at a 20% share; light vermillion: up to 25% (FY24 Q2–Q3).",
                    f"The article's '+{a.at['nvidia_yoy_324', 'stated']:.0f}%' cannot be derived from the revenue figures: "
                    f"{a.at['nvidia_yoy_324', 'formula']} = +{a.at['nvidia_yoy_324', 'recomputed']:.0f}%."],
                   SOURCE_NVIDIA, "NVIDIA data-centre revenue 英伟达数据中心收入 by fiscal quarter with China's share range.")
@@ -549,7 +563,7 @@ AUDIT_RULES = {"equal": "equal within tolerance (two-sided)",
                "revision": "revision between editions"}
 
 
-def short_description(text: str, limit: int = 70) -> str:
+def short_description(text: str, limit: int = 120) -> str:
     """A check's description, short enough for an axis label: cut at a word, never mid-word."""
     text = " ".join(str(text).split())
     if len(text) <= limit:
@@ -567,8 +581,8 @@ def audit_chart(audit):
     color = alt.Color("verdict:N", title="Verdict", legend=alt.Legend(direction="vertical"), scale=alt.Scale(
         domain=verdicts, range=[OKABE_ITO[2], OKABE_ITO[4], OKABE_ITO[1], OKABE_ITO[3]]))
     x = alt.X("rel_difference_pct:Q", title="|recomputed − stated| / stated (%), symlog scale",
-              scale=alt.Scale(type="symlog"), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40, 100, 200]))
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=440))
+              scale=alt.Scale(type="symlog", padding=12), axis=alt.Axis(values=[0, 1, 2, 5, 10, 20, 40, 100, 200]))
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=720))
     tol = alt.Chart(a).mark_tick(color=GREY, thickness=2, size=14).encode(
         x=alt.X("tolerance_pct:Q"), y=y, tooltip=["check_id", alt.Tooltip("tolerance_pct:Q", title="tolerance (%)"),
                                                    "precision"])
@@ -597,7 +611,7 @@ def city_ranking(rankings):
     r["name"] = r["entity"] + " " + r["entity"].map(CITY_ZH).fillna("")
     names = [r.loc[r["entity"] == c, "name"].iloc[0] for c in top]
     r["group"] = np.where(r["entity"].isin(top), r["name"], "other cities")
-    y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[1, 10]),
+    y = alt.Y("rank:Q", title="Rank (1 = highest)", scale=alt.Scale(reverse=True, domain=[0.5, 10.5], nice=False),
               axis=alt.Axis(tickMinStep=1, values=list(range(1, 11))))
     color = alt.Color("group:N", title="City (composite's top five)",
                       scale=alt.Scale(domain=names + ["other cities"], range=OKABE_ITO[:len(names)] + ["#c4c4c4"]),

@@ -71,7 +71,9 @@ def notebook_info(name: str, run: str | None = None) -> dict:
     if step.reads_raw:
         reads = [paths.rel(p) for p in steps.raw_files()] + reads
     inputs = steps.inputs(name, run)
-    return {"name": name, "figures": figures, "params": params, "reads": reads, "inputs": sorted(inputs),
+    heading = next((c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source), name)
+    title = heading.lstrip("# ").strip() or name
+    return {"name": name, "title": title, "figures": figures, "params": params, "reads": reads, "inputs": sorted(inputs),
             "hash": steps.key(inputs)}
 
 
@@ -133,7 +135,8 @@ def build(run: str | None = None) -> str:
             cards.append(
                 f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
                 f"alt=\"{name}\"></a><figcaption><b>{name}</b> — drawn by "
-                f"<a href=\"{info['name']}.html#cell-id={cell}\">a cell of {info['name']}</a>. Files: {fmt}.<br>"
+                f"<a href=\"{info['name']}.html#cell-id={cell}\">a cell of notebook {html.escape(info['title'])}</a>. "
+                f"Files: {fmt}.<br>"
                 f"Inputs hash <span class=hash>{info['hash'][:16]}</span> · files hash "
                 f"<span class=hash>{files_hash[:16]}</span></figcaption></figure>")
     # The pinned environment is not an input of any one step (a changed pin reruns nothing), but

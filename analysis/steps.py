@@ -120,6 +120,13 @@ def run_folder(run: str) -> Path:
     resolved = folder.resolve()
     if resolved.parent != paths.RUNS.resolve():
         raise P.ParameterError(f"run '{run}': runs/{run} does not resolve to a folder directly under runs/")
+    if folder.is_dir():  # nothing inside a run may lead elsewhere: a symlinked subfolder would be written through
+        for top, subdirs, files in os.walk(folder, followlinks=False):
+            for entry in subdirs + files:
+                if (Path(top) / entry).is_symlink():
+                    where = (Path(top) / entry).relative_to(paths.ROOT).as_posix()
+                    raise P.ParameterError(f"run '{run}': {where} is a symbolic link; a run folder may hold only "
+                                           "regular files and folders (delete it, or use a new run name)")
     return folder
 
 
@@ -178,7 +185,7 @@ def raw_files() -> list[Path]:
     """The raw tables; a symlink, or a file resolving outside data/raw/, is refused."""
     raw_dir = paths.RAW
     if raw_dir.is_symlink() or not raw_dir.resolve().is_relative_to(paths.ROOT.resolve()):
-        raise BuildError(f"{paths.rel(raw_dir)}: a symbolic link or outside the repository; "
+        raise BuildError(f"{raw_dir.relative_to(paths.ROOT).as_posix()}: a symbolic link or outside the repository; "
                          "raw data must be regular files in data/raw/")
     files = sorted(raw_dir.glob("*.csv"))
     for f in files:
@@ -339,6 +346,9 @@ def forecast_start(environ=None, write: bool = True) -> int:
     """Before a named run: check RUN, and refuse a reused name with other parameters."""
     environ = os.environ if environ is None else environ
     run = environ.get("RUN", "")
+    if environ.get("REPLACE", "") not in ("", "0", "1"):
+        raise P.ParameterError(f"REPLACE: got {P._short(environ['REPLACE'])}; REPLACE must be 1 (overwrite the run) "
+                               "or 0/empty (refuse to)")
     if not run:
         raise P.ParameterError("give the run a name: make forecast RUN=name [METHOD=… HORIZON=… …]; "
                                f"a run name is {P.RUN_NAME_RULE}")
@@ -348,7 +358,7 @@ def forecast_start(environ=None, write: bool = True) -> int:
     if record.exists():
         old = P.read(record)
         if old != wanted:
-            if environ.get("REPLACE", "") not in ("", "0"):
+            if environ.get("REPLACE", "") == "1":
                 if not write:
                     return 0
                 import shutil

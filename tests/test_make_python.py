@@ -27,7 +27,7 @@ def _fake_python(tmp_path, version: str):
 @pytest.mark.parametrize("variable", ["PYTHON", "BASE_PYTHON"])
 def test_make_stops_with_one_line_on_another_python(repo, tmp_path, variable):
     fake = _fake_python(tmp_path, "3.12")
-    extra = [f"VENV={tmp_path / 'no-venv'}"] if variable == "BASE_PYTHON" else []
+    extra = ["VENV=.no-venv-for-this-test"] if variable == "BASE_PYTHON" else []  # -n: nothing is created
     r = _make(repo, "-n", "all", f"{variable}={fake}", *extra)
     assert r.returncode == 2
     lines = [line for line in r.stderr.splitlines() if line.strip()]
@@ -36,7 +36,7 @@ def test_make_stops_with_one_line_on_another_python(repo, tmp_path, variable):
 
 
 def test_make_names_a_missing_python(repo, tmp_path):
-    r = _make(repo, "-n", "all", f"VENV={tmp_path / 'no-venv'}", f"BASE_PYTHON={tmp_path / 'nothing-here'}")
+    r = _make(repo, "-n", "all", "VENV=.no-venv-for-this-test", f"BASE_PYTHON={tmp_path / 'nothing-here'}")
     assert r.returncode == 2 and "is not a working Python" in r.stderr and "BASE_PYTHON=python3.11" in r.stderr
 
 
@@ -68,3 +68,11 @@ def test_a_python_or_venv_that_is_not_a_plain_path_runs_nothing(repo, tmp_path, 
     assert r.returncode == 2, (r.stdout, r.stderr)
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and f"{variable} must be a plain path" in lines[0], r.stderr
+
+
+@pytest.mark.parametrize("venv", ["..", ".", "/root", "../elsewhere", "a/b"])
+@pytest.mark.parametrize("goal", ["all", "distclean"])
+def test_venv_is_one_folder_inside_the_repository(repo, venv, goal):
+    r = _make(repo, "-n", goal, f"VENV={venv}")
+    assert r.returncode == 2 and "VENV must be one folder name inside the repository" in r.stderr
+    assert "rm -rf" not in r.stdout

@@ -75,13 +75,13 @@ notebook.table(
 # %%
 pub = figures[figures["table"] == "published_figures"]
 dates = pub["published"].str.split(" | ", regex=False)
-pd.DataFrame({
+notebook.table(pd.DataFrame({
     "published figures": [len(pub)],
     "sources": [int(dates.str.len().sum())],
     "dated sources": [int(dates.map(lambda d: sum(x != "undated" for x in d)).sum())],
     "latest source date": [max(x for d in dates for x in d if x != "undated")],
     "rows with only undated sources": [int(dates.map(lambda d: all(x == "undated" for x in d)).sum())],
-})
+}))
 
 # %% [markdown]
 # The article's figures, cleaned:
@@ -126,7 +126,7 @@ notebook.table(checks, ["check_id", "rule", "stated", "recomputed", "recomputed_
 notebook.table(checks, ["check_id", "formula", "precision"])
 
 # %%
-checks["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks")
+notebook.table(checks["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks"))
 
 # %% [markdown]
 # ## 5 · Rankings
@@ -135,9 +135,9 @@ checks["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks
 
 # %%
 rankings = raw["rankings"].reset_index(drop=True)
-(rankings[rankings["ranking"] == "industry_penetration"]
- .pivot_table(index="entity", columns="period", values="rank", aggfunc="first")
- .sort_values("2023"))
+notebook.table(rankings[rankings["ranking"] == "industry_penetration"]
+               .pivot_table(index="entity", columns="period", values="rank", aggfunc="first")
+               .sort_values("2023").reset_index().rename_axis(columns=None))
 
 # %% [markdown]
 # ## 6 · Outputs

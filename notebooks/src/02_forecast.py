@@ -140,7 +140,7 @@ assert round(reference["rate"].min(), 2) == 0.10 and round(reference["rate"].max
 assert reference["rate"].min() <= forecasting.DEFAULT_LONG_RUN_GROWTH <= reference["rate"].max()
 if long_run_growth == forecasting.DEFAULT_LONG_RUN_GROWTH:
     assert 0.25 <= decay_evidence["half_life"].min() < 0.5 and decay_evidence["half_life"].max() <= forecasting.DEFAULT_DECAY_HALF_LIFE
-display(reference.round(3), decay_evidence.round(2))
+display(notebook.table(reference, digits={"rate": 3}), notebook.table(decay_evidence, digits={"half_life": 2}))
 print(f"default long-run growth 15%: the middle of the reference rates ({reference['rate'].min():.1%} to "
       f"{reference['rate'].max():.1%}); this run uses {long_run_growth:.0%} and a half-life of {decay_half_life:g} years")
 
@@ -199,7 +199,7 @@ notebook.table(fitted[fitted["year"].isin([domain.LAST_DATA_YEAR + 1, horizon_en
 implied_growth = pd.DataFrame([dict(series=s, growth_2023_2027=g) for s, (_, g) in paths_.items()])
 if "ai_server_market" in paths_:  # section 9 says: below even the decay model's long-run rate
     assert paths_["ai_server_market"][1] < forecasting.DEFAULT_LONG_RUN_GROWTH
-implied_growth
+notebook.table(implied_growth, digits={"growth_2023_2027": 3})
 
 # %% [markdown]
 # The damped-trend model's bend is a choice, not a finding: its forecast for the report's
@@ -208,7 +208,7 @@ implied_growth
 # %%
 phi_table = pd.concat([forecasting.ets_phi_sensitivity(s, points[s], min(horizon_end, domain.REPORT_HORIZON), var)
                        for s in chosen], ignore_index=True)
-phi_table.pivot(index="series", columns="phi", values="median")
+notebook.table(phi_table.pivot(index="series", columns="phi", values="median").reset_index().rename_axis(columns=None))
 
 # %% [markdown]
 # ## 6 · Real-time backtests and the report's track record
@@ -236,7 +236,8 @@ track = track_record.pairs(series_table, figures, implied, vintages)
 track = track[track["series"].isin(chosen)].reset_index(drop=True)
 display(notebook.table(track, ["series", "edition", "year", "horizon", "method", "forecast", "later_figure",
                                "error_pct", "comparable"]),
-        track_record.summary(track).round(3) if len(track) else track)
+        notebook.table(track_record.summary(track), digits={"bias_log": 3, "mean_abs_log_error": 3}) if len(track)
+        else notebook.table(track))
 
 # %% [markdown]
 # ## 7 · Against the report, with proper scores
