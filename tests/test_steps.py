@@ -243,3 +243,19 @@ def test_declared_assets_are_inputs_and_a_missing_one_is_an_error(tree, monkeypa
     monkeypatch.setitem(steps.STEPS, "03_context_figures", steps.Step(**{**step.__dict__, "assets": ("fontz/*.ttf",)}))
     with pytest.raises(steps.BuildError, match="fontz/\\*.ttf: declared as an input of 03_context_figures"):
         steps.inputs("03_context_figures")
+
+
+@pytest.mark.parametrize("value", ["no", "yes", "2", "`id`", "1; rm", "!!python/object"])
+def test_replace_takes_only_1_or_0(tree, value):
+    with pytest.raises(P.ParameterError, match="REPLACE must be 1"):
+        steps.forecast_start({"RUN": "ux1", "REPLACE": value}, write=False)
+
+
+def test_a_run_folder_holding_a_symlink_is_refused(tree, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (paths.RUNS / "ev2").mkdir(parents=True)
+    (paths.RUNS / "ev2" / "processed").symlink_to(outside)
+    with pytest.raises(P.ParameterError, match="runs/ev2/processed is a symbolic link"):
+        steps.forecast_start({"RUN": "ev2"})
+    assert not list(outside.iterdir())
