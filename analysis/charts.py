@@ -28,7 +28,7 @@ import pandas as pd
 
 from analysis import fonts
 from analysis.atomic import write_bytes, write_text
-from analysis.domain import LAST_DATA_YEAR, REPORT_HORIZON
+from analysis.domain import LAST_DATA_YEAR, REPORT_HORIZON, headline_level
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
@@ -372,8 +372,7 @@ def ai_server_market(series_table, assembly, forecasts, figures, run_note: list[
 
 
 def model_comparison(comparison, backtests, run_note: list[str] = ()):
-    levels = sorted(set(comparison["level"]))
-    mid = min(levels, key=lambda v: abs(v - 0.8))
+    mid = headline_level(comparison["level"])
     c = comparison[comparison["level"] == mid].copy()
     c["series_label"] = c["series"].map(SERIES_LABELS)
     c["model_label"] = c["model"].map(MODEL_LABELS)

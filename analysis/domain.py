@@ -23,3 +23,11 @@ REPORT_EDITION = "2023-24 ed"
 
 #: Default prediction-interval levels (a 50/80/95% fan).
 DEFAULT_LEVELS = (0.5, 0.8, 0.95)
+#: The level a single interval is quoted at (tables, comparisons, sentences) when a run has several.
+HEADLINE_LEVEL = 0.8
+
+
+def headline_level(levels) -> float | None:
+    """Of the levels a run has, the one nearest :data:`HEADLINE_LEVEL` (None if it has none)."""
+    present = sorted({float(v) for v in levels if v == v})
+    return min(present, key=lambda v: abs(v - HEADLINE_LEVEL)) if present else None

@@ -11,15 +11,15 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.charts import MODEL_LABELS, SERIES_LABELS
+from analysis.domain import headline_level
 
 UNITS = {"ai_server_market": "USD bn", "intelligent_compute": "EFLOPS", "general_compute": "EFLOPS"}
 NAMES = {"ai_server_market": "the AI-server market", "intelligent_compute": "intelligent compute",
          "general_compute": "general compute"}
 
 
-def _level(comparison: pd.DataFrame, want: float = 0.8) -> float:
-    levels = sorted(set(comparison["level"].dropna()))
-    return min(levels, key=lambda v: abs(v - want))
+def _level(comparison: pd.DataFrame) -> float:
+    return headline_level(comparison["level"])
 
 
 def _n(x: float) -> str:

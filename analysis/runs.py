@@ -23,18 +23,6 @@ def list_runs() -> list[str]:
                   if (p / "params.yaml").exists() and re.fullmatch(params.RUN_NAME_PATTERN, p.name))
 
 
-def headline(forecasts: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Each series' final-year forecast of the run's headline model (the combination for 'all'),
-    at the level nearest 80%."""
-    model = "combination" if method == "all" else method
-    keep = forecasts["model"].isin([model, "scenario"])
-    levels = sorted(set(forecasts.loc[keep, "level"].dropna()))
-    mid = min(levels, key=lambda v: abs(v - 0.8)) if levels else None
-    f = forecasts[keep & (forecasts["level"] == mid)]
-    last = f.groupby("series")["year"].transform("max")
-    return f[f["year"] == last][["series", "model", "year", "median", "lower", "upper"]]
-
-
 def at_level(rows: pd.DataFrame, level: float) -> pd.Series | None:
     """One forecast (a model, series and year) at ``level``: as stored, or recomputed from its
     t distribution on the log scale (median, dof and a stored interval fix its scale). A mixture

@@ -17,15 +17,6 @@ def _fc(model, year, median, level, dof=4.0, dist=None, series="s"):
                 distribution=dist or f"t({dof})", lower=median * math.exp(-half), upper=median * math.exp(half))
 
 
-def test_headline_is_the_final_year_of_the_runs_model_at_the_level_nearest_80():
-    f = pd.DataFrame([_fc("ets", 2029, 1.0, 0.8), _fc("ets", 2030, 2.0, 0.8), _fc("ets", 2030, 2.0, 0.5),
-                      _fc("combination", 2030, 3.0, 0.8)])
-    h = runs.headline(f, "ets")
-    assert h[["model", "year", "median"]].values.tolist() == [["ets", 2030, 2.0]]
-    assert h["lower"].iloc[0] == pytest.approx(f.iloc[1]["lower"])
-    assert runs.headline(f, "all")["model"].tolist() == ["combination"]
-
-
 def test_a_t_interval_is_recomputed_at_another_level_and_a_mixture_is_not():
     rows = pd.DataFrame([_fc("ets", 2027, 10.0, 0.8)])
     r = runs.at_level(rows, 0.95)
