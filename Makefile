@@ -1,6 +1,6 @@
 # suanli — rebuild the compendium: environment → cleaning → forecasts → figures → reports.
 #
-# The pipeline's graph is declared once, in analysis/steps.py; its rules are generated into
+# The pipeline's graph is declared once, in analysis/build/steps.py; its rules are generated into
 # build/steps.mk. Each step decides by content whether it must run (hashes of its inputs and
 # of the outputs it wrote), so make only orders the steps and runs independent ones side by
 # side (`make -j2`). No value given by the user ever reaches a shell: variables are handed to
@@ -11,7 +11,7 @@ SHELL := bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
-# `make -q` (question mode) and `make -n` (dry run) ask analysis.steps what would run. Only
+# `make -q` (question mode) and `make -n` (dry run) ask analysis.build.steps what would run. Only
 # the cluster of one-letter flags is searched (read before long options are added below).
 SHORT_FLAGS := $(filter-out --%,$(firstword -$(MAKEFLAGS)))
 QUESTION := $(findstring q,$(SHORT_FLAGS))$(findstring n,$(SHORT_FLAGS))
@@ -62,9 +62,9 @@ endif
 endif
 
 # ----------------------------------------------------------------------------- parameters
-# The parameters are declared in analysis/params.py (make variable = upper-case name; `make
+# The parameters are declared in analysis/build/params.py (make variable = upper-case name; `make
 # help` lists them). They are read by Python from the environment, never pasted into a recipe.
-STEPS = $(PYTHON) -m analysis.steps
+STEPS = $(PYTHON) -m analysis.build.steps
 ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
 include build/steps.mk
 endif
@@ -86,9 +86,9 @@ $(if $(CHECKED),$(error $(CHECKED)))
 endif
 endif
 
-build/steps.mk: analysis/steps.py analysis/params.py | $(ENV)
+build/steps.mk: analysis/build/steps.py analysis/build/params.py | $(ENV)
 	@mkdir -p $(@D)
-	@$(PYTHON) -m analysis.steps mk > $@.part && mv $@.part $@
+	@$(PYTHON) -m analysis.build.steps mk > $@.part && mv $@.part $@
 
 ## all              build the environment if needed, run every stale step, write every output (default)
 ifeq ($(QUESTION),)
@@ -124,7 +124,7 @@ build/kernel.stamp: | $(ENV)
 ##                  (project settings from jupyter/: .py opens as a notebook, saving an unchanged
 ##                  notebook keeps its committed bytes; adds --allow-root when run as root)
 lab: build/kernel.stamp
-	$(PYTHON) -m analysis.lab
+	$(PYTHON) -m analysis.build.lab
 
 ## font             rebuild fonts/SuanliSans-*.otf from Debian's fonts-noto-cjk (hash-checked); FONT_SRC=dir
 font: | $(ENV)
@@ -144,7 +144,7 @@ forecast-start: | $(ENV)
 
 ## runs             list the parameterised reruns, and compare each with the default forecasts
 runs: | $(ENV)
-	@$(PYTHON) -m analysis.runs
+	@$(PYTHON) -m analysis.build.runs
 
 # ----------------------------------------------------------------------------- checks
 ## test             run the unit tests, the integration drills and strict nbval on every notebook
@@ -170,7 +170,7 @@ help: | $(ENV)
 	@echo
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
 	@echo
-	@echo "variables (from analysis/params.py):"
+	@echo "variables (from analysis/build/params.py):"
 	@$(STEPS) help 2>/dev/null || echo "  (run make with Python 3.11 to list the parameters)"
 
 .PHONY: all env lock lab font check forecast forecast-start runs test bench clean distclean help

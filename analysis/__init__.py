@@ -16,7 +16,7 @@ import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
-# The registry test (tests/integration/test_registry.py) sets SUANLI_TRACE to a file: every
+# The registry test (tests/integration/test_build_graph.py) sets SUANLI_TRACE to a file: every
 # `analysis` module imported and every file opened by the kernel is then appended to it, so the
 # declared reads, writes and imports of each step can be compared with what the code does.
 import os as _os

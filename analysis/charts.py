@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import fonts
-from analysis.atomic import write_bytes, write_text
+from analysis.build.atomic import write_bytes, write_text
 from analysis.domain import LAST_DATA_YEAR, REPORT_HORIZON, headline_level
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]

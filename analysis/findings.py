@@ -115,7 +115,7 @@ def markdown(bullets: list[str]) -> str:
 
 
 def _main() -> int:
-    from analysis import paths
+    from analysis.build import paths  # the one source of paths (allowed: tests/test_layers.py)
 
     audit = pd.read_csv(paths.PROCESSED / "audit.csv")
     figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})

@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 
-from analysis import paths
+from analysis.build import paths  # the one source of paths, in the build layer (allowed: tests/test_layers.py)
 from analysis.sources import CUTOFF, TABLES
 
 S, N, I, B = "string", "number", "integer", "boolean"
@@ -262,7 +262,7 @@ def datapackage_json() -> str:
 
 def write_all(outputs: dict[str, pd.DataFrame], processed=None) -> list[str]:
     """Write processed tables atomically, columns in codebook order; refuse a table that differs from it."""
-    from analysis.atomic import write_csv
+    from analysis.build.atomic import write_csv  # atomic, staged writes (allowed: tests/test_layers.py)
 
     processed = processed or paths.PROCESSED
     written = []

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis import paths
+from analysis.build import paths  # the one source of paths, in the build layer (allowed: tests/test_layers.py)
 
 GEOGRAPHIES = ("China", "World")
 QUALIFIERS = ("=", "~", ">", ">=", "<", "<=")
@@ -345,7 +345,7 @@ def _main(argv: list[str]) -> int:
         print(f"error: bad raw data\n{err}", file=sys.stderr)
         return 1
     if len(argv) > 1:
-        from analysis.atomic import write_text
+        from analysis.build.atomic import write_text  # atomic, staged writes (allowed: tests/test_layers.py)
 
         write_text(argv[1], "".join(f"{n}: {len(t)} rows\n" for n, t in tables.items()), touch=True)
     return 0

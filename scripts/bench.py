@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "runs", "__pycache__", ".pytest_cache", "*.part")
 sys.path.insert(0, str(REPO))
-from analysis import steps  # noqa: E402  (the registry: which steps, in which order)
+from analysis.build import steps  # noqa: E402  (the registry: which steps, in which order)
 
 NOTEBOOKS = tuple(steps.STEPS)
 PHASES = ("runner start", "kernel start", "imports", "work", "exports", "HTML", "publish")

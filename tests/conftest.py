@@ -2,7 +2,7 @@
 
 nbval re-executes every notebook, and the notebooks write their outputs. Tests must never
 modify the working tree, so before anything is collected the notebooks' root
-(``SUANLI_ROOT``, read by :mod:`analysis.paths`) is pointed at a temporary copy of the data
+(``SUANLI_ROOT``, read by :mod:`analysis.build.paths`) is pointed at a temporary copy of the data
 and figures: nbval's kernels inherit the variable, read the same inputs and write into the
 copy. The notebooks themselves, and what they print, are unchanged (paths print relative).
 """

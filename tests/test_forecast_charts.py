@@ -36,7 +36,7 @@ def test_fan_and_extrapolation_band(cleaned, horizon_end, marked):
 
 
 def test_track_record_chart_draws_every_pair(cleaned):
-    vintages = pd.read_csv(__import__("analysis.paths", fromlist=["RAW"]).RAW / "vintages.csv")
+    vintages = pd.read_csv(__import__("analysis.build.paths", fromlist=["RAW"]).RAW / "vintages.csv")
     t = track_record.pairs(cleaned["series"], cleaned["figures"], cleaned["implied"], vintages)
     spec = json.loads(charts.track_record(t).to_json())
     datasets = spec["datasets"]

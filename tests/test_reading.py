@@ -2,7 +2,7 @@
 
 Ids (underscore-joined tokens such as ``intelligent_compute`` or ``nvidia_yoy_324``) stay in the
 data and the tooltips; every text drawn in a figure is for people. Tables in the rendered
-notebooks wrap their text (analysis.notebook.table), so no cell ends in an ellipsis.
+notebooks wrap their text (analysis.build.notebook.table), so no cell ends in an ellipsis.
 """
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import paths, track_record
+from analysis import track_record
+from analysis.build import paths
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@
 tolerance_pct: float = 0.0  # audit: extra slack (% of the stated value) on top of each check's derived tolerance
 
 # %%
-from analysis import params
+from analysis.build import params
 
 params.check("01_clean", {"tolerance_pct": tolerance_pct})
 
@@ -25,7 +25,8 @@ params.check("01_clean", {"tolerance_pct": tolerance_pct})
 import pandas as pd
 from IPython.display import Markdown
 
-from analysis import audit, cleaning, findings, notebook, package, paths, sources
+from analysis import audit, cleaning, findings, package, sources
+from analysis.build import notebook, paths
 
 notebook.setup()
 
@@ -146,7 +147,7 @@ notebook.table(rankings[rankings["ranking"] == "industry_penetration"]
 # `data/datapackage.json`. The annual series table is what the forecast notebook reads.
 
 # %%
-from analysis.atomic import write_text
+from analysis.build.atomic import write_text
 
 series = cleaning.series(figures, implied)
 written = package.write_all({"figures": figures, "implied": implied, "audit": checks, "series": series,

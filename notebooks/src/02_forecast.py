@@ -24,7 +24,7 @@ long_run_growth: float = 0.15  # decay model: long-run yearly growth (0.15 means
 run_name: str = ""  # a named rerun writes to runs/<run_name>/; empty: the default outputs
 
 # %%
-from analysis import params
+from analysis.build import params
 
 p = params.check("02_forecast", dict(series=series, method=method, horizon_end=horizon_end, levels=levels,
                                      train_start=train_start, growth_override=growth_override,
@@ -39,7 +39,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from analysis import assembly, domain, forecasting, notebook, package, paths, track_record
+from analysis import assembly, domain, forecasting, package, track_record
+from analysis.build import notebook, paths
 
 notebook.setup()
 out = paths.out_dirs(run_name)
@@ -285,7 +286,7 @@ notebook.table(last.assign(times_world_2026=last["median"] / world_2026),
 #   make the bands honest about that, which is why they are wide.
 
 # %%
-from analysis.atomic import write_csv
+from analysis.build.atomic import write_csv
 
 outputs = {"forecasts": forecasts, "backtests": backtests, "model_comparison": comparison,
            "series_assembly": assembled, "track_record": track}

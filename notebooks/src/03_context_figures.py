@@ -11,14 +11,15 @@
 # tolerances included (read from audit.csv, never recomputed here).
 
 # %%
-from analysis import params
+from analysis.build import params
 
 params.check("03_context_figures", {})
 
 # %%
 import pandas as pd
 
-from analysis import charts, findings, notebook, paths
+from analysis import charts, findings
+from analysis.build import notebook, paths
 
 notebook.setup()
 figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})

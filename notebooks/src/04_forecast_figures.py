@@ -10,14 +10,15 @@
 run_name: str = ""  # a named rerun reads and writes runs/<run_name>/; empty: the default outputs
 
 # %%
-from analysis import params
+from analysis.build import params
 
 params.check("04_forecast_figures", {"run_name": run_name})
 
 # %%
 import pandas as pd
 
-from analysis import charts, figure_notes, notebook, paths
+from analysis import charts, figure_notes
+from analysis.build import notebook, paths
 
 notebook.setup()
 out = paths.out_dirs(run_name)

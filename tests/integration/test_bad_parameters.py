@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from analysis import params
+from analysis.build import params
 
 from .conftest import clean_env
 
@@ -38,7 +38,7 @@ def _param_cases():
 def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, value, allowed):
     out = compendium.root / "scratch" / f"{nb}.ipynb"
     t0 = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "analysis.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
+    result = subprocess.run([sys.executable, "-m", "analysis.build.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
                             cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
                             capture_output=True, text=True)
     assert result.returncode == 2

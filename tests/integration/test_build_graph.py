@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import steps
+from analysis.build import steps
 
 from .conftest import clean_env
 
@@ -55,7 +55,7 @@ def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declar
         (root / "build" / "state" / f"{name}.json").unlink()
         trace = tmp_path / f"{name}.trace"
         env = clean_env(SUANLI_TRACE=str(trace), PYTHONPATH=str(root), PYTHONHASHSEED="0")
-        done = subprocess.run([_python(compendium), "-m", "analysis.steps", "run", name], cwd=root, env=env,
+        done = subprocess.run([_python(compendium), "-m", "analysis.build.steps", "run", name], cwd=root, env=env,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         reads, writes, imports = _observed(trace, root.resolve())
@@ -67,7 +67,7 @@ def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declar
         declared_writes = {f"data/processed/{t}.csv" for t in step.tables} | set(step.files)
         declared_writes |= {f"figures/{f}.{x}" for f in step.figures for x in steps.FORMATS}
         assert writes == declared_writes, name
-        assert imports == {"analysis"} | {f"analysis.{m}" for m in step.modules if m != "__init__"}, name
+        assert imports == {steps.module_name(m) for m in step.modules}, name
     assert compendium.outputs() == compendium.reference
 
 

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from analysis import params
+from analysis.build import params
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import sys
 
 import pandas as pd
 
-from analysis import params, paths, steps
+from analysis.build import params, paths, steps
 
 
 def list_runs() -> list[str]:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from analysis import atomic
+from analysis.build import atomic
 
 
 def test_failure_leaves_the_old_file_and_no_temporary(tmp_path):
@@ -43,7 +43,7 @@ def test_unchanged_content_keeps_mtime_unless_touched(tmp_path):
 
 _WRITER = """
 import sys
-from analysis import atomic
+from analysis.build import atomic
 target, text, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 failures = 0
 for i in range(n):

@@ -6,7 +6,7 @@ opened as a text file on double-click, and Lab refused to start as root. Here:
 
 * :func:`pre_save` is the contents manager's ``pre_save_hook`` (``jupyter/jupyter_server_config.json``):
   an executed notebook (``notebooks/NN_name.ipynb``) is normalised with the runner's own
-  :func:`analysis.runner.normalise` before it is written, so saving an unchanged notebook writes
+  :func:`analysis.build.runner.normalise` before it is written, so saving an unchanged notebook writes
   exactly the committed bytes; real edits are kept (normalised the same way).
 * ``jupyter/labconfig/default_setting_overrides.json`` makes a double-click on a ``.py`` open
   it as a notebook (jupytext's "Jupytext Notebook" viewer). jupytext saves a source that had no
@@ -14,7 +14,7 @@ opened as a text file on double-click, and Lab refused to start as root. Here:
 * :func:`command` starts Lab with ``JUPYTER_CONFIG_PATH`` pointing at ``jupyter/`` (both files
   above) and ``--allow-root`` when run as uid 0 (containers, CI).
 
-Usage: ``python -m analysis.lab [jupyter lab options]`` (``make lab LAB_ARGS=…``).
+Usage: ``python -m analysis.build.lab [jupyter lab options]`` (``make lab LAB_ARGS=…``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import re
 import sys
 from pathlib import Path
 
-CODE_ROOT = Path(__file__).resolve().parents[1]
+CODE_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = CODE_ROOT / "jupyter"
 EXECUTED = re.compile(r"^\d\d_\w+\.ipynb$")
 
@@ -35,7 +35,7 @@ def pre_save(model, path, contents_manager=None, **kwargs):
         return
     import nbformat
 
-    from analysis.runner import normalise
+    from analysis.build.runner import normalise
 
     nb = nbformat.from_dict(model["content"])
     normalise(nb)

@@ -1,10 +1,10 @@
-"""Unit tests for analysis.notebook: the one table renderer every notebook uses."""
+"""Unit tests for analysis.build.notebook: the one table renderer every notebook uses."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analysis import notebook
+from analysis.build import notebook
 
 
 def frame():

@@ -3,7 +3,7 @@ configuration shows its outputs, connects to the "Python (suanli)" kernel, draws
 text, and is byte-identical on disk after Lab has autosaved it.
 
 The server runs on a temporary copy of the notebooks (tests never write to the working tree),
-with the project's settings exactly as `make lab` starts it (:func:`analysis.lab.command`), a
+with the project's settings exactly as `make lab` starts it (:func:`analysis.build.lab.command`), a
 fresh workspace, a token and a 2-second autosave interval; it is stopped by its PID.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import urllib.request
 
 import pytest
 
-from analysis import lab
+from analysis.build import lab
 from tests.browser import Chromium, find_chromium
 
 pytestmark = pytest.mark.browser

@@ -1,4 +1,4 @@
-"""The registry of steps (analysis/steps.py): the graph is consistent, everything derived from it
+"""The registry of steps (analysis/build/steps.py): the graph is consistent, everything derived from it
 says the same, and staleness is decided by content (raw bytes, the set of raw files, modules,
 parameters, outputs edited by hand), never by modification times."""
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import params as P
-from analysis import paths, steps
+from analysis.build import params as P
+from analysis.build import paths, steps
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------------- the graph
@@ -35,7 +35,17 @@ def test_every_step_has_a_source_and_its_parameters():
         assert (REPO / "notebooks" / "src" / f"{name}.py").exists()
         assert name in P.SPECS
         for m in steps.STEPS[name].modules:
-            assert (REPO / "analysis" / f"{m}.py").exists(), m
+            assert (REPO / "analysis" / (m.replace(".", "/") + ".py")).exists(), m
+
+
+def test_registry_modules_name_their_layer():
+    assert steps.module_name("__init__") == "analysis"
+    assert steps.module_name("build.__init__") == "analysis.build"
+    assert steps.module_name("build.atomic") == "analysis.build.atomic"
+    assert steps.module_name("cleaning") == "analysis.cleaning"
+    assert steps.module_file("build.atomic") == paths.ROOT / "analysis" / "build" / "atomic.py"
+    assert steps.module_file("build.__init__") == paths.ROOT / "analysis" / "build" / "__init__.py"
+    assert "build.atomic" in steps.STEPS["01_clean"].modules and "atomic" not in steps.STEPS["01_clean"].modules
 
 
 def test_a_run_reads_its_own_tables_and_the_default_cleaned_data():

@@ -3,7 +3,7 @@
 Why this module exists: the Makefile, the index page, ``make runs``, the bench, the tests,
 ``make help`` and the README all need to know the pipeline's shape. They ask here
 (``STEPS``), so adding a figure or a notebook is one entry below plus its code, and a test
-(``tests/integration/test_registry.py``) runs every notebook and checks that what it actually
+(``tests/integration/test_build_graph.py``) runs every notebook and checks that what it actually
 reads, writes and imports is exactly what is declared.
 
 It also decides **staleness by content**, not by modification times: a step reruns when the
@@ -15,12 +15,12 @@ line). State lives in ``build/state/`` (default outputs) and ``runs/<name>/.stat
 Command line (called by the Makefile, which holds no value from the user: make exports the
 variables to the environment as literals, and Python validates them before anything runs)::
 
-    python -m analysis.steps check               # validate every variable; exit 2, one line
-    python -m analysis.steps run STEP [--run]    # run STEP if stale (for RUN with --run)
-    python -m analysis.steps index [--run]       # the index page (default or the run's)
-    python -m analysis.steps plan                # what would run (make -n / make -q)
-    python -m analysis.steps forecast-start|forecast-done
-    python -m analysis.steps mk | help | readme-table
+    python -m analysis.build.steps check               # validate every variable; exit 2, one line
+    python -m analysis.build.steps run STEP [--run]    # run STEP if stale (for RUN with --run)
+    python -m analysis.build.steps index [--run]       # the index page (default or the run's)
+    python -m analysis.build.steps plan                # what would run (make -n / make -q)
+    python -m analysis.build.steps forecast-start|forecast-done
+    python -m analysis.build.steps mk | help | readme-table
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import params as P
-from analysis import paths
+from analysis.build import params as P
+from analysis.build import paths
 
 FORMATS = ("svg", "png", "vl.json", "html")
 
@@ -44,7 +44,7 @@ class Step:
 
     name: str
     summary: str
-    modules: tuple[str, ...]  # every `analysis` module the kernel imports (transitively)
+    modules: tuple[str, ...]  # every `analysis` module the kernel imports (transitively), see module_name()
     reads_raw: bool = False  # every file in data/raw/
     reads: tuple[str, ...] = ()  # processed tables (data/processed/<t>.csv, or the run's copy)
     assets: tuple[str, ...] = ()  # other files read (repository paths or globs, e.g. "fonts/*.ttf")
@@ -54,41 +54,44 @@ class Step:
     in_runs: bool = False  # part of a parameterised rerun (make forecast RUN=…)
 
 
-# Modules every notebook kernel imports (the package and the helpers of every notebook).
-_BASE = ("__init__", "domain", "params", "notebook", "paths")
+# Modules are named relative to the package, so the layer shows: "cleaning" is analysis/cleaning.py
+# (science), "build.atomic" is analysis/build/atomic.py (machinery), "build.__init__" the
+# subpackage itself. Modules every notebook kernel imports (the packages, the domain constants,
+# each notebook's parameter check, set-up and paths):
+_BASE = ("__init__", "domain", "build.__init__", "build.params", "build.notebook", "build.paths")
 # The shipped font: every figure is drawn with it and every page embeds it.
 FONT_FILES = ("fonts/*.otf",)
 
 STEPS: dict[str, Step] = {s.name: s for s in (
     Step("01_clean", "transcription → validated, cleaned tables, implied values, the audit, the data package",
-         modules=_BASE + ("atomic", "audit", "cleaning", "findings", "package", "sources"),
+         modules=_BASE + ("build.atomic", "audit", "cleaning", "findings", "package", "sources"),
          reads_raw=True,
          tables=("figures", "implied", "audit", "series", "rankings", "codebook"),
          files=("data/datapackage.json",)),
     Step("02_forecast", "the forecasts, backtests, track record and the comparison with the report",
-         modules=_BASE + ("assembly", "atomic", "cleaning", "forecasting", "package", "scoring", "sources",
+         modules=_BASE + ("assembly", "build.atomic", "cleaning", "forecasting", "package", "scoring", "sources",
                           "track_record"),
          reads=("series", "figures", "implied"),
          assets=("data/raw/vintages.csv",),
          tables=("forecasts", "backtests", "model_comparison", "series_assembly", "track_record"),
          in_runs=True),
     Step("03_context_figures", "the figures drawn from the cleaned data",
-         modules=_BASE + ("atomic", "charts", "findings", "fonts"),
+         modules=_BASE + ("build.atomic", "charts", "findings", "fonts"),
          reads=("figures", "audit", "rankings"),
          assets=FONT_FILES,
          figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking")),
     Step("04_forecast_figures", "the forecast figures, each with what it shows",
-         modules=_BASE + ("atomic", "charts", "figure_notes", "fonts"),
+         modules=_BASE + ("build.atomic", "charts", "figure_notes", "fonts"),
          reads=("forecasts", "backtests", "model_comparison", "series_assembly", "track_record", "series", "figures"),
          assets=FONT_FILES,
          figures=("compute_growth", "ai_server_market", "model_comparison", "track_record"),
          in_runs=True),
 )}
 # Machinery whose code shapes every executed notebook and page (the HTML template embeds the font).
-RUNNER_FILES = ("analysis/runner.py", "analysis/templates/suanli/conf.json",
-                "analysis/templates/suanli/index.html.j2", "analysis/fonts.py", "fonts/SuanliSans-Regular.otf",
+RUNNER_FILES = ("analysis/build/runner.py", "analysis/build/templates/suanli/conf.json",
+                "analysis/build/templates/suanli/index.html.j2", "analysis/fonts.py", "fonts/SuanliSans-Regular.otf",
                 "fonts/SuanliSans-Bold.otf")
-INDEX_FILES = ("analysis/report.py", "analysis/fonts.py", "fonts/SuanliSans-Regular.otf",
+INDEX_FILES = ("analysis/build/report.py", "analysis/fonts.py", "fonts/SuanliSans-Regular.otf",
                "fonts/SuanliSans-Bold.otf", "requirements.txt")
 
 
@@ -162,13 +165,24 @@ def asset_files(name: str) -> list[Path]:
     for pattern in STEPS[name].assets:
         matches = sorted(paths.ROOT.glob(pattern))
         if not matches:
-            raise BuildError(f"{pattern}: declared as an input of {name} in analysis/steps.py, but no such file")
+            raise BuildError(f"{pattern}: declared as an input of {name} in analysis/build/steps.py, but no such file")
         found += [m for m in matches if m.is_file()]
     return found
 
 
+def module_name(module: str) -> str:
+    """The import name of a registry module: "build.atomic" → "analysis.build.atomic",
+    "build.__init__" → "analysis.build", "__init__" → "analysis"."""
+    return ".".join(["analysis", *module.split(".")][:-1 if module.endswith("__init__") else None])
+
+
+def module_file(module: str) -> Path:
+    """The source of a registry module: "build.atomic" → analysis/build/atomic.py."""
+    return paths.ROOT / "analysis" / (module.replace(".", "/") + ".py")
+
+
 def module_files(name: str) -> list[Path]:
-    return [paths.ROOT / "analysis" / f"{m}.py" for m in STEPS[name].modules]
+    return [module_file(m) for m in STEPS[name].modules]
 
 
 # ----------------------------------------------------------------------------- content hashes
@@ -261,7 +275,7 @@ def why_stale(name: str, run: str | None = None, environ=None) -> tuple[list[str
 
 
 def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path], timings: dict | None = None) -> None:
-    from analysis.atomic import write_text
+    from analysis.build.atomic import write_text
 
     outs = {paths.rel(f): sha256_file(f) for f in sorted(set(written))}
     record = {"step": name, "run": run or "", "inputs": inp, "outputs": outs}
@@ -285,7 +299,7 @@ def run_step(name: str, run: str | None = None) -> bool:
     step = STEPS[name]
     if step.reads_raw:
         _check_raw()
-    from analysis import runner
+    from analysis.build import runner
 
     out = dirs(run)
     inp = inputs(name, run)  # as of now: what this run is based on
@@ -325,7 +339,7 @@ def run_index(run: str | None = None) -> bool:
     page = dirs(run)["reports"] / "index.html"
     if state.get("inputs") == inp and page.is_file() and sha256_file(page) == state.get("outputs", {}).get(paths.rel(page)):
         return False
-    from analysis import report
+    from analysis.build import report
 
     report.write(run)
     _record("index", run, inp, [page])
@@ -370,7 +384,7 @@ def forecast_start(environ=None, write: bool = True) -> int:
                 raise P.ParameterError(f"run '{run}' already exists with other parameters ({diff}); "
                                        f"use a new name, or REPLACE=1 to overwrite it")
     if write:
-        from analysis.atomic import write_text
+        from analysis.build.atomic import write_text
 
         write_text(record, P.dump(wanted))
     return 0
@@ -457,7 +471,7 @@ def plan(environ=None) -> list[str]:
 
 def makefile() -> str:
     """The rules derived from the registry (build/steps.mk, included by the Makefile)."""
-    lines = ["# Generated by `python -m analysis.steps mk` from analysis/steps.py: do not edit.",
+    lines = ["# Generated by `python -m analysis.build.steps mk` from analysis/build/steps.py: do not edit.",
              f"STEP_NAMES := {' '.join(STEPS)}",
              f"PARAM_VARIABLES := {' '.join(P.make_variables())}", ""]
     for n in STEPS:
@@ -556,7 +570,7 @@ def main(argv: list[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # the runner's errors: one clear line, no traceback
-        from analysis.runner import RunnerError
+        from analysis.build.runner import RunnerError
 
         if isinstance(err, RunnerError):
             print(f"error: {err}", file=sys.stderr)

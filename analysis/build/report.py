@@ -3,10 +3,10 @@ ran with, the data files it read, and a content hash of its inputs.
 
 A committed page cannot name the commit that contains it, and rebuilds must stay
 byte-identical, so traceability is by *content*: each notebook's declared inputs (from the
-registry, :mod:`analysis.steps`: its source, the analysis modules it imports, the data files
+registry, :mod:`analysis.build.steps`: its source, the analysis modules it imports, the data files
 it reads, its parameters) are hashed, exactly as the build hashes them to decide staleness,
 and the hash is printed beside every figure it drew. Anyone can recompute it with
-``python -m analysis.report --hashes``. A named run gets the same page,
+``python -m analysis.build.report --hashes``. A named run gets the same page,
 ``runs/<name>/reports/index.html``, over its own notebooks and figures.
 
 The page references only files in this repository (relative links) and embeds its styles:
@@ -22,8 +22,9 @@ import sys
 
 import nbformat
 
-from analysis import fonts, paths, steps  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
-from analysis.atomic import write_text
+from analysis import fonts  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
+from analysis.build import paths, steps
+from analysis.build.atomic import write_text
 
 FORMATS = steps.FORMATS
 EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
@@ -162,7 +163,7 @@ and earlier editions, as transcribed, audited and forecast by this compendium. I
 Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
 <p>Content hash of all inputs: <span class="hash">{overall}</span>
 (the notebooks' input hashes and <code>requirements.txt</code>; see each with
-<code>python -m analysis.report --hashes</code>).</p>
+<code>python -m analysis.build.report --hashes</code>).</p>
 <h2>What it finds</h2>
 <ul class="findings">
 {chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in summary(run))}

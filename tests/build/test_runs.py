@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import paths, runs
+from analysis.build import paths, runs
 
 
 def _fc(model, year, median, level, dof=4.0, dist=None, series="s"):

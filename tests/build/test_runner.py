@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import params as P
-from analysis import runner
+from analysis.build import params as P
+from analysis.build import runner
 
 SOURCE = '''# %% tags=["parameters"]
 x: int = 1
 
 # %%
 from pathlib import Path
-from analysis.atomic import write_text
+from analysis.build.atomic import write_text
 write_text(Path("{out}"), "new\\n")
 
 # %%

@@ -3,14 +3,14 @@
 Why a wrapper and not the papermill CLI:
 
 * **Fail before a kernel starts.** Unknown parameter names and bad values are rejected
-  against :mod:`analysis.params` (papermill itself only warns), with exit status 2.
+  against :mod:`analysis.build.params` (papermill itself only warns), with exit status 2.
 * **One working directory.** The kernel runs in the folder of the executed notebook, which is
   where nbval runs it too, so relative paths mean the same thing in both.
 * **Byte-reproducible output.** Timings, papermill's paths, kernel patch versions and the
   random id of the injected-parameters cell are removed or fixed, so an unchanged tree
   rebuilds to identical bytes.
 * **All or nothing.** Every file the step writes (its tables and figures, written by the
-  kernel through :mod:`analysis.atomic`, then the HTML page and the executed notebook) is
+  kernel through :mod:`analysis.build.atomic`, then the HTML page and the executed notebook) is
   staged beside its target and published together only after the whole notebook succeeded:
   a failed, interrupted or out-of-space run leaves every previous output byte-identical.
 * **Failures told apart.** A kernel that could not start is retried once (and reported as
@@ -27,10 +27,10 @@ executed notebooks in ``notebooks/`` are the committed, rendered artefacts.
 
 Usage::
 
-    python -m analysis.runner notebooks/src/01_clean.py notebooks/01_clean.ipynb \
+    python -m analysis.build.runner notebooks/src/01_clean.py notebooks/01_clean.ipynb \
         -p tolerance_pct 1.0 --html reports/01_clean.html
 
-(The build calls :func:`execute` through :mod:`analysis.steps`, which decides whether a step
+(The build calls :func:`execute` through :mod:`analysis.build.steps`, which decides whether a step
 must run and records what it wrote.)
 """
 from __future__ import annotations
@@ -43,8 +43,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import params as P
-from analysis import paths
+from analysis.build import params as P
+from analysis.build import paths
 
 KERNEL_DISPLAY = {"name": "suanli", "display_name": "Python (suanli)", "language": "python"}
 
@@ -227,13 +227,13 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from analysis import atomic
+    from analysis.build import atomic
 
     nb = load_source(source)
     declared = declared_parameters(nb)
     if declared != set(P.known(name)):
         raise RunnerError(f"{paths.rel(source)}: the parameters cell declares {sorted(declared)} but "
-                          f"analysis/params.py declares {sorted(P.known(name))}; keep them in step")
+                          f"analysis/build/params.py declares {sorted(P.known(name))}; keep them in step")
     kernel = kernel_name or os.environ.get("SUANLI_KERNEL", "python3")
     # The kernel must import `analysis` whatever its working directory.
     root = str(paths.ROOT.resolve())
@@ -307,7 +307,7 @@ def _one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.runner", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.build.runner", description=__doc__.split("\n")[0])
     ap.add_argument("source", type=Path)
     ap.add_argument("output", type=Path)
     ap.add_argument("--params", type=Path, help="YAML file of parameters")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, report, steps
+from analysis.build import paths, report, steps
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_input_hashes_are_the_builds_own(at_repo):
         assert info["hash"] == steps.key(steps.inputs(name))
         assert info["hash"][:16] in page
     info = report.notebook_info("01_clean")
-    assert "analysis/atomic.py" in info["inputs"] and "data/raw/rankings.csv" in info["reads"]
+    assert "analysis/build/atomic.py" in info["inputs"] and "data/raw/rankings.csv" in info["reads"]
 
 
 def test_links_are_relative_and_offline(at_repo):

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from analysis import params, runner
+from analysis.build import params, runner
 
 
 
@@ -96,7 +96,7 @@ def test_notebook_parameters_cell_matches_the_spec(repo, nb):
 def test_runner_rejects_bad_parameters_before_a_kernel_starts(repo, tmp_path):
     out = tmp_path / "02.ipynb"
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "analysis.runner", str(repo / "notebooks/src/02_forecast.py"), str(out),
+    proc = subprocess.run([sys.executable, "-m", "analysis.build.runner", str(repo / "notebooks/src/02_forecast.py"), str(out),
                            "-p", "horizn_end", "2030"], capture_output=True, text=True, cwd=repo)
     elapsed = time.monotonic() - t0
     assert proc.returncode == 2
@@ -107,7 +107,7 @@ def test_runner_rejects_bad_parameters_before_a_kernel_starts(repo, tmp_path):
 
 def test_params_writer_exits_2_and_writes_nothing(tmp_path):
     target = tmp_path / "p.yml"
-    proc = subprocess.run([sys.executable, "-m", "analysis.params", "write", "02_forecast", str(target), "method=nope"],
+    proc = subprocess.run([sys.executable, "-m", "analysis.build.params", "write", "02_forecast", str(target), "method=nope"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "one of all, drift, decay, loglinear, ets, combination" in proc.stderr
     assert not target.exists()
@@ -115,7 +115,7 @@ def test_params_writer_exits_2_and_writes_nothing(tmp_path):
 
 def test_params_writer_keeps_the_file_when_nothing_changes(tmp_path):
     target = tmp_path / "p.yml"
-    cmd = [sys.executable, "-m", "analysis.params", "write", "01_clean", str(target), "tolerance_pct=2"]
+    cmd = [sys.executable, "-m", "analysis.build.params", "write", "01_clean", str(target), "tolerance_pct=2"]
     subprocess.run(cmd, check=True)
     before = target.stat().st_mtime_ns
     time.sleep(0.02)

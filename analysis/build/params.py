@@ -4,7 +4,7 @@ Papermill only *warns* about unknown parameters and checks no types, so a typo i
 ``make forecast HORIZON=203`` would otherwise run for a minute and produce nonsense. Every
 notebook's parameters are declared here once. Three places use the declaration:
 
-* ``python -m analysis.steps check`` (run by the Makefile when it is parsed) validates every
+* ``python -m analysis.build.steps check`` (run by the Makefile when it is parsed) validates every
   make variable, so a bad value exits 2 in well under a second, before anything runs;
 * the notebook runner rejects unknown names and bad values again before executing;
 * each notebook's validation cell calls :func:`check`, so a notebook run by hand is held to
@@ -307,8 +307,8 @@ def _main(argv: list[str]) -> int:
     ``check NOTEBOOK key=value ...``: validate only."""
     writing = argv[:1] == ["write"] and len(argv) >= 3
     if not (writing or (argv[:1] == ["check"] and len(argv) >= 2)):
-        print("usage: python -m analysis.params write NOTEBOOK FILE [key=value ...]\n"
-              "       python -m analysis.params check NOTEBOOK [key=value ...]", file=sys.stderr)
+        print("usage: python -m analysis.build.params write NOTEBOOK FILE [key=value ...]\n"
+              "       python -m analysis.build.params check NOTEBOOK [key=value ...]", file=sys.stderr)
         return 2
     notebook, items = argv[1], argv[3:] if writing else argv[2:]
     try:
@@ -317,7 +317,7 @@ def _main(argv: list[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if writing:
-        from analysis.atomic import write_text
+        from analysis.build.atomic import write_text
 
         write_text(Path(argv[2]), dump(checked), touch=False)
     return 0
