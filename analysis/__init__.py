@@ -26,9 +26,12 @@ if _os.environ.get("SUANLI_TRACE") and "ipykernel" in sys.modules:  # in a noteb
         if _busy or event not in ("open", "import"):
             return
         if event == "import":
-            if not str(args[0]).startswith("analysis"):
+            parts = str(args[0]).split(".")
+            if parts[0] != "analysis":
                 return
-            line = f"import\t{args[0]}\n"
+            # importlib loads a missing parent package (analysis.build for analysis.build.params)
+            # without an audit event of its own: record every package on the way.
+            line = "".join(f"import\t{'.'.join(parts[:i])}\n" for i in range(1, len(parts) + 1))
         else:
             if not isinstance(args[0], (str, bytes, _os.PathLike)) or args[0] == _path:
                 return
