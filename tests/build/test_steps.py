@@ -208,6 +208,20 @@ def test_a_named_run_goes_stale_when_a_module_it_imports_changes(tree):
     assert "analysis/cleaning.py" in steps.why_stale("02_forecast", "ux1")[0]
 
 
+def test_a_changed_build_module_makes_its_importers_stale(tree):
+    """Modules in analysis/build/ are inputs like the science's: the registry names them by layer."""
+    for name in steps.STEPS:
+        _pretend_ran(name)
+    notebook = tree / "analysis" / "build" / "notebook.py"  # every notebook's set-up
+    notebook.write_text(notebook.read_text() + "\n# changed\n")
+    assert {n: steps.why_stale(n)[0] for n in steps.STEPS} == {n: ["analysis/build/notebook.py"] for n in steps.STEPS}
+    for name in steps.STEPS:
+        _pretend_ran(name)
+    package = tree / "analysis" / "build" / "__init__.py"
+    package.write_text(package.read_text() + "\n# changed\n")
+    assert all(steps.why_stale(n)[0] == ["analysis/build/__init__.py"] for n in steps.STEPS)
+
+
 def test_hand_edited_or_deleted_outputs_are_detected(tree):
     _pretend_ran("01_clean")
     series = tree / "data" / "processed" / "series.csv"
