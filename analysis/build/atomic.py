@@ -11,6 +11,10 @@ files. They end in ``.part`` so that neither nbval nor ``git`` (see ``.gitignore
 starts), a write is not renamed into place: the temporary is kept and listed in the ledger, and
 the runner publishes every output of the step together, only after the whole notebook
 succeeded (:func:`publish`), or removes them all (:func:`discard`). So a step is all or nothing.
+
+Part of the build layer, and one of the two build modules the science may import (its tables,
+figures and data package are written through it; ``tests/test_layers.py``), so it must stay a
+leaf: it imports nothing from ``analysis``.
 """
 from __future__ import annotations
 

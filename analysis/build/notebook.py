@@ -14,6 +14,9 @@ change that reruns every notebook.
 Charts are not set up here: notebooks that draw import :mod:`analysis.charts`, whose figures
 display from their exported SVG/PNG bytes, and which switches Altair to a deterministic
 renderer on import (so the notebooks that draw nothing never import Altair).
+
+It belongs to the build layer: it serves the notebooks (reproducible, readable outputs), not
+the science, and no science module imports it.
 """
 from __future__ import annotations
 

@@ -4,6 +4,11 @@ Every module, notebook and test asks this module for a location instead of spell
 itself, so the layout of the compendium can change in one place, and so a temporary copy of the
 compendium (used by the integration tests) is as easy to address as the real one: set
 ``SUANLI_ROOT`` or pass ``root=``.
+
+It lives in the build layer (it knows the output folders, named runs and the build state) but
+both layers use it: the science reads ``data/raw/`` and writes the data package through it. It
+is one of the two build modules the science may import (``tests/test_layers.py``), so it must
+stay a leaf: it imports nothing from ``analysis``.
 """
 from __future__ import annotations
 
