@@ -28,7 +28,7 @@ import pandas as pd
 
 from analysis import fonts
 from analysis.build.atomic import write_bytes, write_text
-from analysis.domain import LAST_DATA_YEAR, REPORT_HORIZON, headline_level
+from analysis.domain import LAST_DATA_YEAR, MODEL_LABELS, REPORT_HORIZON, SERIES_LABELS, headline_level
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"
@@ -44,21 +44,12 @@ SOURCE_EDITIONS = ["Source: IDC & Inspur, China AI Computing Power Development A
 SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
 MODEL_ORDER = ["drift", "decay", "loglinear", "ets", "combination", "scenario"]
 MODEL_COLORS = dict(zip(MODEL_ORDER, OKABE_ITO))
-# What a reader sees for each model; the ids stay in the data and the tooltips.
-MODEL_LABELS = {"drift": "Random walk with drift", "decay": "Growth decay", "loglinear": "Log-linear trend",
-                "ets": "Damped trend (ETS)", "combination": "Combination (drift + decay)", "scenario": "Scenario",
-                "report_path": "The report's path"}
 # One visual grammar for what a number is, in every forecast figure: the shape says what the number
 # is, the fill whether it was used for fitting; the report's own figures are black (its path dashed,
 # its stated forecast a diamond); this compendium's models are coloured lines.
 KIND_SHAPES = {"actual": "circle", "estimate": "triangle-up", "derived": "square"}
 KIND_LABELS = {"actual": "Actual", "estimate": "Estimate (report)", "derived": "Derived from stated figures"}
 REPORT_COLOR = "#000000"
-SERIES_LABELS = {
-    "ai_server_market": "AI server market (USD bn)",
-    "intelligent_compute": "Intelligent compute, FP16 (EFLOPS)",
-    "general_compute": "General compute, FP64 (EFLOPS)",
-}
 SERIES_ZH = {"ai_server_market": "人工智能服务器市场", "intelligent_compute": "智能算力", "general_compute": "通用算力"}
 CITY_ZH = {"Beijing": "北京", "Hangzhou": "杭州", "Shenzhen": "深圳", "Shanghai": "上海", "Guangzhou": "广州",
            "Hefei": "合肥", "Suzhou": "苏州", "Chongqing": "重庆", "Nanjing": "南京", "Xi'an": "西安", "Jinan": "济南",
@@ -130,12 +121,12 @@ def standalone_html(spec: dict) -> str:
     re-bundles the same libraries for every chart (about 2 s each)."""
     import html as _html
 
-    import vl_convert as vlc
+    from analysis import vega_bundle
 
     title = spec.get("title", {})
     text = title.get("text", "Chart") if isinstance(title, dict) else str(title)
     payload = json.dumps(spec, sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
-    return _PAGE.format(title=_html.escape(text), bundle=vlc.javascript_bundle(), spec=payload,
+    return _PAGE.format(title=_html.escape(text), bundle=vega_bundle.javascript(), spec=payload,
                         font_css=fonts.css(), font_stack=fonts.STACK, family=fonts.FAMILY)
 
 
@@ -157,35 +148,53 @@ class Figure:
                 "text/plain": f"<figure {self.name}>"}
 
 
-def render(spec: dict) -> dict[str, str | bytes]:
-    """Every file of a figure from its Vega-Lite ``spec``, keyed by extension (also used by
-    tests/test_fonts.py to re-render the committed specs with and without the system fonts)."""
+def _draw(spec: dict) -> tuple[dict[str, str | bytes], str]:
+    """Every file of a figure, and the SVG as vl-convert drew it (before the font is embedded)."""
     import vl_convert as vlc
 
     fonts.register()
+    svg = vlc.vegalite_to_svg(spec)
     return {
         "vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        "svg": fonts.embed_in_svg(vlc.vegalite_to_svg(spec)),
-        "png": vlc.vegalite_to_png(spec, scale=2),
+        "svg": fonts.embed_in_svg(svg),
+        # rasterised from the SVG vl-convert drew rather than drawn a second time: the same bytes
+        # as vegalite_to_png (tests/test_charts.py checks every committed figure), in half the time
+        "png": vlc.svg_to_png(svg, scale=2),
         "html": standalone_html(spec),
-    }
+    }, svg
+
+
+def render(spec: dict) -> dict[str, str | bytes]:
+    """Every file of a figure from its Vega-Lite ``spec``, keyed by extension, drawn afresh (never
+    from :mod:`analysis.figure_cache`: tests/test_fonts.py re-renders the committed specs with it,
+    with and without the system fonts)."""
+    return _draw(spec)[0]
 
 
 def export(chart, name: str, folder: Path) -> Figure:
     """Validate the chart once, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
-    and return a :class:`Figure` that displays it."""
+    and return a :class:`Figure` that displays it. A figure drawn before from the same spec in
+    the same environment is taken from :mod:`analysis.figure_cache` instead of drawn again."""
     import vl_convert as vlc
+
+    from analysis import figure_cache
 
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     folder = Path(folder)
-    out = render(spec)
-    svg = out["svg"]
+    key = figure_cache.key(spec)
+    drawn = figure_cache.load(key)
+    if drawn is None:  # not drawn before in this environment: draw, and keep the drawing
+        out, svg = _draw(spec)
+        drawn = {"svg": out["svg"].encode("utf-8"), "png": out["png"], "png1": vlc.svg_to_png(svg, scale=1)}
+        figure_cache.store(key, drawn)
+    out = {"vl.json": json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+           "svg": drawn["svg"].decode("utf-8"), "png": drawn["png"], "html": standalone_html(spec)}
     paths = []
     for ext, data in out.items():
         target = folder / f"{name}.{ext}"
         (write_bytes(target, data) if isinstance(data, bytes) else write_text(target, data))
         paths.append(target)
-    return Figure(name, paths, svg, vlc.vegalite_to_png(spec, scale=1))
+    return Figure(name, paths, out["svg"], drawn["png1"])
 
 
 # ----------------------------------------------------------------------------- forecast figures

@@ -21,6 +21,17 @@ MAX_HORIZON = 2035
 #: The edition whose points and forecasts the report's path is drawn through.
 REPORT_EDITION = "2023-24 ed"
 
+#: What a reader sees for each model (figures, sentences, tables); the ids stay in the data.
+MODEL_LABELS = {"drift": "Random walk with drift", "decay": "Growth decay", "loglinear": "Log-linear trend",
+                "ets": "Damped trend (ETS)", "combination": "Combination (drift + decay)", "scenario": "Scenario",
+                "report_path": "The report's path"}
+#: What a reader sees for each series, with its unit.
+SERIES_LABELS = {
+    "ai_server_market": "AI server market (USD bn)",
+    "intelligent_compute": "Intelligent compute, FP16 (EFLOPS)",
+    "general_compute": "General compute, FP64 (EFLOPS)",
+}
+
 #: Default prediction-interval levels (a 50/80/95% fan).
 DEFAULT_LEVELS = (0.5, 0.8, 0.95)
 #: The level a single interval is quoted at (tables, comparisons, sentences) when a run has several.

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.charts import MODEL_LABELS, SERIES_LABELS
-from analysis.domain import headline_level
+from analysis.domain import MODEL_LABELS, SERIES_LABELS, headline_level
 
 UNITS = {"ai_server_market": "USD bn", "intelligent_compute": "EFLOPS", "general_compute": "EFLOPS"}
 NAMES = {"ai_server_market": "the AI-server market", "intelligent_compute": "intelligent compute",

@@ -4,7 +4,8 @@ Why a subpackage: the compendium has two layers, and the layout shows which is w
 
 * **Science** (``analysis/*.py``): the sources and their schemas, cleaning, the audit, series
   assembly, forecasting, scoring, the track record, the findings and figure notes, the charts
-  and their font, the data package, the domain constants. This is what a reader checks.
+  (with their font and drawing caches, ``figure_cache``, ``vega_bundle``), the data package,
+  the domain constants. This is what a reader checks.
 * **Build** (``analysis/build/``, here): the registry of steps (:mod:`.steps`), the notebook
   runner and its nbconvert template (:mod:`.runner`, ``templates/``), the parameter specs
   (:mod:`.params`), atomic and staged writes (:mod:`.atomic`), the index page (:mod:`.report`),

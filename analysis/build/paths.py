@@ -27,6 +27,7 @@ FIGURES = ROOT / "figures"
 REPORTS = ROOT / "reports"
 BUILD = ROOT / "build"
 STATE = BUILD / "state"
+CACHE = BUILD / "cache"  # derived from the environment only, never an input (analysis/vega_bundle.py)
 RUNS = ROOT / "runs"
 
 

@@ -38,6 +38,8 @@ def _observed(trace: Path, root: Path) -> tuple[set[str], set[str], set[str]]:
         p = Path(path)
         if not p.is_relative_to(root) or p.is_relative_to(root / ".venv") or p.is_relative_to(root / "analysis"):
             continue
+        if p.is_relative_to(root / "build" / "cache"):  # self-validating, never an input (analysis/vega_bundle.py)
+            continue
         rel = p.relative_to(root)
         match = part.match(rel.name)
         if match:

@@ -1,0 +1,113 @@
+"""Figures already drawn, kept so that a rerun draws only the figures whose spec changed.
+
+Why this module exists: drawing is most of a figure step's time (vl-convert lays the chart out
+and rasterises it; fontTools subsets the font for the SVG), yet a parameter rerun changes only
+some figures: a new HORIZON redraws the two forecast fans, not the model comparison or the
+track record. So :func:`analysis.charts.export` keeps the drawn files (SVG with its font,
+PNG 2×, PNG 1×) in ``build/cache/figures/<key>/``, where the key is the SHA-256 of everything
+that decides their bytes:
+
+* the Vega-Lite spec, serialised canonically;
+* the versions of vl-convert and fontTools;
+* the bytes of the shipped fonts;
+* the bytes of ``analysis/charts.py`` and ``analysis/fonts.py`` (the drawing code).
+
+An entry lists each file's SHA-256 and is used only if every file still matches: a damaged or
+edited entry is ignored and drawn again. An entry is written into a private folder and renamed
+into place, so two builds at once never see half an entry. ``make clean`` deletes the cache with
+``build/``; a clean build therefore draws everything. The cache is never an input of a step (a
+hit and a miss give the same bytes, ``tests/test_figure_cache.py``), so the registry ignores it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from analysis.build import paths
+
+FILES = ("svg", "png", "png1")
+KEEP = 256  # entries; the oldest beyond this are removed when a new one is stored
+
+
+def folder() -> Path:
+    return paths.CACHE / "figures"
+
+
+@functools.lru_cache(maxsize=None)
+def _environment() -> bytes:
+    import fontTools
+    import vl_convert as vlc
+
+    from analysis import fonts
+
+    h = hashlib.sha256()
+    h.update(f"vl-convert {vlc.__version__}\0fontTools {fontTools.version}\0".encode())
+    here = Path(__file__).resolve().parent
+    for f in [*fonts.WEIGHTS.values(), here / "charts.py", here / "fonts.py"]:
+        h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+    return h.digest()
+
+
+def key(spec: dict) -> str:
+    """The cache key of the figure drawn from ``spec`` in this environment."""
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(_environment() + text.encode("utf-8")).hexdigest()
+
+
+def load(k: str, root: Path | None = None) -> dict[str, bytes] | None:
+    """The files stored under ``k``, or None if there are none or any fails its hash."""
+    entry = (root or folder()) / k
+    try:
+        manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
+        out = {}
+        for name in FILES:
+            f = entry / name
+            if f.is_symlink():
+                return None
+            data = f.read_bytes()
+            if hashlib.sha256(data).hexdigest() != manifest[name]:
+                return None
+            out[name] = data
+        return out
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(k: str, files: dict[str, bytes], root: Path | None = None) -> None:
+    """Keep ``files`` under ``k``; never fails a build (a full or read-only disk only means no cache)."""
+    base = root or folder()
+    tmp = base / f".{k}.{os.getpid()}.{secrets.token_hex(6)}.part"
+    try:
+        tmp.mkdir(parents=True)
+        for name in FILES:
+            (tmp / name).write_bytes(files[name])
+        manifest = {name: hashlib.sha256(files[name]).hexdigest() for name in FILES}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        target = base / k
+        if target.exists():  # a damaged entry, or one another build stored meanwhile
+            shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+        _prune(base)
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prune(base: Path) -> None:
+    """Keep the newest :data:`KEEP` entries, and drop the private folders of killed writers."""
+    from analysis.build.atomic import _alive
+
+    for part in base.glob(".*.part"):
+        pid = part.name.split(".")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(part, ignore_errors=True)
+    entries = sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)

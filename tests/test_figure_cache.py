@@ -1,0 +1,97 @@
+"""The drawn-figure cache: a hit gives exactly the bytes a fresh drawing gives, a damaged entry
+is never used, and the key changes with anything that decides the bytes."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from analysis import charts, figure_cache
+from analysis.build import paths
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CACHE", tmp_path / "cache")
+    return tmp_path / "cache" / "figures"
+
+
+def _chart(title="A test"):
+    frame = pd.DataFrame({"x": [1, 2, 3], "y": [3, 4, 2]})
+    return alt.Chart(frame).mark_line().encode(x="x:Q", y="y:Q").properties(title=title)
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_hit_writes_the_same_bytes_without_drawing(cache, tmp_path, monkeypatch):
+    charts.export(_chart(), "t", tmp_path / "cold")
+    assert len([p for p in cache.iterdir()]) == 1
+
+    def no_drawing(spec):
+        raise AssertionError("drew a cached figure again")
+
+    monkeypatch.setattr(charts, "_draw", no_drawing)
+    figure = charts.export(_chart(), "t", tmp_path / "warm")
+    assert _files(tmp_path / "warm") == _files(tmp_path / "cold")
+    assert figure._repr_mimebundle_()["image/svg+xml"] == (tmp_path / "cold" / "t.svg").read_text(encoding="utf-8")
+
+
+def test_the_cached_files_are_what_a_fresh_drawing_gives(cache, tmp_path):
+    spec = _chart().to_dict()
+    charts.export(_chart(), "t", tmp_path)
+    fresh = charts.render(spec)
+    assert (tmp_path / "t.svg").read_text(encoding="utf-8") == fresh["svg"]
+    assert (tmp_path / "t.png").read_bytes() == fresh["png"]
+    entry = figure_cache.load(figure_cache.key(spec))
+    assert entry["png1"] == vlc.vegalite_to_png(spec, scale=1)
+
+
+@pytest.mark.parametrize("damage", ["edited", "deleted", "manifest"])
+def test_a_damaged_entry_is_drawn_again(cache, tmp_path, damage):
+    charts.export(_chart(), "t", tmp_path / "cold")
+    entry = next(cache.iterdir())
+    if damage == "edited":
+        (entry / "svg").write_bytes((entry / "svg").read_bytes().replace(b"A test", b"A fake"))
+    elif damage == "deleted":
+        (entry / "png").unlink()
+    else:
+        (entry / "manifest.json").write_text("{", encoding="utf-8")
+    assert figure_cache.load(entry.name) is None
+    charts.export(_chart(), "t", tmp_path / "warm")
+    assert _files(tmp_path / "warm") == _files(tmp_path / "cold")
+    assert figure_cache.load(entry.name) is not None  # and the entry is whole again
+
+
+def test_the_key_follows_the_spec_and_the_environment(monkeypatch):
+    a, b = _chart("A").to_dict(), _chart("B").to_dict()
+    assert figure_cache.key(a) == figure_cache.key(dict(reversed(list(a.items()))))  # canonical
+    assert figure_cache.key(a) != figure_cache.key(b)
+    before = figure_cache.key(a)
+    figure_cache._environment.cache_clear()
+    monkeypatch.setattr(vlc, "__version__", "0.0.1")
+    try:
+        assert figure_cache.key(a) != before
+    finally:
+        figure_cache._environment.cache_clear()
+
+
+def test_an_unwritable_cache_never_fails_a_build(tmp_path, monkeypatch):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setattr(paths, "CACHE", blocked)
+    charts.export(_chart(), "t", tmp_path / "out")
+    assert (tmp_path / "out" / "t.svg").exists()
+
+
+def test_only_the_newest_entries_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(figure_cache, "KEEP", 2)
+    files = {name: name.encode() for name in figure_cache.FILES}
+    for i, k in enumerate(["a" * 64, "b" * 64, "c" * 64]):
+        figure_cache.store(k, files, root=tmp_path)
+        import os
+        os.utime(tmp_path / k, ns=(i * 10**9, i * 10**9))
+    figure_cache.store("d" * 64, files, root=tmp_path)
+    assert sorted(p.name[0] for p in tmp_path.iterdir()) == ["c", "d"]
