@@ -172,18 +172,19 @@ def render(spec: dict) -> dict[str, str | bytes]:
 
 
 def export(chart, name: str, folder: Path) -> Figure:
-    """Validate the chart once, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
+    """Validate the chart, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
     and return a :class:`Figure` that displays it. A figure drawn before from the same spec in
     the same environment is taken from :mod:`analysis.figure_cache` instead of drawn again."""
     import vl_convert as vlc
 
     from analysis import figure_cache
 
-    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    spec = chart.to_dict(validate=False)
     folder = Path(folder)
     key = figure_cache.key(spec)
     drawn = figure_cache.load(key)
-    if drawn is None:  # not drawn before in this environment: draw, and keep the drawing
+    if drawn is None:  # not drawn before in this environment: validate, draw, and keep the drawing
+        chart.to_dict(validate=True)  # against the Vega-Lite schema (a hit was validated when stored)
         out, svg = _draw(spec)
         drawn = {"svg": out["svg"].encode("utf-8"), "png": out["png"], "png1": vlc.svg_to_png(svg, scale=1)}
         figure_cache.store(key, drawn)

@@ -8,7 +8,8 @@ PNG 2×, PNG 1×) in ``build/cache/figures/<key>/``, where the key is the SHA-25
 that decides their bytes:
 
 * the Vega-Lite spec, serialised canonically;
-* the versions of vl-convert and fontTools;
+* the versions of vl-convert and fontTools, and of Altair (a spec is validated against the
+  Vega-Lite schema only when it is drawn, so a hit stands for a spec this Altair accepted);
 * the bytes of the shipped fonts;
 * the bytes of ``analysis/charts.py`` and ``analysis/fonts.py`` (the drawing code).
 
@@ -40,13 +41,14 @@ def folder() -> Path:
 
 @functools.lru_cache(maxsize=None)
 def _environment() -> bytes:
+    import altair
     import fontTools
     import vl_convert as vlc
 
     from analysis import fonts
 
     h = hashlib.sha256()
-    h.update(f"vl-convert {vlc.__version__}\0fontTools {fontTools.version}\0".encode())
+    h.update(f"vl-convert {vlc.__version__}\0fontTools {fontTools.version}\0altair {altair.__version__}\0".encode())
     here = Path(__file__).resolve().parent
     for f in [*fonts.WEIGHTS.values(), here / "charts.py", here / "fonts.py"]:
         h.update(hashlib.sha256(Path(f).read_bytes()).digest())

@@ -34,7 +34,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "runs", "__pycache__", ".pytest_cache", "*.part")
+_ANYWHERE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.part")
+
+
+def IGNORE(folder: str, names: list[str]) -> set[str]:
+    """What the timed copy leaves out: the environment and build state at the top only
+    (``analysis/build/`` is code), caches and temporaries anywhere."""
+    top = {".git", ".venv", "build", "runs", ".bench"} if Path(folder) == REPO else set()
+    return (top & set(names)) | _ANYWHERE(folder, names)
 sys.path.insert(0, str(REPO))
 from analysis.build import steps  # noqa: E402  (the registry: which steps, in which order)
 

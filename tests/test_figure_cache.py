@@ -95,3 +95,14 @@ def test_only_the_newest_entries_are_kept(tmp_path, monkeypatch):
         os.utime(tmp_path / k, ns=(i * 10**9, i * 10**9))
     figure_cache.store("d" * 64, files, root=tmp_path)
     assert sorted(p.name[0] for p in tmp_path.iterdir()) == ["c", "d"]
+
+
+def test_a_chart_that_breaks_the_schema_is_refused_and_never_cached(cache, tmp_path):
+    import jsonschema
+
+    bad = _chart()
+    bad.width = "wide"  # set without a check; the schema wants a number, "container" or a step
+    with pytest.raises((jsonschema.ValidationError, alt.utils.schemapi.SchemaValidationError)):
+        charts.export(bad, "bad", tmp_path / "out")
+    assert not cache.exists() or not any(cache.iterdir())
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
