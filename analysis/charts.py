@@ -171,6 +171,18 @@ def render(spec: dict) -> dict[str, str | bytes]:
     return _draw(spec)[0]
 
 
+def _validate(chart, spec: dict) -> None:
+    """Check ``spec`` (the chart's ``to_dict(validate=False)``) against the Vega-Lite schema, with
+    Altair's own error message."""
+    import jsonschema
+    from altair.utils.schemapi import SchemaValidationError
+
+    try:
+        type(chart).validate(spec)
+    except jsonschema.ValidationError as err:
+        raise SchemaValidationError(chart, err) from None
+
+
 def export(chart, name: str, folder: Path) -> Figure:
     """Validate the chart, write ``name``.svg/.png (2×)/.vl.json/.html into ``folder``,
     and return a :class:`Figure` that displays it. A figure drawn before from the same spec in
@@ -184,7 +196,7 @@ def export(chart, name: str, folder: Path) -> Figure:
     key = figure_cache.key(spec)
     drawn = figure_cache.load(key)
     if drawn is None:  # not drawn before in this environment: validate, draw, and keep the drawing
-        chart.to_dict(validate=True)  # against the Vega-Lite schema (a hit was validated when stored)
+        _validate(chart, spec)  # a hit was validated when it was stored
         out, svg = _draw(spec)
         drawn = {"svg": out["svg"].encode("utf-8"), "png": out["png"], "png1": vlc.svg_to_png(svg, scale=1)}
         figure_cache.store(key, drawn)
