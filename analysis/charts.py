@@ -19,6 +19,7 @@ file atomically.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -29,6 +30,10 @@ import pandas as pd
 from analysis import fonts
 from analysis.build.atomic import write_bytes, write_text
 from analysis.domain import LAST_DATA_YEAR, MODEL_LABELS, REPORT_HORIZON, SERIES_LABELS, headline_level
+
+#: SHA-256 of this module's source as it was imported: the drawing code running in this process
+#: (part of :mod:`analysis.figure_cache`'s key).
+SOURCE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#6b6b6b"

@@ -8,13 +8,18 @@ PNG 2×, PNG 1×) in ``build/cache/figures/<key>/``, where the key is the SHA-25
 that decides their bytes:
 
 * the Vega-Lite spec, serialised canonically;
-* the versions of vl-convert and fontTools, and of Altair (a spec is validated against the
-  Vega-Lite schema only when it is drawn, so a hit stands for a spec this Altair accepted);
-* the bytes of the shipped fonts;
-* the bytes of ``analysis/charts.py`` and ``analysis/fonts.py`` (the drawing code).
+* the installed vl-convert, fontTools and Altair (versions with post-releases, and the hashes
+  of their compiled modules from the wheels' records; a spec is validated against the
+  Vega-Lite schema only when it is drawn, so a hit stands for a spec this Altair accepted),
+  zlib's version and Python's minor version;
+* every file in ``fonts/``, as registered with vl-convert and as it is on disk;
+* the source of ``analysis/charts.py`` and ``analysis/fonts.py`` as imported in the process
+  that draws (so an edit reloaded in JupyterLab gets its own key).
 
-An entry lists each file's SHA-256 and is used only if every file still matches: a damaged or
-edited entry is ignored and drawn again. An entry is written into a private folder and renamed
+An entry lists each file's SHA-256 and is used only if every file still matches, and neither the
+entry nor a file in it is a symbolic link: an accidentally damaged entry is drawn again. The
+list sits in the entry itself, so it guards against accidents, not against someone who rewrites
+both: ``build/`` is trusted like ``build/state/`` and ``.venv``. An entry is written into a private folder and renamed
 into place, so two builds at once never see half an entry. ``make clean`` deletes the cache with
 ``build/``; a clean build therefore draws everything. The cache is never an input of a step (a
 hit and a miss give the same bytes, ``tests/test_figure_cache.py``), so the registry ignores it.
@@ -40,18 +45,32 @@ def folder() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
+def _packages() -> bytes:
+    """What decides the bytes among the installed software: distribution versions (post-releases
+    included), vl-convert's binary as recorded in its wheel, zlib (the WOFF in every SVG) and
+    Python's minor version."""
+    import sys
+    import zlib
+    from importlib.metadata import distribution
+
+    parts = []
+    for name in ("vl-convert-python", "fonttools", "altair"):
+        dist = distribution(name)
+        binaries = sorted(f"{f}={f.hash.value}" for f in dist.files or () if f.hash and str(f).endswith(".so"))
+        parts.append(f"{name} {dist.version} {' '.join(binaries)}")
+    parts.append(f"zlib {zlib.ZLIB_RUNTIME_VERSION}; python {sys.version_info[0]}.{sys.version_info[1]}")
+    return "\0".join(parts).encode("utf-8")
+
+
 def _environment() -> bytes:
-    import altair
-    import fontTools
-    import vl_convert as vlc
+    """Everything but the spec that decides a drawing's bytes. The code is taken as it was imported
+    (a saved but unreloaded edit does not count); the fonts as registered with vl-convert and as
+    they are on disk now (the SVG embeds them from disk)."""
+    from analysis import charts, fonts
 
-    from analysis import fonts
-
-    h = hashlib.sha256()
-    h.update(f"vl-convert {vlc.__version__}\0fontTools {fontTools.version}\0altair {altair.__version__}\0".encode())
-    here = Path(__file__).resolve().parent
-    for f in [*fonts.WEIGHTS.values(), here / "charts.py", here / "fonts.py"]:
-        h.update(hashlib.sha256(Path(f).read_bytes()).digest())
+    h = hashlib.sha256(_packages())
+    for part in (charts.SOURCE_SHA256, fonts.SOURCE_SHA256, fonts.register(), fonts.folder_sha256()):
+        h.update(part.encode("ascii") + b"\0")
     return h.digest()
 
 
@@ -65,6 +84,8 @@ def load(k: str, root: Path | None = None) -> dict[str, bytes] | None:
     """The files stored under ``k``, or None if there are none or any fails its hash."""
     entry = (root or folder()) / k
     try:
+        if entry.is_symlink():
+            return None
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         out = {}
         for name in FILES:
@@ -91,7 +112,9 @@ def store(k: str, files: dict[str, bytes], root: Path | None = None) -> None:
         manifest = {name: hashlib.sha256(files[name]).hexdigest() for name in FILES}
         (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
         target = base / k
-        if target.exists():  # a damaged entry, or one another build stored meanwhile
+        if target.is_symlink():  # never used, never followed: replaced
+            target.unlink()
+        elif target.exists():  # a damaged entry, or one another build stored meanwhile
             shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
         _prune(base)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
 import xml.etree.ElementTree as ET
 
@@ -36,17 +37,37 @@ STACK = f'"{FAMILY}", sans-serif'  # for CSS; charts name the family alone (see 
 WEIGHTS = {400: FONT_DIR / "SuanliSans-Regular.otf", 700: FONT_DIR / "SuanliSans-Bold.otf"}
 BOLD = {"bold", "bolder", "600", "700", "800", "900"}
 
-_registered = False
+#: SHA-256 of this module's source as it was imported: the font-embedding code running in this
+#: process (:mod:`analysis.figure_cache` keys drawings by it, so an edit that is saved but not yet
+#: reloaded is not mistaken for the code that drew).
+SOURCE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+_registered: str | None = None  # folder_sha256() when fonts/ was handed to vl-convert
 
 
-def register() -> None:
-    """Register ``fonts/`` with vl-convert (once per process, before any conversion)."""
+FONT_SUFFIXES = {".otf", ".ttf", ".otc", ".ttc", ".woff", ".woff2"}
+
+
+def folder_sha256() -> str:
+    """SHA-256 over the name and bytes of every font file in ``fonts/`` (vl-convert is given the
+    whole folder, so a font dropped there counts too)."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in FONT_DIR.iterdir() if p.is_file() and p.suffix.lower() in FONT_SUFFIXES):
+        h.update(f.name.encode("utf-8") + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def register() -> str:
+    """Register ``fonts/`` with vl-convert (once per process, before any conversion); returns
+    the folder's hash as it was when registered."""
     global _registered
-    if not _registered:
+    if _registered is None:
         import vl_convert as vlc
 
+        digest = folder_sha256()
         vlc.register_font_directory(str(FONT_DIR))
-        _registered = True
+        _registered = digest
+    return _registered
 
 
 @functools.lru_cache(maxsize=None)

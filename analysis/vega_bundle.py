@@ -4,62 +4,78 @@ cached on disk so that a kernel does not rebuild it.
 Why this module exists: vl-convert builds the bundle on first use in each process, and that one
 call was the largest single cost of a parameter rerun (about 1.2 s alone, 2.8 s with another
 kernel beside it, in every kernel that draws). The bundle is a pure function of the installed
-vl-convert, so it is kept in ``build/cache/`` under a name carrying vl-convert's version and the
-bundle's own SHA-256. A cached file is used only if its bytes still hash to its name: an edited,
-truncated or foreign file is ignored and rebuilt, so the cache can make a build faster but can
-never change a byte of its outputs (``tests/test_vega_bundle.py`` edits it to prove that).
-``make clean`` deletes it with the rest of ``build/``, so a clean build pays for it once.
+vl-convert, and its SHA-256 for the pinned vl-convert is recorded here (:data:`PINNED`;
+``tests/test_vega_bundle.py`` checks it against a fresh bundle, so ``make lock`` to a new
+vl-convert fails that test until the new hash is recorded). The copy in ``build/cache/`` is
+used only if its bytes have exactly that hash: a damaged, stale or planted file is never inlined
+into a page, only replaced. For a vl-convert with no recorded hash the bundle is built in every
+process, as before, and nothing is cached.
 
 The cache is not an input of any step and not an output: the registry drill ignores it, and it
-is written at once (never staged), since a failed step may still leave a correct cache entry.
+is written at once (never staged). ``make clean`` deletes it with the rest of ``build/``.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
-import re
 from pathlib import Path
 
 from analysis.build import paths
 
+#: vl-convert-python version → SHA-256 of ``vl_convert.javascript_bundle()``.
+PINNED = {"1.9.0.post1": "3425bd951a44d478d0505c6b5d1e8d57656b6e9a4da7bfe88a718ce61d76e572"}
 
-def _name(version: str, digest: str) -> str:
-    return f"vega-bundle-{version}-{digest}.js"
+
+def version() -> str:
+    """The installed vl-convert-python's version, post-release included (``vl_convert.__version__``
+    drops it)."""
+    from importlib.metadata import version as dist_version
+
+    return dist_version("vl-convert-python")
 
 
-def _valid(path: Path, version: str) -> str | None:
-    match = re.fullmatch(rf"vega-bundle-{re.escape(version)}-([0-9a-f]{{64}})\.js", path.name)
-    if not match or path.is_symlink() or not path.is_file():
+def _cached(target: Path, digest: str) -> str | None:
+    try:
+        if target.is_symlink() or not target.is_file():
+            return None
+        data = target.read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != match.group(1):
-        return None
-    return data.decode("utf-8")
 
 
 @functools.lru_cache(maxsize=None)
 def javascript(cache: Path | None = None) -> str:
-    """``vl_convert.javascript_bundle()``, from ``cache`` (default ``build/cache/``) when a valid
-    copy for this vl-convert version is there; otherwise built and stored there."""
+    """``vl_convert.javascript_bundle()``, from ``cache`` (default ``build/cache/``) when the copy
+    there has the pinned hash; otherwise built, and stored there if it has the pinned hash."""
     import vl_convert as vlc
 
     from analysis.build.atomic import temporary
 
+    v = version()
+    digest = PINNED.get(v)
     folder = Path(cache) if cache is not None else paths.CACHE
-    version = vlc.__version__
-    for candidate in sorted(folder.glob(f"vega-bundle-{version}-*.js")) if folder.is_dir() else []:
-        text = _valid(candidate, version)
+    target = folder / f"vega-bundle-{v}.js"
+    if digest is not None:
+        text = _cached(target, digest)
         if text is not None:
             return text
     text = vlc.javascript_bundle()
     data = text.encode("utf-8")
+    if digest is None or hashlib.sha256(data).hexdigest() != digest:
+        return text  # not the pinned bundle: use it, keep nothing
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / _name(version, hashlib.sha256(data).hexdigest())
         tmp = temporary(target)
         tmp.write_bytes(data)
         os.replace(tmp, target)
     except OSError:  # a read-only or full disk: the build goes on without a cache
         pass
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return text

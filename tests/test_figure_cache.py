@@ -2,6 +2,8 @@
 is never used, and the key changes with anything that decides the bytes."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -49,7 +51,7 @@ def test_the_cached_files_are_what_a_fresh_drawing_gives(cache, tmp_path):
     assert entry["png1"] == vlc.vegalite_to_png(spec, scale=1)
 
 
-@pytest.mark.parametrize("damage", ["edited", "deleted", "manifest"])
+@pytest.mark.parametrize("damage", ["edited", "deleted", "manifest", "symlinked entry"])
 def test_a_damaged_entry_is_drawn_again(cache, tmp_path, damage):
     charts.export(_chart(), "t", tmp_path / "cold")
     entry = next(cache.iterdir())
@@ -57,8 +59,12 @@ def test_a_damaged_entry_is_drawn_again(cache, tmp_path, damage):
         (entry / "svg").write_bytes((entry / "svg").read_bytes().replace(b"A test", b"A fake"))
     elif damage == "deleted":
         (entry / "png").unlink()
-    else:
+    elif damage == "manifest":
         (entry / "manifest.json").write_text("{", encoding="utf-8")
+    else:  # a whole, correct entry reached through a symbolic link is not used either
+        moved = entry.parent.parent / "elsewhere"
+        entry.rename(moved)
+        entry.symlink_to(moved, target_is_directory=True)
     assert figure_cache.load(entry.name) is None
     charts.export(_chart(), "t", tmp_path / "warm")
     assert _files(tmp_path / "warm") == _files(tmp_path / "cold")
@@ -66,16 +72,61 @@ def test_a_damaged_entry_is_drawn_again(cache, tmp_path, damage):
 
 
 def test_the_key_follows_the_spec_and_the_environment(monkeypatch):
+    from analysis import fonts
+
     a, b = _chart("A").to_dict(), _chart("B").to_dict()
     assert figure_cache.key(a) == figure_cache.key(dict(reversed(list(a.items()))))  # canonical
     assert figure_cache.key(a) != figure_cache.key(b)
     before = figure_cache.key(a)
-    figure_cache._environment.cache_clear()
-    monkeypatch.setattr(vlc, "__version__", "0.0.1")
+    for target, name, value in [(figure_cache, "_packages", lambda: b"vl-convert-python 1.9.0.post2"),
+                                (charts, "SOURCE_SHA256", "0" * 64), (fonts, "SOURCE_SHA256", "0" * 64),
+                                (fonts, "folder_sha256", lambda: "0" * 64), (fonts, "_registered", "0" * 64)]:
+        with monkeypatch.context() as m:
+            m.setattr(target, name, value)
+            assert figure_cache.key(a) != before, name
+    assert figure_cache.key(a) == before
+
+
+def test_the_installed_software_is_named_down_to_the_post_release_and_binary():
+    import zlib
+    from importlib.metadata import version
+
+    packages = figure_cache._packages().decode()
+    assert f"vl-convert-python {version('vl-convert-python')} vl_convert/vl_convert.abi3.so=" in packages
+    assert f"fonttools {version('fonttools')}" in packages and f"altair {version('altair')}" in packages
+    assert f"zlib {zlib.ZLIB_RUNTIME_VERSION}" in packages
+
+
+def test_code_edited_and_reloaded_gets_its_own_key(tmp_path, monkeypatch):
+    """An edit reloaded in a live kernel must not be stored under the old code's key (and a saved
+    edit not yet reloaded must not be stored under the new code's key)."""
+    import importlib
+    import shutil
+    import sys
+
+    from analysis import fonts
+
+    spec = _chart().to_dict()
+    before = figure_cache.key(spec)
+    package = tmp_path / "analysis"
+    shutil.copytree(Path(charts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "build"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    saved = {n: sys.modules[n] for n in ("analysis", "analysis.charts", "analysis.fonts")}
     try:
-        assert figure_cache.key(a) != before
+        for n in saved:
+            del sys.modules[n]
+        copy_fonts = importlib.import_module("analysis.fonts")
+        assert copy_fonts.SOURCE_SHA256 == fonts.SOURCE_SHA256
+        (package / "fonts.py").write_text((package / "fonts.py").read_text(encoding="utf-8") + "\n# edited\n",
+                                          encoding="utf-8")
+        assert copy_fonts.SOURCE_SHA256 == fonts.SOURCE_SHA256  # saved, not reloaded: still the old code
+        reloaded = importlib.reload(copy_fonts)
+        assert reloaded.SOURCE_SHA256 != fonts.SOURCE_SHA256
     finally:
-        figure_cache._environment.cache_clear()
+        for n in ("analysis", "analysis.charts", "analysis.fonts"):
+            sys.modules.pop(n, None)
+        sys.modules.update(saved)
+    assert figure_cache.key(spec) == before
 
 
 def test_an_unwritable_cache_never_fails_a_build(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""The on-disk cache of vl-convert's JavaScript bundle can speed a build up but never change it."""
+"""The on-disk cache of vl-convert's JavaScript bundle can speed a build up but never change it:
+only a file with the pinned hash is ever used."""
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +9,8 @@ import vl_convert as vlc
 
 from analysis import vega_bundle
 
+FAKE = "/* vega */ var vegaEmbed = 1;"
+
 
 @pytest.fixture
 def fake_bundle(monkeypatch):
@@ -15,55 +18,85 @@ def fake_bundle(monkeypatch):
 
     def bundle():
         calls.append(1)
-        return "/* vega */ var vegaEmbed = 1;"
+        return FAKE
 
     monkeypatch.setattr(vlc, "javascript_bundle", bundle)
+    monkeypatch.setattr(vega_bundle, "PINNED", {vega_bundle.version(): hashlib.sha256(FAKE.encode()).hexdigest()})
     vega_bundle.javascript.cache_clear()
     yield calls
     vega_bundle.javascript.cache_clear()
 
 
-def _entry(folder, text):
-    return folder / f"vega-bundle-{vlc.__version__}-{hashlib.sha256(text.encode()).hexdigest()}.js"
+def _entry(folder):
+    return folder / f"vega-bundle-{vega_bundle.version()}.js"
 
 
-def test_a_miss_builds_the_bundle_and_stores_it_under_its_hash(tmp_path, fake_bundle):
-    text = vega_bundle.javascript(tmp_path)
-    assert text == "/* vega */ var vegaEmbed = 1;" and fake_bundle == [1]
-    assert [p.name for p in tmp_path.iterdir()] == [_entry(tmp_path, text).name]
-    assert _entry(tmp_path, text).read_text(encoding="utf-8") == text
+def test_the_pinned_hash_is_the_installed_vl_converts_bundle():
+    """After `make lock` moves vl-convert, record the new bundle's hash in vega_bundle.PINNED."""
+    digest = hashlib.sha256(vlc.javascript_bundle().encode("utf-8")).hexdigest()
+    assert vega_bundle.PINNED.get(vega_bundle.version()) == digest
+
+
+def test_the_version_includes_the_post_release():
+    assert vega_bundle.version().startswith(vlc.__version__)
+
+
+def test_a_miss_builds_the_bundle_and_stores_it(tmp_path, fake_bundle):
+    assert vega_bundle.javascript(tmp_path) == FAKE and fake_bundle == [1]
+    assert [p.name for p in tmp_path.iterdir()] == [_entry(tmp_path).name]
+    assert _entry(tmp_path).read_text(encoding="utf-8") == FAKE
 
 
 def test_a_hit_reads_the_cache_without_building(tmp_path, fake_bundle):
-    _entry(tmp_path, "cached").write_text("cached", encoding="utf-8")
-    assert vega_bundle.javascript(tmp_path) == "cached"
+    _entry(tmp_path).write_text(FAKE, encoding="utf-8")
+    assert vega_bundle.javascript(tmp_path) == FAKE
     assert fake_bundle == []
 
 
-@pytest.mark.parametrize("damage", ["edited", "symlink", "other version"])
-def test_a_damaged_or_foreign_entry_is_ignored_and_rebuilt(tmp_path, fake_bundle, damage):
-    good = _entry(tmp_path, "cached")
+@pytest.mark.parametrize("damage", ["edited", "planted", "symlink", "undecodable", "a folder"])
+def test_a_file_without_the_pinned_hash_is_never_used(tmp_path, fake_bundle, damage):
+    entry = _entry(tmp_path)
     if damage == "edited":
-        good.write_text("cached, then edited by hand", encoding="utf-8")
+        entry.write_text(FAKE + "console.log('edited')", encoding="utf-8")
+    elif damage == "planted":  # self-consistent names mean nothing: only the pinned hash counts
+        evil = "console.log('planted')"
+        (tmp_path / f"vega-bundle-{vega_bundle.version()}-{hashlib.sha256(evil.encode()).hexdigest()}.js").write_text(evil)
+        entry.write_text(evil, encoding="utf-8")
     elif damage == "symlink":
-        (tmp_path / "elsewhere.js").write_text("cached", encoding="utf-8")
-        good.symlink_to(tmp_path / "elsewhere.js")
+        (tmp_path / "elsewhere.js").write_text(FAKE, encoding="utf-8")
+        entry.symlink_to(tmp_path / "elsewhere.js")
+    elif damage == "undecodable":
+        entry.write_bytes(b"\xff\xfe not utf-8")
     else:
-        (tmp_path / good.name.replace(vlc.__version__, "0.0.1")).write_text("cached", encoding="utf-8")
-    assert vega_bundle.javascript(tmp_path) == "/* vega */ var vegaEmbed = 1;"
+        entry.mkdir()
+    assert vega_bundle.javascript(tmp_path) == FAKE
     assert fake_bundle == [1]
 
 
-def test_an_unwritable_cache_still_gives_the_bundle(tmp_path, fake_bundle):
+def test_an_unpinned_version_builds_every_time_and_keeps_nothing(tmp_path, fake_bundle, monkeypatch):
+    monkeypatch.setattr(vega_bundle, "PINNED", {})
+    assert vega_bundle.javascript(tmp_path) == FAKE
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bundle_that_is_not_the_pinned_one_is_used_but_not_kept(tmp_path, fake_bundle, monkeypatch):
+    monkeypatch.setattr(vega_bundle, "PINNED", {vega_bundle.version(): "0" * 64})
+    assert vega_bundle.javascript(tmp_path) == FAKE
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_cache_still_gives_the_bundle_and_leaves_no_temporary(tmp_path, fake_bundle):
     blocked = tmp_path / "cache"
     blocked.write_text("a file where the folder should be", encoding="utf-8")
-    assert vega_bundle.javascript(blocked) == "/* vega */ var vegaEmbed = 1;"
+    assert vega_bundle.javascript(blocked) == FAKE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
 
 
 def test_the_real_bundle_round_trips_through_the_cache(tmp_path):
     vega_bundle.javascript.cache_clear()
     try:
         built = vega_bundle.javascript(tmp_path)
+        assert _entry(tmp_path).exists()
         vega_bundle.javascript.cache_clear()
         assert vega_bundle.javascript(tmp_path) == built == vlc.javascript_bundle()
     finally:
