@@ -19,8 +19,9 @@ that decides their bytes:
 An entry lists each file's SHA-256 and is used only if every file still matches, and neither the
 entry nor a file in it is a symbolic link: an accidentally damaged entry is drawn again. The
 list sits in the entry itself, so it guards against accidents, not against someone who rewrites
-both: ``build/`` is trusted like ``build/state/`` and ``.venv``. An entry is written into a private folder and renamed
-into place, so two builds at once never see half an entry. ``make clean`` deletes the cache with
+both: ``build/`` is trusted like ``build/state/`` and ``.venv``. An entry is written into a
+private folder (named as :func:`analysis.build.atomic.temporary` names a writer's temporary) and
+renamed into place, so two builds at once never see half an entry. ``make clean`` deletes the cache with
 ``build/``; a clean build therefore draws everything. The cache is never an input of a step (a
 hit and a miss give the same bytes, ``tests/test_figure_cache.py``), so the registry ignores it.
 """
@@ -30,7 +31,6 @@ import functools
 import hashlib
 import json
 import os
-import secrets
 import shutil
 from pathlib import Path
 
@@ -103,8 +103,10 @@ def load(k: str, root: Path | None = None) -> dict[str, bytes] | None:
 
 def store(k: str, files: dict[str, bytes], root: Path | None = None) -> None:
     """Keep ``files`` under ``k``; never fails a build (a full or read-only disk only means no cache)."""
+    from analysis.build.atomic import temporary
+
     base = root or folder()
-    tmp = base / f".{k}.{os.getpid()}.{secrets.token_hex(6)}.part"
+    tmp = temporary(base / k)
     try:
         tmp.mkdir(parents=True)
         for name in FILES:

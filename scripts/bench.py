@@ -42,6 +42,8 @@ def IGNORE(folder: str, names: list[str]) -> set[str]:
     (``analysis/build/`` is code), caches and temporaries anywhere."""
     top = {".git", ".venv", "build", "runs", ".bench"} if Path(folder) == REPO else set()
     return (top & set(names)) | _ANYWHERE(folder, names)
+
+
 sys.path.insert(0, str(REPO))
 from analysis.build import steps  # noqa: E402  (the registry: which steps, in which order)
 
