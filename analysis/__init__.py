@@ -29,7 +29,7 @@ if _os.environ.get("SUANLI_TRACE") and "ipykernel" in sys.modules:  # in a noteb
             parts = str(args[0]).split(".")
             if parts[0] != "analysis":
                 return
-            # importlib loads a missing parent package (analysis.build for analysis.build.params)
+            # importlib loads a missing parent package (analysis.pipeline for analysis.pipeline.params)
             # without an audit event of its own: record every package on the way.
             line = "".join(f"import\t{'.'.join(parts[:i])}\n" for i in range(1, len(parts) + 1))
         else:

@@ -9,56 +9,101 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import domain
+from analysis import editions
 
-#: Points that the automatic vintage rule would pick but that must not be spliced into a series.
-EXCLUDE: dict[tuple[str, int], str] = {
-    ("ai_server_market", 2021): (
-        "2022-23 ed's 5.92 (actual) is above the 2022 base the 2023-24 ed implies (9.1/1.825 = 4.99); "
-        "a market that grew 82.5% in 2023 did not shrink 16% in 2022, so the editions' definitions "
-        "differ. Not spliced."),
+
+#: Vintages whose figures for an indicator measure something other than the other vintages'
+#: (a definition break found in the data), with the evidence. A series is assembled, and a
+#: forecast scored, only within one definition: the definition of the latest vintage known.
+_SERVERS_BEFORE_2023 = (
+    "the AI-server market of the 2020-21 and 2022-23 eds: the 2022-23 ed's 2021 value, 5.92, is above the 2022 base "
+    "the 2023-24 ed implies (9.1/1.825 = 4.99), and a market that grew 82.5% in 2023 did not shrink 16% in 2022; "
+    "the 2020-21 ed's 2020 value, 3.41, fits the 2022-23 ed's implied 2020 base (5.92/1.682 = 3.52)")
+_SPENDING_BEFORE_2021 = (
+    "IDC's AI spending guide before its 2021 V2 release: its 2020 is 50.1 (2020-08 release), against 68.4 implied "
+    "by 2021 V2 (204.5/1.245^5) and 85.3 for 2021, a restatement of the whole series")
+DEFINITIONS: dict[tuple[str, str], str] = {
+    ("ai_server_market", "2020-21 ed"): _SERVERS_BEFORE_2023,
+    ("ai_server_market", "2022-23 ed"): _SERVERS_BEFORE_2023,
+    **{("global_ai_spending", f"IDC AI spending guide {r}"): _SPENDING_BEFORE_2021
+       for r in ("2017-04", "2017-09", "2018-03", "2018-09", "2019-03", "2019-09", "2020-08")},
+    ("global_ai_market_tracker", "IDC WW AI tracker 2020-08"): (
+        "IDC's worldwide AI tracker of August 2020: its 2020 total, 156.5, is about half the 2020 base its "
+        "February 2021 release implies (327.5/1.164 = 281): a change of scope, not a revision"),
 }
+
+
+def definition(indicator: str, vintage: str) -> str:
+    """The definition a vintage's figures for an indicator follow: "" for the indicator's own (see
+    ``data/raw/indicators.csv``), else the break :data:`DEFINITIONS` records."""
+    return DEFINITIONS.get((indicator, vintage), "")
+
 
 _KIND_RANK = {"actual": 0, "derived": 1, "estimate": 2}
 COLUMNS = ["indicator", "year", "value", "unit", "kind", "vintage", "id", "used", "reason"]
 
 
 def assemble(series_table: pd.DataFrame, indicator: str, train_start: int | None = None,
-             as_of: str | None = None) -> pd.DataFrame:
-    """Choose one value per year for a forecast series, and say why each candidate was or wasn't used.
+             last_year: int | None = None) -> pd.DataFrame:
+    """Choose one value per year for a series, and say why each candidate was or wasn't used.
 
-    Rule: forecasts are never data; for each year take the latest vintage; within it prefer an
-    actual, then a value derived here from stated figures, then a transcribed derived value,
-    then an estimate. Points in :data:`EXCLUDE` and years before ``train_start`` (``None``: no
-    limit) are not used. ``as_of`` (a vintage name) keeps only what was published up to that
-    vintage, for real-time backtests.
+    Rule: only data are used (:func:`analysis.editions.is_data`: no forecast, no bound such as
+    "more than 85", no figure published in the first half of its own year); for each year take the latest vintage (by order of
+    publication, then by the day its first figure in the information set became public); within it prefer an actual, then a value
+    derived here from stated figures, then a transcribed derived value, then an estimate. A
+    point whose vintage follows another definition than the latest vintage holding data for the series (:data:`DEFINITIONS`) is not spliced in, nor are years before
+    ``train_start`` (``None``: no limit) or after ``last_year`` (``None``: the last year with data).
+    ``series_table`` is an information set: a build, or a real-time backtest, as of its date.
     """
-    c = series_table[(series_table["indicator"] == indicator)
-                     & (series_table["year"] <= domain.LAST_DATA_YEAR)].copy()
-    c = c[c["kind"] != "forecast"]
-    if as_of is not None:
-        order = series_table.loc[series_table["vintage"] == as_of, "vintage_order"]
-        if order.empty:
-            raise ValueError(f"unknown vintage {as_of!r}")
-        c = c[c["vintage_order"] <= order.iloc[0]]
-    c["kind_rank"] = c["kind"].map(_KIND_RANK).fillna(3) - (c["source_table"] == "implied") * 0.5
-    c = c.sort_values(["year", "vintage_order", "kind_rank"], ascending=[True, False, True])
-    c["used"] = False
-    c["reason"] = ""
-    for year, grp in c.groupby("year"):
-        first = grp.index[0]
-        for idx in grp.index:
-            if idx != first:
-                c.loc[idx, "reason"] = f"superseded by {c.loc[first, 'id']} ({c.loc[first, 'vintage']}, {c.loc[first, 'kind']})"
-        if (indicator, year) in EXCLUDE:
-            c.loc[first, "reason"] = "excluded: " + EXCLUDE[(indicator, year)]
+    c = series_table[series_table["indicator"] == indicator]
+    c = c[editions.is_data(c)]  # forecasts, bounds and figures published in their year's first half are not data
+    if last_year is not None:
+        c = c[c["year"] <= last_year]
+    rows = c.to_dict("records")
+    if not rows:  # typed, so that a[a["used"]] selects rows (an object column would select columns)
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "used" else object) for c in COLUMNS})
+    # a vintage counts from the first day any of its figures in this information set was public
+    first: dict[str, str] = {}
+    for r in rows:
+        key = r.get("known_from", r["vintage_order"])
+        first[r["vintage"]] = min(first.get(r["vintage"], key), key)
+    for r in rows:
+        r["_order"] = first[r["vintage"]]
+        r["_rank"] = _KIND_RANK.get(r["kind"], 3) - (0.5 if r["source_table"] == "implied" else 0.0)
+    # the latest vintage: by order of publication (data/raw/vintages.csv), then by the day it was first
+    # public here (an undated release counts from the article's date, but its place in the order stands)
+    latest = max(rows, key=lambda r: (r["vintage_order"], r["_order"]))["vintage"]
+    current = definition(indicator, latest)
+    # within a year: the latest vintage first, then the preferred kind, then the id
+    rows.sort(key=lambda r: (r["year"], -r["vintage_order"], _neg(r["_order"]), r["_rank"], r["id"]))
+    out = []
+    by_year: dict[int, list[dict]] = {}
+    for r in rows:
+        by_year.setdefault(r["year"], []).append(r)
+    for year, grp in by_year.items():
+        same = [r for r in grp if definition(indicator, r["vintage"]) == current]
+        chosen = same[0] if same else grp[0]
+        for r in grp:
+            r["used"], r["reason"] = False, (
+                f"superseded by {chosen['id']} ({chosen['vintage']}, {chosen['kind']})" if r is not chosen else "")
+        if not same:
+            chosen["reason"] = (f"another definition: {definition(indicator, chosen['vintage'])}; "
+                                f"the series follows {latest}'s")
         elif train_start is not None and year < train_start:
-            c.loc[first, "reason"] = f"before train_start ({train_start})"
+            chosen["reason"] = f"before train_start ({train_start})"
         else:
-            c.loc[first, "used"] = True
-            c.loc[first, "reason"] = "latest vintage; " + (
-                "value derived here from stated figures" if c.loc[first, "source_table"] == "implied" else c.loc[first, "kind"])
-    return c[COLUMNS].reset_index(drop=True)
+            chosen["used"] = True
+            chosen["reason"] = "latest vintage; " + (
+                "value derived here from stated figures" if chosen["source_table"] == "implied" else chosen["kind"])
+        out += grp
+    return pd.DataFrame(out)[COLUMNS].reset_index(drop=True)
+
+
+def _neg(value):
+    """A sort key that orders dates (or numbers) from the latest down."""
+    if isinstance(value, str):
+        return tuple(-ord(ch) for ch in value)
+    return -value
 
 
 def used_logs(series_table: pd.DataFrame, indicator: str, **kw) -> pd.Series:
@@ -69,14 +114,14 @@ def used_logs(series_table: pd.DataFrame, indicator: str, **kw) -> pd.Series:
     return np.log(a[a["used"]].set_index("year")["value"].astype(float))
 
 
-def report_points(series_table: pd.DataFrame, indicator: str) -> pd.DataFrame:
+def report_points(series_table: pd.DataFrame, indicator: str, vantage) -> pd.DataFrame:
     """The report edition's own stated points for a series: its data years (as assembled) and its
-    forecast for the report's horizon (:data:`domain.REPORT_HORIZON`), preferring a stated
+    forecast for its horizon (``vantage``: :func:`analysis.editions.vantage`), preferring a stated
     figure over one derived here."""
     a = assemble(series_table, indicator)
-    data = a[a["used"] & (a["vintage"] == domain.REPORT_EDITION)][["year", "value", "kind", "id"]]
-    f = series_table[(series_table["indicator"] == indicator) & (series_table["vintage"] == domain.REPORT_EDITION)
-                     & (series_table["year"] == domain.REPORT_HORIZON)].copy()
+    data = a[a["used"] & (a["vintage"] == vantage.report_edition)][["year", "value", "kind", "id"]]
+    f = series_table[(series_table["indicator"] == indicator) & (series_table["vintage"] == vantage.report_edition)
+                     & (series_table["year"] == vantage.report_horizon)].copy()
     f["rank"] = (f["source_table"] == "implied").astype(int)
     f = f.sort_values(["rank", "id"]).head(1)[["year", "value", "kind", "id"]]
     return pd.concat([data, f], ignore_index=True).sort_values("year").reset_index(drop=True)

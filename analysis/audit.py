@@ -21,6 +21,13 @@ Rule ``greater`` tests a claim "recomputed > stated" (a beat, a growing market, 
 consistent when it holds at every rounding of the inputs, consistent within rounding when it
 holds at the stated values only, inconsistent when it fails at the stated values.
 
+**Claims, not rows.** Some claims are tested more than once: against two sources (NVIDIA's
++324%), at both bounds of a range (20–25%), or under each reading a sentence allows (a 17.3%
+CAGR whose base is not printed; 创下历史新高, a record share or a record in revenue). Each row
+names its claim (column ``claim``), and tallies count claims
+(:func:`analysis.findings.claim_verdicts`): a claim whose rows disagree holds under one reading
+and not another, and is reported as such.
+
 **Implications** are derived facts worth reporting (the H2 growth that H1 and the full year
 require, a base no page gives): shown with their interval, never called a test. A check that
 could not fail (one whose stated figure is an input of its own recomputation) is an implication
@@ -59,6 +66,9 @@ class Check:
     fn: Callable[..., float]
     formula: str
     comment: str = ""
+    #: The claim tested, in words: checks that test one claim (against two sources, at both
+    #: bounds of a range, under two readings) share it, so tallies count claims, not rows.
+    claim: str = ""
 
 
 def _g(x: float) -> float:
@@ -79,95 +89,137 @@ CHECKS: tuple[Check, ...] = (
     Check("growth_ratio_6_7x", "equal",
           "Intelligent-compute growth is {art_growth_ratio_2023}x general-compute growth (2023)",
           "art_growth_ratio_2023", ("art_intelligent_compute_yoy_2023", "art_general_compute_yoy_2023"),
-          lambda a, b: a / b, "{art_intelligent_compute_yoy_2023}% / {art_general_compute_yoy_2023}%"),
+          lambda a, b: a / b, "{art_intelligent_compute_yoy_2023}% / {art_general_compute_yoy_2023}%",
+          claim="Intelligent compute grew {art_growth_ratio_2023}x as fast as general compute (2023)"),
     Check("nvidia_yoy_324", "equal",
           "NVIDIA data-centre revenue grew {art_nvidia_dc_yoy_fy24q3}% YoY (FY24 Q3), against NVIDIA's own figures",
           "art_nvidia_dc_yoy_fy24q3", ("pub_nvidia_fy24q3", "pub_nvidia_fy23q3"),
-          lambda a, b: (a / b - 1) * 100, "{pub_nvidia_fy24q3} / {pub_nvidia_fy23q3} - 1"),
+          lambda a, b: (a / b - 1) * 100, "{pub_nvidia_fy24q3} / {pub_nvidia_fy23q3} - 1",
+          claim="NVIDIA's data-centre revenue grew {art_nvidia_dc_yoy_fy24q3}% YoY (FY24 Q3)"),
     Check("nvidia_yoy_324_article", "equal",
           "NVIDIA's +{art_nvidia_dc_yoy_fy24q3}% against the article's own {art_nvidia_dc_fy24q3}亿 and {art_nvidia_dc_fy23q3}亿",
           "art_nvidia_dc_yoy_fy24q3", ("art_nvidia_dc_fy24q3", "art_nvidia_dc_fy23q3"),
-          lambda a, b: (a / b - 1) * 100, "{art_nvidia_dc_fy24q3} / {art_nvidia_dc_fy23q3} - 1"),
+          lambda a, b: (a / b - 1) * 100, "{art_nvidia_dc_fy24q3} / {art_nvidia_dc_fy23q3} - 1",
+          claim="NVIDIA's data-centre revenue grew {art_nvidia_dc_yoy_fy24q3}% YoY (FY24 Q3)"),
     Check("nvidia_revenue_vs_filing", "equal",
           "The article's {art_nvidia_dc_fy24q3}亿美元 matches NVIDIA's FY24 Q3 data-centre revenue",
-          "art_nvidia_dc_fy24q3", ("pub_nvidia_fy24q3",), _same, "NVIDIA: {pub_nvidia_fy24q3} USD bn"),
+          "art_nvidia_dc_fy24q3", ("pub_nvidia_fy24q3",), _same, "NVIDIA: {pub_nvidia_fy24q3} USD bn",
+          claim="NVIDIA's FY24 Q3 data-centre revenue was {art_nvidia_dc_fy24q3}亿美元"),
     Check("nvidia_prior_vs_filing", "equal",
           "The article's {art_nvidia_dc_fy23q3}亿美元 matches NVIDIA's FY23 Q3 data-centre revenue",
           "art_nvidia_dc_fy23q3", ("pub_nvidia_fy23q3",), _same, "NVIDIA: {pub_nvidia_fy23q3} USD bn",
-          "{art_nvidia_dc_fy23q3}亿 is stated to the nearest 亿; NVIDIA's {pub_nvidia_fy23q3} USD bn lies inside."),
+          "{art_nvidia_dc_fy23q3}亿 is stated to the nearest 亿; NVIDIA's {pub_nvidia_fy23q3} USD bn lies inside.",
+          claim="NVIDIA's FY23 Q3 data-centre revenue was {art_nvidia_dc_fy23q3}亿美元"),
     Check("nvidia_beat", "greater",
           "Revenue ({art_nvidia_dc_fy24q3}亿美元) was above the market expectation ({art_nvidia_expectation_fy24q3}亿美元)",
           "art_nvidia_expectation_fy24q3", ("art_nvidia_dc_fy24q3",), _same,
-          "actual revenue; the claim holds if it exceeds the expectation"),
+          "actual revenue; the claim holds if it exceeds the expectation",
+          claim="NVIDIA's revenue beat the expected {art_nvidia_expectation_fy24q3}亿美元"),
     Check("nvidia_china_share_low", "equal",
           "China's share of NVIDIA's data-centre revenue: the article's lower bound, {art_nvidia_china_share_low}%",
-          "art_nvidia_china_share_low", ("pub_nvidia_china_low_fy24q3",), _same, "reported lower bound"),
+          "art_nvidia_china_share_low", ("pub_nvidia_china_low_fy24q3",), _same, "reported lower bound",
+          claim="China is {art_nvidia_china_share_low}–{art_nvidia_china_share_high}% of NVIDIA's data-centre revenue"),
     Check("nvidia_china_share_high", "equal",
           "China's share of NVIDIA's data-centre revenue: the article's upper bound, {art_nvidia_china_share_high}%",
-          "art_nvidia_china_share_high", ("pub_nvidia_china_high_fy24q3",), _same, "reported upper bound"),
+          "art_nvidia_china_share_high", ("pub_nvidia_china_high_fy24q3",), _same, "reported upper bound",
+          claim="China is {art_nvidia_china_share_low}–{art_nvidia_china_share_high}% of NVIDIA's data-centre revenue"),
+    # '创下历史新高' (a record high) is audited under both readings the sentence allows.
     Check("nvidia_china_share_record", "greater",
-          "'创下历史新高': a record needs FY24 Q2's China share above that of the quarters before it",
+          "'创下历史新高' read as a record share: FY24 Q2's China share above that of the quarters before it",
           "pub_nvidia_china_high_fy24q3", ("art_nvidia_china_share_high",), _same,
           "FY24 Q2's share (at most {art_nvidia_china_share_high}%) against the earlier quarters' "
           "(up to {pub_nvidia_china_high_fy24q3}%)",
           "Reports before the cut-off give a steady 'about 20 to 25%' ('nearly a quarter ... in the past few "
-          "quarters'); none calls it a record."),
+          "quarters'); none calls it a record.",
+          claim="China's part of NVIDIA's data-centre revenue hit a record (创下历史新高)"),
+    Check("nvidia_china_revenue_record", "greater",
+          "'创下历史新高' read as a record in revenue: China's part of FY24 Q2 data-centre revenue above any "
+          "earlier quarter's",
+          "pub_nvidia_fy24q1", ("pub_nvidia_fy24q2", "art_nvidia_china_share_low", "pub_nvidia_china_high_fy24q3"),
+          lambda r, lo, hi: r * lo / hi,
+          "{pub_nvidia_fy24q2} x {art_nvidia_china_share_low}% / {pub_nvidia_china_high_fy24q3}%; the claim holds if "
+          "it exceeds {pub_nvidia_fy24q1} USD bn, NVIDIA's record quarter before FY24 Q2",
+          "China's part of FY24 Q2 (at least {art_nvidia_china_share_low}% of {pub_nvidia_fy24q2}) against the most any "
+          "earlier quarter could have had (at most {pub_nvidia_china_high_fy24q3}% of {pub_nvidia_fy24q1}, the previous "
+          "record): the recomputed value is the data-centre revenue an earlier quarter would have needed to match it.",
+          claim="China's part of NVIDIA's data-centre revenue hit a record (创下历史新高)"),
     Check("nvidia_trillion_date", "equal",
           "NVIDIA first passed USD 1 trn of market value 'at the start of the year' ({date_nvidia_trillion})",
           "date_nvidia_trillion", ("date_nvidia_trillion_first",), _same,
           "day of 2023 of the first trade above USD 1 trn ({date_nvidia_trillion_first})",
           "{date_nvidia_trillion} is read as January to March (days 1 to 90, shown at the middle); NVIDIA first "
-          "traded above USD 1 trn on {date_nvidia_trillion_first} and closed just below it that day."),
+          "traded above USD 1 trn on {date_nvidia_trillion_first} and closed just below it that day.",
+          claim="NVIDIA passed USD 1 trn of market value 'at the start of the year' (年初)"),
     Check("ai_server_cagr_2027", "equal",
           "{art_ai_server_cagr}% CAGR from the implied 2022 base reaches the report's {pub_server_2027_e2324} bn in 2027",
           "pub_server_2027_e2324", ("art_ai_server_2023", "art_ai_server_2023_yoy", "art_ai_server_cagr"),
           lambda a, y, c: a / _g(y) * _g(c) ** 5,
-          "{art_ai_server_2023}亿 / (1 + {art_ai_server_2023_yoy}%) x (1 + {art_ai_server_cagr}%)^5"),
+          "{art_ai_server_2023}亿 / (1 + {art_ai_server_2023_yoy}%) x (1 + {art_ai_server_cagr}%)^5",
+          claim="{art_ai_server_cagr}% a year takes the AI-server market to USD {pub_server_2027_e2324} bn in 2027"),
     Check("intelligent_2023_from_2022", "equal",
           "{art_intelligent_compute_2023} EFLOPS = 2022 actual ({pub_ic_2022_e2324}, rounded) x (1 + {art_intelligent_compute_yoy_2023}%)",
           "art_intelligent_compute_2023", ("pub_ic_2022_e2324", "art_intelligent_compute_yoy_2023"),
           lambda a, y: a * _g(y), "{pub_ic_2022_e2324} x (1 + {art_intelligent_compute_yoy_2023}%)",
-          "{pub_ic_2022_e2324} is the rounded 2022 figure published before the cut-off; at its precision the product matches."),
+          "{pub_ic_2022_e2324} is the rounded 2022 figure published before the cut-off; at its precision the product matches.",
+          claim="Intelligent compute reached {art_intelligent_compute_2023} EFLOPS in 2023, +{art_intelligent_compute_yoy_2023}%"),
     Check("intelligent_cagr_2027", "equal",
           "{pub_ic_cagr_e2324}% CAGR from {pub_ic_2022_e2324} (2022) to {pub_ic_2027_e2324} (2027)",
           "pub_ic_cagr_e2324", ("pub_ic_2022_e2324", "pub_ic_2027_e2324"),
-          lambda a, b: _cagr(a, b, 5), "({pub_ic_2027_e2324} / {pub_ic_2022_e2324})^(1/5) - 1"),
+          lambda a, b: _cagr(a, b, 5), "({pub_ic_2027_e2324} / {pub_ic_2022_e2324})^(1/5) - 1",
+          claim="Intelligent compute grows {pub_ic_cagr_e2324}% a year, 2022–27"),
     Check("intelligent_cagr_2026_e2223", "equal",
           "2022-23 ed: {pub_ic_cagr_e2223}% CAGR from {pub_ic_2021_e2223} (2021) to {pub_ic_2026_e2223} (2026)",
           "pub_ic_cagr_e2223", ("pub_ic_2021_e2223", "pub_ic_2026_e2223"),
-          lambda a, b: _cagr(a, b, 5), "({pub_ic_2026_e2223} / {pub_ic_2021_e2223})^(1/5) - 1"),
+          lambda a, b: _cagr(a, b, 5), "({pub_ic_2026_e2223} / {pub_ic_2021_e2223})^(1/5) - 1",
+          claim="Intelligent compute grows {pub_ic_cagr_e2223}% a year, 2021–26 (2022–23 ed)"),
     Check("global_server_cagr", "equal",
           "Global AI server {pub_global_server_cagr_e2324}% CAGR against its stated {pub_global_server_2022_e2324} (2022) "
           "and {pub_global_server_2026_e2324} (2026)",
           "pub_global_server_cagr_e2324", ("pub_global_server_2022_e2324", "pub_global_server_2026_e2324"),
           lambda a, b: _cagr(a, b, 4), "({pub_global_server_2026_e2324} / {pub_global_server_2022_e2324})^(1/4) - 1",
-          "It fits IDC's earlier 2022 figure of about {pub_global_server_2022_idc2023} instead (next check)."),
+          "Two other bases fit it equally well (the next two checks): IDC's earlier 2022 figure of about "
+          "{pub_global_server_2022_idc2023} over four years, and its 2021 figure of {pub_global_server_2021_idc2023} "
+          "over five.",
+          claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026"),
     Check("global_server_cagr_idc2023_base", "equal",
           "Global AI server {pub_global_server_cagr_e2324}% CAGR from IDC's June-2023 figure for 2022 "
           "(about {pub_global_server_2022_idc2023}) to {pub_global_server_2026_e2324} (2026)",
           "pub_global_server_cagr_e2324", ("pub_global_server_2022_idc2023", "pub_global_server_2026_e2324"),
           lambda a, b: _cagr(a, b, 4), "({pub_global_server_2026_e2324} / {pub_global_server_2022_idc2023})^(1/4) - 1",
-          "The CAGR matches the earlier base, not the {pub_global_server_2022_e2324} printed beside it."),
+          "The CAGR matches the earlier base, not the {pub_global_server_2022_e2324} printed beside it.",
+          claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026"),
+    Check("global_server_cagr_idc2021_base", "equal",
+          "Global AI server {pub_global_server_cagr_e2324}% CAGR read as five years, from IDC's 2021 figure "
+          "({pub_global_server_2021_idc2023}) to {pub_global_server_2026_e2324} (2026)",
+          "pub_global_server_cagr_e2324", ("pub_global_server_2021_idc2023", "pub_global_server_2026_e2324"),
+          lambda a, b: _cagr(a, b, 5), "({pub_global_server_2026_e2324} / {pub_global_server_2021_idc2023})^(1/5) - 1",
+          "Fits as well as the four-year reading from about {pub_global_server_2022_idc2023}; the figures cannot "
+          "tell which base the report used.",
+          claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026"),
     Check("ai_market_cagr_2024", "equal",
           "2020-21 ed: China AI market {pub_aimarket_cagr_e2021}% CAGR against {pub_aimarket_2020_e2021} (2020) "
           "and {pub_aimarket_2024_e2021} (2024)",
           "pub_aimarket_cagr_e2021", ("pub_aimarket_2020_e2021", "pub_aimarket_2024_e2021"),
-          lambda a, b: _cagr(a, b, 4), "({pub_aimarket_2024_e2021} / {pub_aimarket_2020_e2021})^(1/4) - 1"),
+          lambda a, b: _cagr(a, b, 4), "({pub_aimarket_2024_e2021} / {pub_aimarket_2020_e2021})^(1/4) - 1",
+          claim="China's AI market grows {pub_aimarket_cagr_e2021}% a year, 2020–24 (2020–21 ed)"),
     Check("headline_share", "equal",
           "The headline's 七成 ('about seven in ten', {art_headline_share}%) against the body's {art_genai_exploring}%",
           "art_headline_share", ("art_genai_exploring",), _same, "survey share in the body",
-          "七成 is stated to the nearest 成 (ten percent); {art_genai_exploring}% is inside."),
+          "七成 is stated to the nearest 成 (ten percent); {art_genai_exploring}% is inside.",
+          claim="七成 of Chinese firms explore generative AI (headline)"),
     Check("revision_ic_2022", "revision",
           "Revision: the 2022-23 ed's 2022 estimate ({pub_ic_2022_e2223}) against the 2023-24 ed's actual ({pub_ic_2022_e2324})",
           "pub_ic_2022_e2223", ("pub_ic_2022_e2324",), _same, "later edition's actual",
-          "An estimate revised, not an error."),
+          "An estimate revised, not an error.",
+          claim="Intelligent compute was {pub_ic_2022_e2223} EFLOPS in 2022 (2022–23 ed)"),
     Check("revision_ai_server_2021_2022", "greater",
           "Vintages: the 2023-24 ed's implied 2022 should exceed the 2022-23 ed's 2021 actual "
           "({pub_server_2021_e2223}) in a growing market",
           "pub_server_2021_e2223", ("art_ai_server_2023", "art_ai_server_2023_yoy"),
           lambda a, y: a / _g(y), "{art_ai_server_2023}亿 / (1 + {art_ai_server_2023_yoy}%); the claim holds if it exceeds "
           "the 2021 value",
-          "The later edition implies a smaller 2022 market than the earlier edition's 2021: a definition change or a restatement."),
+          "The later edition implies a smaller 2022 market than the earlier edition's 2021: a definition change or a restatement.",
+          claim="The editions' AI-server markets form one series"),
     # implications: derived facts, not tests
     Check("ai_server_2022_base", "implication", "The 2022 AI-server market the article's 2023 figures imply",
           None, ("imp_ai_server_2022",), _same, "{art_ai_server_2023}亿 / (1 + {art_ai_server_2023_yoy}%)",
@@ -218,7 +270,8 @@ def date_figures(dates: pd.DataFrame, year: int = 2023) -> pd.DataFrame:
             day = dt.date.fromisoformat(r["date"]).timetuple().tm_yday
             rows.append(dict(id=r["id"], value_clean=float(day), value_low=day - 0.5, value_high=day + 0.5,
                              unit="", unit_clean="day of year", value_text=r["date"], qualifier="="))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["id", "value_clean", "value_low", "value_high", "unit", "unit_clean",
+                                       "value_text", "qualifier"])
 
 
 def _lookup(figures: pd.DataFrame, implied: pd.DataFrame, dates: pd.DataFrame | None) -> pd.DataFrame:
@@ -266,7 +319,8 @@ def audit(figures: pd.DataFrame, implied: pd.DataFrame, dates: pd.DataFrame | No
     for c in checks:
         r = float(c.fn(*[float(t.at[i, "value_clean"]) for i in c.inputs]))
         r_lo, r_hi = propagate(c.fn, [(float(t.at[i, "value_low"]), float(t.at[i, "value_high"])) for i in c.inputs])
-        row = dict(check_id=c.id, rule=c.rule, description=_fill(c.description, t), stated_id=c.stated or "",
+        row = dict(check_id=c.id, rule=c.rule, claim=_fill(c.claim, t), description=_fill(c.description, t),
+                   stated_id=c.stated or "",
                    inputs=" ".join(c.inputs), formula=_fill(c.formula, t), recomputed=round(r, 4),
                    recomputed_low=round(r_lo, 4), recomputed_high=round(r_hi, 4),
                    precision=_precision(t, ([c.stated] if c.stated else []) + list(c.inputs)), comment=_fill(c.comment, t))
@@ -281,7 +335,7 @@ def audit(figures: pd.DataFrame, implied: pd.DataFrame, dates: pd.DataFrame | No
                        rel_difference_pct=round(abs(r - s) / abs(s) * 100, 2) if s else math.inf,
                        tolerance_pct=round(tol / abs(s) * 100, 2) if s else math.inf, verdict=v)
         rows.append(row)
-    cols = ["check_id", "rule", "description", "stated_id", "inputs", "formula", "precision", "stated", "stated_low",
+    cols = ["check_id", "rule", "claim", "description", "stated_id", "inputs", "formula", "precision", "stated", "stated_low",
             "stated_high", "recomputed", "recomputed_low", "recomputed_high", "difference", "tolerance",
             "rel_difference_pct", "tolerance_pct", "verdict", "comment"]
     return pd.DataFrame(rows)[cols]

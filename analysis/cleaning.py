@@ -66,7 +66,15 @@ def stated_interval(text: str, qualifier: str) -> tuple[float, float]:
 
 
 def figures(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """All numeric figures (article + published) with clean units, parsed periods and intervals."""
+    """All numeric figures (article + published) with clean units, parsed periods and intervals.
+
+    ``raw`` is an information set (:func:`analysis.infoset.as_of`): each row carries the date it
+    became public (``known_from``) and the rule that set it, which the figures keep. Raw tables
+    as loaded are dated here first (every row, no date filter)."""
+    if "known_from" not in raw["published_figures"].columns:
+        from analysis import infoset
+
+        raw = infoset.annotate(raw)
     order = raw["vintages"].set_index("vintage")["order"]
     parts = []
     for table in ("article_figures", "published_figures"):
@@ -86,10 +94,9 @@ def figures(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     periods = pd.DataFrame([_period(p) for p in f["period"]])
     f = pd.concat([f, periods], axis=1)
     f["vintage_order"] = f["vintage"].map(order).astype(int)
-    f["published"] = f["published"].fillna("2023-12-07")  # the article's own figures
     cols = ["id", "table", "indicator", "geography", "period", "period_type", "year", "year_end",
             "qualifier", "value", "value_text", "unit", "value_clean", "value_low", "value_high", "unit_clean", "measure",
-            "kind", "vintage", "vintage_order", "source", "location", "published", "note"]
+            "kind", "vintage", "vintage_order", "source", "location", "published", "known_from", "date_rule", "note"]
     return f[cols]
 
 
@@ -182,7 +189,7 @@ def _meta(fig: pd.DataFrame, d: Derived) -> dict:
     vintages = sorted({(int(r["vintage_order"]), r["vintage"]) for r in rows})
     return dict(indicator=indicators.pop(), geography=geographies.pop(), period=period_of(rows),
                 unit=unit or levels[0]["unit_clean"], measure=measure,
-                vintage=" + ".join(v for _, v in vintages))
+                vintage=" + ".join(v for _, v in vintages), known_from=max(r["known_from"] for r in rows))
 
 
 def _g(x: float) -> float:
@@ -250,8 +257,15 @@ def interval_of(fig: pd.DataFrame, ids: tuple[str, ...]) -> list[tuple[float, fl
     return [(float(f.at[i, "value_low"]), float(f.at[i, "value_high"])) for i in ids]
 
 
+def possible(fig: pd.DataFrame, derived: tuple[Derived, ...] = DERIVED) -> tuple[Derived, ...]:
+    """The implied values whose inputs are all in ``fig`` (an information set may not hold them yet)."""
+    ids = set(fig["id"])
+    return tuple(d for d in derived if set(d.inputs) <= ids and (d.like is None or d.like in ids))
+
+
 def implied(fig: pd.DataFrame, derived: tuple[Derived, ...] = DERIVED) -> pd.DataFrame:
-    """Values implied by stated figures, each with its formula, inputs and interval."""
+    """Values implied by stated figures, each with its formula, inputs and interval. An implied
+    value is public from the day its last input was (``known_from``)."""
     rows = []
     for d in derived:
         meta = _meta(fig, d)
@@ -260,20 +274,26 @@ def implied(fig: pd.DataFrame, derived: tuple[Derived, ...] = DERIVED) -> pd.Dat
         rows.append(dict(id=d.id, **meta, value=round(value, 6), value_low=round(low, 6), value_high=round(high, 6),
                          kind="derived", formula=d.formula, inputs=" ".join(d.inputs), note=d.note))
     cols = ["id", "indicator", "geography", "period", "value", "value_low", "value_high", "unit", "measure",
-            "kind", "vintage", "formula", "inputs", "note"]
-    return pd.DataFrame(rows)[cols]
+            "kind", "vintage", "formula", "inputs", "known_from", "note"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def series(fig: pd.DataFrame, imp: pd.DataFrame) -> pd.DataFrame:
-    """Annual levels of every indicator, from every vintage (the forecasts' input)."""
+    """Annual levels of every indicator, from every vintage (the forecasts' input). A level
+    derived here is ``derived`` (data), or ``forecast`` when any of its inputs is a forecast."""
     f = fig[(fig["measure"] == "level") & (fig["period_type"] == "year")]
-    s = f[["indicator", "geography", "year", "value_clean", "unit_clean", "kind", "vintage", "vintage_order", "id"]]
+    s = f[["indicator", "geography", "year", "value_clean", "unit_clean", "qualifier", "kind", "vintage",
+           "vintage_order", "id", "known_from"]]
     s = s.rename(columns={"value_clean": "value", "unit_clean": "unit"})
     i = imp[(imp["measure"] == "level") & imp["period"].str.fullmatch(r"\d{4}")].copy()
     i["year"] = i["period"].astype(int)
     order = fig.drop_duplicates("vintage").set_index("vintage")["vintage_order"]
     i["vintage_order"] = i["vintage"].map(order)
-    i["kind"] = "derived"
+    # a value derived from a forecast (a level compounded at a forecast CAGR) is a forecast itself
+    kinds = fig.set_index("id")["kind"]
+    from_forecast = i["inputs"].map(lambda ids: any(kinds.get(x) == "forecast" for x in ids.split()))
+    i["kind"] = np.where(from_forecast, "forecast", "derived")
+    i["qualifier"] = "="
     s = pd.concat([s, i[s.columns]], ignore_index=True)
     s["source_table"] = np.where(s["id"].str.startswith("imp_"), "implied", np.where(s["id"].str.startswith("art_"), "article", "published"))
     return s.sort_values(["indicator", "year", "vintage_order", "id"]).reset_index(drop=True)

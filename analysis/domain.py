@@ -7,6 +7,14 @@ from here, so that a constant is never retyped as a magic number (``max(horizon_
 """
 from __future__ import annotations
 
+#: The default date of knowledge (``AS_OF``): the article's publication date, as
+#: ``data/raw/article_dates.csv`` gives it (tests/test_infoset.py keeps the two equal). A build
+#: as of a date uses only the rows public by then (:mod:`analysis.infoset`).
+DEFAULT_AS_OF = "2023-12-07"
+#: The earliest ``AS_OF`` a build accepts: the release of the first edition the compendium holds
+#: (the 2019-20 edition; ``data/raw/vintages.csv``). Before it there is nothing to build from.
+FIRST_EDITION_DATE = "2019-08-28"
+
 #: The series forecast (indicator names of ``data/processed/series.csv``).
 FORECAST_SERIES = ("ai_server_market", "intelligent_compute", "general_compute")
 
@@ -22,9 +30,9 @@ MAX_HORIZON = 2035
 REPORT_EDITION = "2023-24 ed"
 
 #: What a reader sees for each model (figures, sentences, tables); the ids stay in the data.
-MODEL_LABELS = {"drift": "Random walk with drift", "decay": "Growth decay", "loglinear": "Log-linear trend",
-                "ets": "Damped trend (ETS)", "combination": "Combination (drift + decay)", "scenario": "Scenario",
-                "report_path": "The report's path"}
+MODEL_LABELS = {"drift": "Random walk with drift", "decay": "Growth decay", "nowcast": "Nowcast, then decay",
+                "loglinear": "Log-linear trend", "ets": "Damped trend (ETS)", "combination": "Combination",
+                "scenario": "Scenario", "report_path": "The report's path"}
 #: What a reader sees for each series, with its unit.
 SERIES_LABELS = {
     "ai_server_market": "AI server market (USD bn)",

@@ -20,7 +20,7 @@ An entry lists each file's SHA-256 and is used only if every file still matches,
 entry nor a file in it is a symbolic link: an accidentally damaged entry is drawn again. The
 list sits in the entry itself, so it guards against accidents, not against someone who rewrites
 both: ``build/`` is trusted like ``build/state/`` and ``.venv``. An entry is written into a
-private folder (named as :func:`analysis.build.atomic.temporary` names a writer's temporary) and
+private folder (named as :func:`analysis.base.atomic.temporary` names a writer's temporary) and
 renamed into place, so two builds at once never see half an entry. ``make clean`` deletes the cache with
 ``build/``; a clean build therefore draws everything. The cache is never an input of a step (a
 hit and a miss give the same bytes, ``tests/test_figure_cache.py``), so the registry ignores it.
@@ -34,7 +34,7 @@ import os
 import shutil
 from pathlib import Path
 
-from analysis.build import paths
+from analysis.base import paths
 
 FILES = ("svg", "png", "png1")
 KEEP = 256  # entries; the oldest beyond this are removed when a new one is stored
@@ -62,22 +62,25 @@ def _packages() -> bytes:
     return "\0".join(parts).encode("utf-8")
 
 
-def _environment() -> bytes:
+def _environment(drawing_code: str) -> bytes:
     """Everything but the spec that decides a drawing's bytes. The code is taken as it was imported
-    (a saved but unreloaded edit does not count); the fonts as registered with vl-convert and as
+    (a saved but unreloaded edit does not count): the caller's (``drawing_code``, the SHA-256 of
+    :mod:`analysis.charts` as its process imported it, passed in so that this module never imports
+    the charts that call it) and the font module's; the fonts as registered with vl-convert and as
     they are on disk now (the SVG embeds them from disk)."""
-    from analysis import charts, fonts
+    from analysis import fonts
 
     h = hashlib.sha256(_packages())
-    for part in (charts.SOURCE_SHA256, fonts.SOURCE_SHA256, fonts.register(), fonts.folder_sha256()):
+    for part in (drawing_code, fonts.SOURCE_SHA256, fonts.register(), fonts.folder_sha256()):
         h.update(part.encode("ascii") + b"\0")
     return h.digest()
 
 
-def key(spec: dict) -> str:
-    """The cache key of the figure drawn from ``spec`` in this environment."""
+def key(spec: dict, drawing_code: str) -> str:
+    """The cache key of the figure drawn from ``spec`` by code whose source hashes to
+    ``drawing_code`` (``charts.SOURCE_SHA256``), in this environment."""
     text = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(_environment() + text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_environment(drawing_code) + text.encode("utf-8")).hexdigest()
 
 
 def load(k: str, root: Path | None = None) -> dict[str, bytes] | None:
@@ -103,7 +106,7 @@ def load(k: str, root: Path | None = None) -> dict[str, bytes] | None:
 
 def store(k: str, files: dict[str, bytes], root: Path | None = None) -> None:
     """Keep ``files`` under ``k``; never fails a build (a full or read-only disk only means no cache)."""
-    from analysis.build.atomic import temporary
+    from analysis.base.atomic import temporary
 
     base = root or folder()
     tmp = temporary(base / k)
@@ -128,11 +131,11 @@ def store(k: str, files: dict[str, bytes], root: Path | None = None) -> None:
 
 def _prune(base: Path) -> None:
     """Keep the newest :data:`KEEP` entries, and drop the private folders of killed writers."""
-    from analysis.build.atomic import _alive
+    from analysis.base.atomic import process_alive
 
     for part in base.glob(".*.part"):
         pid = part.name.split(".")[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(part, ignore_errors=True)
     entries = sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime_ns, reverse=True)

@@ -8,6 +8,8 @@ placeholders.
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analysis.domain import MODEL_LABELS, SERIES_LABELS, headline_level
@@ -23,6 +25,34 @@ def _level(comparison: pd.DataFrame) -> float:
 
 def _n(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+
+
+def amount(x: float, series: str) -> str:
+    """A value with its unit, in one style: 'USD 51.3 bn', '1,155 EFLOPS'."""
+    unit = UNITS[series]
+    return f"USD {_n(x)} bn" if unit == "USD bn" else f"{_n(x)} {unit}"
+
+
+def compute_growth_title(forecasts: pd.DataFrame) -> str | None:
+    """The compute figure's title, stating its message from the forecasts table: where the report's
+    value for its last year lies among the models' medians (intelligent compute, else general)."""
+    for series in ("intelligent_compute", "general_compute"):
+        f = forecasts[forecasts["series"] == series].drop_duplicates(["model", "year"])
+        rep = f[f["model"] == "report_path"]
+        if rep.empty:
+            continue
+        year = int(rep["year"].max())
+        medians = f[(f["model"] != "report_path") & (f["year"] == year)]["median"]
+        if medians.empty:
+            continue
+        report = float(rep.loc[rep["year"] == year, "median"].iloc[0])
+        below, n = int((medians > report).sum()), len(medians)
+        where = ("below every model's median" if below == n else "above every model's median" if below == 0
+                 else f"below {below} of {n} models' medians")
+        name = NAMES[series][:1].upper() + NAMES[series][1:]
+        return (f"{name} in {year}: the report's {amount(report, series)} is {where} "
+                f"({_n(medians.min())} to {_n(medians.max())})")
+    return None
 
 
 def _rows(comparison: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -52,7 +82,7 @@ def series_note(comparison: pd.DataFrame, series: str) -> str:
         return ""
     r = row.iloc[0]
     text = (f"For {NAMES[series]} in {int(r['year'])}, the {MODEL_LABELS.get(r['model'], r['model']).lower()} "
-            f"gives a median of {_n(r['median'])} {UNITS[series]}, with {_n(r['lower'])} to {_n(r['upper'])} "
+            f"gives a median of {amount(r['median'], series)}, with {_n(r['lower'])} to {_n(r['upper'])} "
             f"as its {level:.0%} interval")
     versus = _against_report(r)
     return text + (f"; {versus}." if versus else ".")
@@ -65,54 +95,88 @@ def spread_note(comparison: pd.DataFrame, series: str) -> str:
     if not {"drift", "decay"} <= set(s.index):
         return ""
     d, k = s.at["drift", "median"], s.at["decay", "median"]
-    return (f"If growth persists (drift) {NAMES[series]} reaches {_n(d)} {UNITS[series]}; if it decays toward its "
+    return (f"If growth persists (drift) {NAMES[series]} reaches {amount(d, series)}; if it decays toward its "
             f"long-run rate, {_n(k)}: a factor of {max(d, k) / min(d, k):.1f} that two or three data points cannot settle.")
 
 
-def comparison_note(comparison: pd.DataFrame) -> str:
-    """How many model intervals hold the report's path, and what the one backtest can say."""
+#: Fewer comparable pairs than this carry no ranking, bias or coverage claim (analysis/evaluation.py).
+MIN_PAIRS = 5
+
+
+def _too_few(n: int) -> bool:
+    return n < MIN_PAIRS
+
+
+def comparison_note(comparison: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """How many model intervals hold the report's path, and what the models' real-time record can say."""
     level = _level(comparison)
     c = _rows(comparison, level).dropna(subset=["report"])
-    if c.empty:
-        return ""
-    inside = int(((c["report"] >= c["lower"]) & (c["report"] <= c["upper"])).sum())
-    text = (f"{inside} of {len(c)} model forecasts hold the report's path inside their {level:.0%} interval "
-            f"in {int(c['year'].max())}.")
-    scored = c.dropna(subset=["crps_log"])
-    if len(scored):
-        best = scored.sort_values("crps_log").iloc[0]
-        text += (f" In the one real-time backtest ({NAMES[best['series']]}), the lowest CRPS is "
-                 f"{MODEL_LABELS.get(best['model'], best['model']).lower()}'s ({best['crps_log']:.3f}); "
-                 f"one scored year cannot rank the models.")
-    return text
-
-
-def track_note(track: pd.DataFrame) -> str:
-    """The earlier editions' errors: comparable pairs, then the rest."""
-    if track.empty:
-        return ""
-    same = track[track["comparable"]]
     text = ""
-    if len(same):
-        text = (f"On the same definition, the earlier edition's {len(same)} forecasts missed by "
-                f"{same['error_pct'].min():+.1f}% to {same['error_pct'].max():+.1f}% of the later figure.")
-    other = track[~track["comparable"]]
-    if len(other):
-        text += (f" The {len(other)} pairs across a change of definition (AI infrastructure or hardware against AI "
-                 f"servers) range from {other['error_pct'].min():+.1f}% to {other['error_pct'].max():+.1f}% and "
-                 "measure the change of definition as much as the forecast.")
+    if len(c):
+        inside = int(((c["report"] >= c["lower"]) & (c["report"] <= c["upper"])).sum())
+        text = (f"{inside} of {len(c)} model forecasts hold the report's path inside their {level:.0%} interval "
+                f"in {int(c['year'].max())}.")
+    models = summary[(summary["forecaster_type"] == "model") & (summary["forecaster"] != "all")
+                     & (summary["horizon"] == "all")]
+    if len(models):
+        n = int(models["n"].max())
+        if _too_few(n):
+            text += (f" Each model has at most {n} comparable real-time pair{'s' if n != 1 else ''}: too few to rank "
+                     "the models or to judge their intervals.")
+        else:
+            best = models[models["enough"]].sort_values("mae_log").iloc[0]
+            text += (f" Over their real-time records (n = {int(best['n'])} for the lowest), the "
+                     f"{MODEL_LABELS.get(best['forecaster'], best['forecaster']).lower()} has the lowest mean absolute "
+                     f"log error, {best['mae_log']:.3f}.")
     return text.strip()
 
 
-def notes(comparison: pd.DataFrame, track: pd.DataFrame) -> dict[str, list[str]]:
+def record_note(evaluation: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """What the real-time record holds, and what it supports."""
+    if evaluation.empty:
+        return "No forecast has an outcome published after it yet."
+    same = evaluation[evaluation["same_definition"]]
+    vint = same[same["forecaster_type"] == "vintage"]
+    text = (f"{len(same)} of the {len(evaluation)} forecast-outcome pairs {'is' if len(same) == 1 else 'are'} "
+            f"comparable; {len(vint)} of them {'is' if len(vint) == 1 else 'are'} the editions' and releases' own figures")
+    if len(vint):
+        text += (f", which missed the next figure published by {vint['error_pct'].min():+.1f}% to "
+                 f"{vint['error_pct'].max():+.1f}% (horizons {int(vint['horizon'].min())} to {int(vint['horizon'].max())})")
+    text += "."
+    pooled = summary[(summary["forecaster_type"] == "vintage") & (summary["forecaster"] == "all")
+                     & (summary["horizon"] != "all")]
+    judged = pooled[pooled["enough"]]
+    if judged.empty:
+        text += (f" No horizon holds {MIN_PAIRS} or more of the vintages' comparable pairs, so the record supports no "
+                 "claim of bias: too few to tell.")
+    else:
+        text += " Taken together, the vintages' own figures were " + "; ".join(
+            f"{_direction(r['bias_log'])} the next figure by {abs(math.expm1(r['bias_log'])):.0%} on average "
+            f"at horizon {r['horizon']} (n = {int(r['n'])})" for _, r in judged.iterrows()) + "."
+        few = pooled[~pooled["enough"]]
+        if len(few):
+            text += (f" At horizon{'s' if len(few) > 1 else ''} {', '.join(few['horizon'])} "
+                     f"({', '.join(str(int(n)) for n in few['n'])} pairs) there are too few to tell.")
+    singles = summary[(summary["forecaster"] != "all") & (summary["horizon"] == "all")]
+    if len(singles) and not singles["enough"].any():
+        text += (f" No single edition, release or model has {MIN_PAIRS} comparable pairs: none can be ranked "
+                 "against another.")
+    return text
+
+
+def _direction(bias: float) -> str:
+    return "below" if bias < 0 else "above"
+
+
+def notes(comparison: pd.DataFrame, evaluation: pd.DataFrame, summary: pd.DataFrame) -> dict[str, list[str]]:
     """The sentences for each forecast figure, keyed by the figure's name."""
     present = [s for s in SERIES_LABELS if s in set(comparison["series"])]
     out = {
         "compute_growth": [series_note(comparison, s) for s in ("intelligent_compute", "general_compute") if s in present],
         "ai_server_market": ([series_note(comparison, "ai_server_market"), spread_note(comparison, "ai_server_market")]
                              if "ai_server_market" in present else []),
-        "model_comparison": [comparison_note(comparison)],
-        "track_record": [track_note(track)],
+        "model_comparison": [comparison_note(comparison, summary)],
+        "track_record": [record_note(evaluation, summary)],
     }
     return {k: [s for s in v if s] for k, v in out.items()}
 
@@ -122,3 +186,99 @@ def markdown(sentences: list[str]):
     from IPython.display import Markdown
 
     return Markdown(" ".join(sentences))
+
+
+WORLD_BOUND = "the world's AI-server market"
+#: Models named in running text.
+SHORT = {"drift": "drift", "decay": "decay", "nowcast": "the nowcast", "loglinear": "the log-linear trend",
+         "ets": "the damped trend", "combination": "the combination", "scenario": "the scenario"}
+
+
+def world_note(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: pd.DataFrame) -> str:
+    """The AI-server headline beside the whole world's market: the combination's share of it, and
+    every model whose median passes it, named as implausible (never quoted without that caveat)."""
+    c = _rows(comparison, _level(comparison))
+    row = c[(c["series"] == "ai_server_market") & (c["model"] == "combination")]
+    w = plausibility[(plausibility["series"] == "ai_server_market") & (plausibility["bound_kind"] == WORLD_BOUND)]
+    if row.empty or w.empty:
+        return ""
+    r = row.iloc[0]
+    year = int(r["year"])
+    world = w[(w["year"] == year)].drop_duplicates("year")
+    if world.empty:
+        return ""
+    b = world.iloc[0]
+    text = (f"That median is {r['median'] / b['bound']:.0%} of the whole world's AI-server market in {year} as the same "
+            f"sources forecast it ({amount(b['bound'], 'ai_server_market')}, {amount(b['bound_low'], 'ai_server_market')} "
+            f"to {amount(b['bound_high'], 'ai_server_market')} at the record's error)")
+    over = w[(w["year"] == year) & w["implausible"] & (w["model"] != "combination")]
+    f = forecasts[(forecasts["series"] == "ai_server_market") & (forecasts["year"] == year)].drop_duplicates("model")
+    medians = f.set_index("model")["median"]
+    if len(over):
+        names = [f"{SHORT.get(m, m)} ({amount(medians[m], 'ai_server_market')}, "
+                 f"{medians[m] / b['bound']:.1f} times the world)" for m in sorted(over["model"]) if m in medians.index]
+        text += ("; the medians of " + ", ".join(names) + " pass it, so they are implausible and stay out of "
+                 "the default combination")
+    return text + "."
+
+
+def readme_forecasts(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: pd.DataFrame,
+                     implied_growth: float | None) -> str:
+    """The README's forecast bullet, every number from the tables."""
+    parts = []
+    if implied_growth is not None and not math.isnan(implied_growth):
+        parts.append(f"The report's own path implies growth of {implied_growth:.1%} a year from 2023 to 2027 for the "
+                     f"AI-server market, after +82.5% in 2023.")
+    for s in ("ai_server_market", "intelligent_compute", "general_compute"):
+        note = series_note(comparison, s)
+        if note:
+            parts.append(note)
+        if s == "ai_server_market":
+            parts.append(world_note(comparison, plausibility, forecasts))
+    body = " ".join(p for p in parts if p)
+    return f"* **What the forecasts say.** {body}\n"
+
+
+README_FORECASTS = ("<!-- findings:forecasts: generated by `python -m analysis.figure_notes` from the forecast tables; "
+                    "tests/test_outputs.py keeps it equal -->\n", "<!-- /findings:forecasts -->")
+README_RECORD = ("<!-- findings:record: generated by `python -m analysis.figure_notes` from evaluation.csv; "
+                 "tests/test_outputs.py keeps it equal -->\n", "<!-- /findings:record -->")
+
+
+def readme_record(evaluation: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """The README's bullet on the real-time record (between :data:`README_RECORD`'s markers)."""
+    return f"* **The real-time record.** {record_note(evaluation, summary)}\n"
+
+
+def implied_report_growth(forecasts: pd.DataFrame, series: str = "ai_server_market") -> float | None:
+    """The report's path's yearly growth from its last data year to its horizon, read off its path."""
+    rep = forecasts[(forecasts["series"] == series) & (forecasts["model"] == "report_path")].sort_values("year")
+    if len(rep) < 2:
+        return None
+    last = rep[rep["year"] == rep["train_end"].iloc[0]] if "train_end" in rep.columns else rep.iloc[[0]]
+    if last.empty:
+        return None
+    y0, v0 = int(last["year"].iloc[0]), float(last["median"].iloc[0])
+    y1, v1 = int(rep["year"].iloc[-1]), float(rep["median"].iloc[-1])
+    return (v1 / v0) ** (1 / (y1 - y0)) - 1 if y1 > y0 else None
+
+
+def readme_blocks(read) -> dict[str, str]:
+    """Every generated block of the README, by its opening marker (``read(name)``: a processed table)."""
+    forecasts = read("forecasts")
+    return {README_FORECASTS[0]: readme_forecasts(read("model_comparison"), read("plausibility"), forecasts,
+                                                  implied_report_growth(forecasts)),
+            README_RECORD[0]: readme_record(read("evaluation"), read("evaluation_summary"))}
+
+
+def _main() -> int:
+    from analysis.base import paths  # the one source of paths (a shared leaf)
+
+    read = lambda name: pd.read_csv(paths.PROCESSED / f"{name}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    for block in readme_blocks(read).values():
+        print(block, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

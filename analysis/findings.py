@@ -38,7 +38,8 @@ def _day(day_of_year: float, year: int = 2023) -> str:
 
 
 def counts(audit: pd.DataFrame) -> dict[str, int]:
-    """Number of checks per verdict (implications included)."""
+    """Number of rows per verdict (implications included). Tallies for readers count claims:
+    :func:`claim_verdicts`."""
     return audit["verdict"].value_counts().to_dict()
 
 
@@ -49,51 +50,120 @@ def _stated(figures: pd.DataFrame, fid: str) -> str:
     return str(f.at[fid, "value_text"])
 
 
+#: A claim whose checks disagree (it holds under one reading of the sentence, or against one
+#: source, and not another).
+DEPENDS = "depends on the reading"
+#: The order tallies are given in.
+CLAIM_VERDICTS = ("consistent", "consistent within rounding", "inconsistent", "revised", DEPENDS)
+
+
+def claim_verdicts(audit: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim tested (the audit's ``claim`` column; implications are not claims): its
+    checks and its verdict, which is the checks' common verdict, or :data:`DEPENDS` when they
+    disagree. Claims keep the order of their first check."""
+    tests = audit[audit["verdict"] != "implication"]
+    rows = []
+    for claim, g in tests.groupby("claim", sort=False):
+        verdicts = list(dict.fromkeys(g["verdict"]))
+        rows.append(dict(claim=claim, checks=" ".join(g["check_id"]), n_checks=len(g),
+                         verdict=verdicts[0] if len(verdicts) == 1 else DEPENDS))
+    return pd.DataFrame(rows, columns=["claim", "checks", "n_checks", "verdict"])
+
+
+def claim_counts(audit: pd.DataFrame) -> dict[str, int]:
+    """Number of claims per verdict, in :data:`CLAIM_VERDICTS` order (verdicts with none left out)."""
+    n = claim_verdicts(audit)["verdict"].value_counts()
+    return {v: int(n[v]) for v in CLAIM_VERDICTS if v in n.index}
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 claim', '6 claims', '2 implications'."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def tally(counts: dict[str, int], noun: str = "") -> str:
+    """'8 consistent, 2 consistent within rounding, 4 inconsistent, 1 revised and 2 depending on the reading'."""
+    words = {DEPENDS: "depending on the reading"}
+    parts = [f"{n} {words.get(v, v)}" for v, n in counts.items()]
+    text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else "none"
+    return text + (f" {noun}" if noun else "")
+
+
+def audit_title(audit: pd.DataFrame) -> str:
+    """The audit figure's title: its message, counted in claims."""
+    n = claim_counts(audit)
+    total = sum(n.values())
+    bad, depends = n.get("inconsistent", 0), n.get(DEPENDS, 0)
+    title = f"{bad} of the {total} claims audited do not follow from the figures they rest on"
+    return title + (f"; {depends} more depend on the reading" if depends else "")
+
+
 def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame) -> list[str]:
-    """The audit's findings, one Markdown bullet (without the leading '* ') per finding."""
+    """The audit's findings, one Markdown bullet (without the leading '* ') per finding: the
+    results first (claims that do not follow, claims that depend on their reading, what holds),
+    how the audit works last."""
     r = lambda c: _row(audit, c)  # noqa: E731
     s = lambda fid: _stated(figures, fid)  # noqa: E731
-    n = counts(audit)
-    prior, hs = r("nvidia_prior_vs_filing"), r("headline_share")
-    tests = len(audit) - n.get("implication", 0)
+    claims = claim_verdicts(audit).set_index("claim")
+    verdict_of = lambda check: claims.at[r(check)["claim"], "verdict"]  # noqa: E731
+    n = claim_counts(audit)
+    total = sum(n.values())
+    nv, nva, mkt = r("nvidia_yoy_324"), r("nvidia_yoy_324_article"), r("ai_market_cagr_2024")
+    td, sp = r("nvidia_trillion_date"), r("revision_ai_server_2021_2022")
+    # what each claim that can fail says when it does, keyed by one of its checks
+    failing = {
+        "nvidia_yoy_324": f"the article's NVIDIA {_pct(nv['stated'], 0, True)} is {_pct(nv['recomputed'], 0, True)} by "
+                          f"NVIDIA's own figures (and at most {_pct(nva['recomputed_high'], 0, True)} from the article's "
+                          f"own {s('art_nvidia_dc_fy24q3')}亿 and {s('art_nvidia_dc_fy23q3')}亿)",
+        "nvidia_trillion_date": f"NVIDIA first traded above USD 1 trn of market value on {_day(td['recomputed'])}, not "
+                                "'at the start of the year' (年初)",
+        "ai_market_cagr_2024": f"the 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR does not fit its own "
+                               f"levels ({_pct(mkt['recomputed'])})",
+        "revision_ai_server_2021_2022": f"the 2022–23 edition's 2021 AI-server market (USD {_num(sp['stated'], 2)} bn) is "
+                                        f"*above* the 2022 market the 2023–24 edition implies (USD "
+                                        f"{_num(sp['recomputed'], 2)} bn), so the editions cannot be spliced",
+    }
+    bad = [text for check, text in failing.items() if verdict_of(check) == "inconsistent"]
+    out = [f"**{n.get('inconsistent', 0)} of the {total} claims the audit tests do not follow from the figures they "
+           f"rest on.** " + _sentence(bad)]
+    gs, g23, g21 = r("global_server_cagr"), r("global_server_cagr_idc2023_base"), r("global_server_cagr_idc2021_base")
+    share, revenue = r("nvidia_china_share_record"), r("nvidia_china_revenue_record")
+    lo, hi = r("nvidia_china_share_low"), r("nvidia_china_share_high")
+    q2 = float(s("pub_nvidia_fy24q2"))
+    china_q2 = q2 * lo["stated"] / 100
+    china_before = float(s("pub_nvidia_fy24q1")) * hi["stated"] / 100
+    readings = {
+        "global_server_cagr": f"The 2023–24 edition's {_pct(gs['stated'])} global AI-server CAGR does not fit the 2022 "
+                              f"and 2026 levels printed beside it (USD {s('pub_global_server_2022_e2324')} bn and "
+                              f"{s('pub_global_server_2026_e2324')} bn: {_pct(gs['recomputed'])}), but two other bases "
+                              f"fit it equally well: IDC's June-2023 figure for 2022, about USD "
+                              f"{s('pub_global_server_2022_idc2023')} bn, over four years ({_pct(g23['recomputed'], 2)}), "
+                              f"and IDC's 2021 figure, USD {s('pub_global_server_2021_idc2023')} bn, over five "
+                              f"({_pct(g21['recomputed'], 2)}); the figures cannot tell which the report used.",
+        "nvidia_china_share_record": f"The article's 创下历史新高 ('a record high') for China's {_num(lo['stated'], 0)}–"
+                                     f"{_num(hi['stated'], 0)}% of NVIDIA's data-centre revenue is {share['verdict']} "
+                                     "as a record share (reports before the cut-off describe the share as steady) "
+                                     f"but {revenue['verdict']} as a record in revenue: at least USD {_num(china_q2, 1)} bn "
+                                     f"in FY24 Q2 ({_num(lo['stated'], 0)}% of USD {s('pub_nvidia_fy24q2')} bn), "
+                                     f"{china_q2 / china_before:.1f} times the most any earlier quarter could have had "
+                                     f"(USD {_num(china_before, 1)} bn: {_num(hi['stated'], 0)}% of NVIDIA's previous "
+                                     f"record, USD {s('pub_nvidia_fy24q1')} bn).",
+    }
+    depends = [text for check, text in readings.items() if verdict_of(check) == DEPENDS]
+    if depends:
+        out.append(f"**{plural(len(depends), 'claim')} {'holds' if len(depends) == 1 else 'hold'} under one reading "
+                   "and not another.** " + " ".join(depends))
     ic, ratio, cagr27 = r("intelligent_2023_from_2022"), r("growth_ratio_6_7x"), r("ai_server_cagr_2027")
     base, ic27, ic26 = r("ai_server_2022_base"), r("intelligent_cagr_2027"), r("intelligent_cagr_2026_e2223")
-    out = [
-        f"**The audit's arithmetic is interval arithmetic.** Each of its {tests} checks reads every input at the "
-        f"precision it was stated with ({s('art_nvidia_dc_fy23q3')}亿 means {_num(prior['stated_low'] * 10, 1)}亿 to "
-        f"{_num(prior['stated_high'] * 10, 1)}亿; 七成 means {_num(hs['stated_low'], 0)}% to {_num(hs['stated_high'], 0)}%) "
-        "and derives its "
-        f"tolerance from those intervals: {n.get('consistent', 0)} are consistent, "
-        f"{n.get('consistent within rounding', 0)} consistent within rounding, {n.get('inconsistent', 0)} "
-        f"inconsistent and {n.get('revised', 0)} revised; {n.get('implication', 0)} more are implications "
-        "(derived facts, not tests). A test perturbs each check just beyond its tolerance and sees the verdict change.",
+    out.append(
         f"**The report's growth arithmetic holds.** {_num(ic['stated'], 1)} EFLOPS = {ic['formula']} "
         f"({_num(ic['recomputed'], 2)}: consistent within rounding, as the 2022 level published before the cut-off "
         f"is rounded); the {_num(ratio['stated'], 1)}x growth ratio ({_num(ratio['recomputed'], 2)}); the "
         f"{_pct(ic27['stated'])} and {_pct(ic26['stated'])} intelligent-compute CAGRs "
         f"({_pct(ic27['recomputed'], 2)}, {_pct(ic26['recomputed'], 2)}); and the AI-server market's implied 2022 "
-        f"base ({base['formula']} = {_num(base['recomputed'], 2)}) reaches the headline USD {_num(cagr27['stated'], 1)} bn "
-        f"in 2027 ({_num(cagr27['recomputed'], 2)}).",
-    ]
-    nv, nva, mkt = r("nvidia_yoy_324"), r("nvidia_yoy_324_article"), r("ai_market_cagr_2024")
-    gs, gs18 = r("global_server_cagr"), r("global_server_cagr_idc2023_base")
-    out.append(
-        f"**Some stated figures do not follow.** The article's NVIDIA {_pct(nv['stated'], 0, True)} is "
-        f"{_pct(nv['recomputed'], 0, True)} by NVIDIA's own figures (and at most {_pct(nva['recomputed_high'], 0, True)} "
-        f"from the article's own {s('art_nvidia_dc_fy24q3')}亿 and {s('art_nvidia_dc_fy23q3')}亿); the 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR "
-        f"does not fit its own levels ({_pct(mkt['recomputed'])}); the 2023–24 edition's {_pct(gs['stated'])} global "
-        f"AI-server CAGR does not fit the 2022 and 2026 levels printed beside it ({_pct(gs['recomputed'])}), but does "
-        f"fit IDC's June-2023 figure for 2022, about USD {s('pub_global_server_2022_idc2023')} bn "
-        f"({_pct(gs18['recomputed'], 2)}).")
-    td, rec, lo, hi = r("nvidia_trillion_date"), r("nvidia_china_share_record"), \
-        r("nvidia_china_share_low"), r("nvidia_china_share_high")
-    out.append(
-        f"**The article's NVIDIA context needs two corrections.** NVIDIA first traded above USD 1 trn of market value "
-        f"on {_day(td['recomputed'])}, not 'at the start of the year' (年初); China's "
-        f"{_num(lo['stated'], 0)}–{_num(hi['stated'], 0)}% of its data-centre revenue matches what NVIDIA said "
-        f"({lo['verdict']}), but reports before the cut-off describe that share as steady, not as a record "
-        f"({rec['verdict']}).")
-    h2 = r("ai_server_h2_2023")
+        f"base ({base['formula']} = USD {_num(base['recomputed'], 2)} bn) reaches the headline USD "
+        f"{_num(cagr27['stated'], 1)} bn in 2027 ({_num(cagr27['recomputed'], 2)}).")
+    h2, hs = r("ai_server_h2_2023"), r("headline_share")
     out.append(
         f"**The AI-server market's second half of 2023 must have doubled.** For H1's "
         f"+{s('art_ai_server_h1_2023_yoy')}% to become +{s('art_ai_server_2023_yoy')}% for the "
@@ -101,13 +171,33 @@ def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame) -> list[str]:
         f"{_pct(h2['recomputed_high'], 1, True)} at the stated precision): an implication, not an inconsistency. "
         f"The headline's 七成 ({_num(hs['stated_low'], 0)}–{_num(hs['stated_high'], 0)}%) covers the body's "
         f"{_num(hs['recomputed'], 0)}%.")
-    sp, rv = r("revision_ai_server_2021_2022"), r("revision_ic_2022")
+    rv = r("revision_ic_2022")
     out.append(
-        f"**The editions cannot be spliced.** The 2022–23 edition's 2021 AI-server market ({_num(sp['stated'], 2)}) "
-        f"is *above* the 2022 market the 2023–24 edition implies ({_num(sp['recomputed'], 2)}); the 2022 "
-        f"intelligent-compute estimate was revised from {_num(rv['stated'], 1)} to {_num(rv['recomputed'], 0)} EFLOPS "
-        f"({_pct((rv['recomputed'] / rv['stated'] - 1) * 100, 1, True)}).")
+        f"**Editions revise each other.** The 2022 intelligent-compute estimate was revised from "
+        f"{_num(rv['stated'], 1)} to {_num(rv['recomputed'], 0)} EFLOPS "
+        f"({_pct((rv['recomputed'] / rv['stated'] - 1) * 100, 1, True)}) between the 2022–23 and 2023–24 editions: "
+        "each series is fitted on one edition's figures, never a splice.")
+    prior = r("nvidia_prior_vs_filing")
+    rows = audit[audit["verdict"] != "implication"]
+    repeated = claim_verdicts(audit).query("n_checks > 1")
+    out.append(
+        f"**How the audit works: interval arithmetic, claim by claim.** It makes {len(rows)} checks of {total} claims "
+        f"({len(repeated)} claims are checked more than once: against two sources, at both bounds of a range, or "
+        f"under each reading). Each check reads every input at the precision it was stated with "
+        f"({s('art_nvidia_dc_fy23q3')}亿 means {_num(prior['stated_low'] * 10, 1)}亿 to "
+        f"{_num(prior['stated_high'] * 10, 1)}亿; 七成 means {_num(hs['stated_low'], 0)}% to "
+        f"{_num(hs['stated_high'], 0)}%) and derives its tolerance from those intervals. By claim: "
+        f"{tally(n)}; {plural(counts(audit).get('implication', 0), 'more row is an implication', 'more rows are implications')} "
+        "(derived facts, not tests). A test perturbs each check just beyond its tolerance and sees the verdict change.")
     return out
+
+
+def _sentence(parts: list[str]) -> str:
+    """'a; b; and c.' with the first letter raised."""
+    if not parts:
+        return "None."
+    text = "; ".join(parts[:-1]) + ("; and " if len(parts) > 1 else "") + parts[-1] + "."
+    return text[:1].upper() + text[1:]
 
 
 def markdown(bullets: list[str]) -> str:
@@ -115,7 +205,7 @@ def markdown(bullets: list[str]) -> str:
 
 
 def _main() -> int:
-    from analysis.build import paths  # the one source of paths (allowed: tests/test_layers.py)
+    from analysis.base import paths  # the one source of paths (a shared leaf)
 
     audit = pd.read_csv(paths.PROCESSED / "audit.csv")
     figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})

@@ -21,7 +21,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from analysis.build import paths
+from analysis.base import paths
 
 #: vl-convert-python version → SHA-256 of ``vl_convert.javascript_bundle()``.
 PINNED = {"1.9.0.post1": "3425bd951a44d478d0505c6b5d1e8d57656b6e9a4da7bfe88a718ce61d76e572"}
@@ -53,7 +53,7 @@ def javascript(cache: Path | None = None) -> str:
     there has the pinned hash; otherwise built, and stored there if it has the pinned hash."""
     import vl_convert as vlc
 
-    from analysis.build.atomic import temporary
+    from analysis.base.atomic import temporary
 
     v = version()
     digest = PINNED.get(v)

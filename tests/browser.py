@@ -95,12 +95,23 @@ class Chromium:
             if events is not None:
                 events.append(msg)
 
-    def visit(self, url: str, script: str, settle: float = 2.0, timeout: float = 30) -> PageReport:
-        """Open ``url``, wait for load plus ``settle`` seconds, return requests, errors and ``script``'s
-        value (``script`` may be a promise, awaited for up to ``timeout`` seconds)."""
+    def _emulate(self, session: str, width: int | None, events=None) -> None:
+        """Lay the page out ``width`` CSS pixels wide: below 600 as a phone (touch, viewport meta
+        honoured), else as a desktop window."""
+        if width:
+            self._call("Emulation.setDeviceMetricsOverride",
+                       {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+                       session=session, events=events)
+
+    def visit(self, url: str, script: str, settle: float = 2.0, timeout: float = 30,
+              width: int | None = None) -> PageReport:
+        """Open ``url`` (``width`` CSS pixels wide, if given), wait for load plus ``settle`` seconds,
+        return requests, errors and ``script``'s value (``script`` may be a promise, awaited for up
+        to ``timeout`` seconds)."""
         events: list[dict] = []
         target = self._call("Target.createTarget", {"url": "about:blank"}, events=events)["targetId"]
         session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, events=events)["sessionId"]
+        self._emulate(session, width, events)
         for domain in ("Page", "Network", "Runtime", "Log"):
             self._call(f"{domain}.enable", session=session, events=events)
         self._call("Page.navigate", {"url": url}, session=session, events=events)
@@ -138,17 +149,19 @@ class Chromium:
         self._call("Target.closeTarget", {"targetId": target}, events=[])
         return report
 
-    def screenshot(self, url: str, settle: float = 2.0) -> bytes:
-        """A PNG of ``url`` after load plus ``settle`` seconds (for looking at, not for comparing)."""
+    def screenshot(self, url: str, settle: float = 2.0, width: int | None = None, full: bool = False) -> bytes:
+        """A PNG of ``url`` after load plus ``settle`` seconds (for looking at, not for comparing);
+        ``width`` lays it out that wide, ``full`` captures the whole page, not just the window."""
         import base64
 
-        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self._call("Page.enable", session=session)
-        self._call("Page.navigate", {"url": url}, session=session)
+        target = self._call("Target.createTarget", {"url": "about:blank"}, events=[])["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, events=[])["sessionId"]
+        self._emulate(session, width, [])
+        self._call("Page.enable", session=session, events=[])
+        self._call("Page.navigate", {"url": url}, session=session, events=[])
         time.sleep(settle)
-        self._call("Page.bringToFront", session=session)
-        shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False},
+        self._call("Page.bringToFront", session=session, events=[])
+        shot = self._call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full},
                           session=session, events=[])
         self._call("Target.closeTarget", {"targetId": target}, events=[])
         return base64.b64decode(shot["data"])

@@ -2,7 +2,7 @@
 
 nbval re-executes every notebook, and the notebooks write their outputs. Tests must never
 modify the working tree, so before anything is collected the notebooks' root
-(``SUANLI_ROOT``, read by :mod:`analysis.build.paths`) is pointed at a temporary copy of the data
+(``SUANLI_ROOT``, read by :mod:`analysis.base.paths`) is pointed at a temporary copy of the data
 and figures: nbval's kernels inherit the variable, read the same inputs and write into the
 copy. The notebooks themselves, and what they print, are unchanged (paths print relative).
 """
@@ -57,9 +57,14 @@ def raw():
 
 @pytest.fixture(scope="session")
 def cleaned(raw):
-    from analysis import audit, cleaning
+    """The cleaned tables of the default build (as of the article's date)."""
+    from analysis import audit, cleaning, domain, editions, infoset
 
-    figures = cleaning.figures(raw)
+    info = infoset.as_of(raw, domain.DEFAULT_AS_OF)
+    figures = cleaning.figures(info)
     implied = cleaning.implied(figures)
-    return {"figures": figures, "implied": implied, "audit": audit.audit(figures, implied, raw["article_dates"]),
-            "series": cleaning.series(figures, implied)}
+    series = cleaning.series(figures, implied)
+    known = infoset.vintages_known(info)
+    return {"figures": figures, "implied": implied, "audit": audit.audit(figures, implied, info["article_dates"]),
+            "series": series, "editions": known,
+            "vantage": editions.vantage(series, known, domain.FORECAST_SERIES, domain.DEFAULT_AS_OF)}

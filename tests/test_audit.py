@@ -21,10 +21,12 @@ KNOWN = {
     "growth_ratio_6_7x": "consistent", "nvidia_yoy_324": "inconsistent", "nvidia_yoy_324_article": "inconsistent",
     "nvidia_revenue_vs_filing": "consistent", "nvidia_prior_vs_filing": "consistent", "nvidia_beat": "consistent",
     "nvidia_china_share_low": "consistent", "nvidia_china_share_high": "consistent",
-    "nvidia_china_share_record": "inconsistent", "nvidia_trillion_date": "inconsistent",
+    "nvidia_china_share_record": "inconsistent", "nvidia_china_revenue_record": "consistent",
+    "nvidia_trillion_date": "inconsistent",
     "ai_server_cagr_2027": "consistent", "intelligent_2023_from_2022": "consistent within rounding",
     "intelligent_cagr_2027": "consistent within rounding", "intelligent_cagr_2026_e2223": "consistent",
     "global_server_cagr": "inconsistent", "global_server_cagr_idc2023_base": "consistent",
+    "global_server_cagr_idc2021_base": "consistent",
     "ai_market_cagr_2024": "inconsistent", "headline_share": "consistent", "revision_ic_2022": "revised",
     "revision_ai_server_2021_2022": "inconsistent",
     "ai_server_2022_base": "implication", "ai_server_h2_2023": "implication", "general_compute_2022_base": "implication",
@@ -83,6 +85,33 @@ def test_slack_widens_every_tolerance_by_its_share_of_the_stated_value(raw, clea
     extra = (loose.loc[tests, "tolerance"] - base.loc[tests, "tolerance"])
     assert extra.to_numpy() == pytest.approx((base.loc[tests, "stated"].abs() * 0.05).to_numpy(), abs=1e-3)
     assert loose.at["nvidia_yoy_324", "verdict"] == "inconsistent"  # 14% off: no slack of 5% hides it
+
+
+def test_both_readings_of_a_record_are_audited(cleaned):
+    """创下历史新高 fails as a record share and holds as a record in revenue: FY24 Q2's China part, at
+    the bottom of 20-25%, against an earlier quarter's at the top, needs that quarter above 8.26 USD bn,
+    and NVIDIA's record before FY24 Q2 was 4.28."""
+    a = cleaned["audit"].set_index("check_id")
+    assert a.at["nvidia_china_share_record", "claim"] == a.at["nvidia_china_revenue_record", "claim"]
+    assert a.at["nvidia_china_revenue_record", "recomputed"] == pytest.approx(10.32 * 20 / 25)
+    assert a.at["nvidia_china_revenue_record", "stated"] == 4.28
+    # the 17.3% CAGR: 2022 = 18.3 over four years and 2021 = 15.6 over five both give it
+    assert a.at["global_server_cagr_idc2021_base", "recomputed"] == pytest.approx(((34.7 / 15.6) ** 0.2 - 1) * 100, abs=1e-4)
+    assert a.at["global_server_cagr_idc2023_base", "recomputed"] == pytest.approx(((34.7 / 18.3) ** 0.25 - 1) * 100, abs=1e-4)
+
+
+def test_every_test_names_its_claim(cleaned):
+    a = cleaned["audit"]
+    tests = a[a["rule"] != "implication"]
+    assert (tests["claim"].str.len() > 10).all() and not tests["claim"].str.contains("{", regex=False).any()
+    assert (a.loc[a["rule"] == "implication", "claim"].fillna("") == "").all()
+    # four claims are tested more than once: +324% (two sources), 20-25% (both bounds), two readings each of 17.3% and the record
+    repeated = tests.groupby("claim")["check_id"].apply(sorted)
+    assert sorted(v for v in repeated if len(v) > 1) == [
+        ["global_server_cagr", "global_server_cagr_idc2021_base", "global_server_cagr_idc2023_base"],
+        ["nvidia_china_revenue_record", "nvidia_china_share_record"],
+        ["nvidia_china_share_high", "nvidia_china_share_low"],
+        ["nvidia_yoy_324", "nvidia_yoy_324_article"]]
 
 
 def test_implications_are_not_tests(cleaned):

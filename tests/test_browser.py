@@ -49,7 +49,7 @@ def test_index_page_draws_every_figure_offline(browser, repo):
 
 
 def test_rendered_notebook_draws_its_charts_offline(browser, repo):
-    report = browser.visit((repo / "reports" / "03_context_figures.html").as_uri(), SIZES)
+    report = browser.visit((repo / "reports" / "04_context_figures.html").as_uri(), SIZES)
     _assert_offline(report)
     _drawn(report, "img", 6)
 

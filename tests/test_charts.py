@@ -7,7 +7,7 @@ import pytest
 import vl_convert as vlc
 
 from analysis import charts, fonts
-from analysis.build import paths
+from analysis.base import paths
 
 SPECS = sorted(paths.FIGURES.glob("*.vl.json"))
 

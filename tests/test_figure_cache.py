@@ -10,7 +10,7 @@ import pytest
 import vl_convert as vlc
 
 from analysis import charts, figure_cache
-from analysis.build import paths
+from analysis.base import paths
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_the_cached_files_are_what_a_fresh_drawing_gives(cache, tmp_path):
     fresh = charts.render(spec)
     assert (tmp_path / "t.svg").read_text(encoding="utf-8") == fresh["svg"]
     assert (tmp_path / "t.png").read_bytes() == fresh["png"]
-    entry = figure_cache.load(figure_cache.key(spec))
+    entry = figure_cache.load(figure_cache.key(spec, charts.SOURCE_SHA256))
     assert entry["png1"] == vlc.vegalite_to_png(spec, scale=1)
 
 
@@ -75,16 +75,16 @@ def test_the_key_follows_the_spec_and_the_environment(monkeypatch):
     from analysis import fonts
 
     a, b = _chart("A").to_dict(), _chart("B").to_dict()
-    assert figure_cache.key(a) == figure_cache.key(dict(reversed(list(a.items()))))  # canonical
-    assert figure_cache.key(a) != figure_cache.key(b)
-    before = figure_cache.key(a)
+    assert figure_cache.key(a, charts.SOURCE_SHA256) == figure_cache.key(dict(reversed(list(a.items()))), charts.SOURCE_SHA256)  # canonical
+    assert figure_cache.key(a, charts.SOURCE_SHA256) != figure_cache.key(b, charts.SOURCE_SHA256)
+    before = figure_cache.key(a, charts.SOURCE_SHA256)
     for target, name, value in [(figure_cache, "_packages", lambda: b"vl-convert-python 1.9.0.post2"),
                                 (charts, "SOURCE_SHA256", "0" * 64), (fonts, "SOURCE_SHA256", "0" * 64),
                                 (fonts, "folder_sha256", lambda: "0" * 64), (fonts, "_registered", "0" * 64)]:
         with monkeypatch.context() as m:
             m.setattr(target, name, value)
-            assert figure_cache.key(a) != before, name
-    assert figure_cache.key(a) == before
+            assert figure_cache.key(a, charts.SOURCE_SHA256) != before, name
+    assert figure_cache.key(a, charts.SOURCE_SHA256) == before
 
 
 def test_the_installed_software_is_named_down_to_the_post_release_and_binary():
@@ -107,9 +107,9 @@ def test_code_edited_and_reloaded_gets_its_own_key(tmp_path, monkeypatch):
     from analysis import fonts
 
     spec = _chart().to_dict()
-    before = figure_cache.key(spec)
+    before = figure_cache.key(spec, charts.SOURCE_SHA256)
     package = tmp_path / "analysis"
-    shutil.copytree(Path(charts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "build"))
+    shutil.copytree(Path(charts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "pipeline"))
     monkeypatch.syspath_prepend(str(tmp_path))
     saved = {n: sys.modules[n] for n in ("analysis", "analysis.charts", "analysis.fonts")}
     try:
@@ -126,7 +126,7 @@ def test_code_edited_and_reloaded_gets_its_own_key(tmp_path, monkeypatch):
         for n in ("analysis", "analysis.charts", "analysis.fonts"):
             sys.modules.pop(n, None)
         sys.modules.update(saved)
-    assert figure_cache.key(spec) == before
+    assert figure_cache.key(spec, charts.SOURCE_SHA256) == before
 
 
 def test_an_unwritable_cache_never_fails_a_build(tmp_path, monkeypatch):

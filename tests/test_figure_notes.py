@@ -24,7 +24,7 @@ def comparison():
 
 def test_series_note_reads_the_80_percent_row_and_places_the_report():
     text = figure_notes.series_note(comparison(), "ai_server_market")
-    assert "2027" in text and "median of 50.0 USD bn" in text and "22.0 to 130 as its 80% interval" in text
+    assert "2027" in text and "median of USD 50.0 bn" in text and "22.0 to 130 as its 80% interval" in text
     assert "the report's 13.4 lies below it" in text
     inside = figure_notes.series_note(comparison(), "intelligent_compute")
     assert "the report's 1,117 lies inside it" in inside
@@ -32,26 +32,42 @@ def test_series_note_reads_the_80_percent_row_and_places_the_report():
 
 def test_spread_note_gives_the_factor_between_persisting_and_decaying_growth():
     text = figure_notes.spread_note(comparison(), "ai_server_market")
-    assert "reaches 100 USD bn" in text and "30.0" in text and "factor of 3.3" in text
+    assert "reaches USD 100 bn" in text and "30.0" in text and "factor of 3.3" in text
 
 
-def test_comparison_note_counts_intervals_holding_the_report_and_names_the_lowest_crps():
-    text = figure_notes.comparison_note(comparison())
+def summary(n_model: int, vintage_rows=()):
+    """An evaluation summary: every model with n_model comparable pairs; vintages pooled by horizon."""
+    rows = [dict(forecaster_type="model", forecaster=m, horizon="all", n=n_model, bias_log=0.0, mae_log=mae,
+                 enough=n_model >= 5) for m, mae in (("drift", 0.2), ("decay", 0.05), ("combination", 0.1))]
+    rows += [dict(forecaster_type="vintage", forecaster="all", horizon=str(h), n=n, bias_log=b, mae_log=abs(b),
+                  enough=n >= 5) for h, n, b in vintage_rows]
+    return pd.DataFrame(rows)
+
+
+def test_comparison_note_counts_intervals_holding_the_report_and_will_not_rank_few_pairs():
+    text = figure_notes.comparison_note(comparison(), summary(4))
     assert text.startswith("1 of 5 model forecasts hold the report's path inside their 80% interval in 2027.")
-    assert "combination (drift + decay)'s (0.040)" in text
+    assert "at most 4 comparable real-time pairs: too few to rank" in text
+    ranked = figure_notes.comparison_note(comparison(), summary(6))
+    assert "the growth decay has the lowest mean absolute log error, 0.050" in ranked and "(n = 6" in ranked
 
 
-def test_track_note_separates_comparable_pairs():
-    track = pd.DataFrame(dict(error_pct=[3.1, -13.1, 37.5], comparable=[True, True, False]))
-    text = figure_notes.track_note(track)
-    assert "2 forecasts missed by -13.1% to +3.1%" in text
-    assert "The 1 pairs across a change of definition" in text and "+37.5% to +37.5%" in text
+def test_record_note_counts_pairs_and_claims_a_bias_only_with_five_pairs():
+    ev = pd.DataFrame(dict(same_definition=[True, True, False], forecaster_type=["vintage", "model", "vintage"],
+                           error_pct=[3.1, -13.1, 37.5], horizon=[0, 1, 1]))
+    few = figure_notes.record_note(ev, summary(1, [(0, 1, 0.03)]))
+    assert few.startswith("2 of the 3 forecast-outcome pairs are comparable; 1 of them is the editions'")
+    assert "missed the next figure published by +3.1% to +3.1%" in few and "too few to tell" in few
+    enough = figure_notes.record_note(ev, summary(1, [(1, 11, -0.0545), (3, 2, -0.29)]))
+    assert "below the next figure by 5% on average at horizon 1 (n = 11)" in enough
+    assert "At horizon 3 (2 pairs) there are too few to tell." in enough
 
 
 def test_a_run_without_a_series_gets_no_sentence_for_it():
     c = comparison()
-    notes = figure_notes.notes(c[c["series"] == "intelligent_compute"], pd.DataFrame(columns=["error_pct", "comparable"]))
-    assert notes["ai_server_market"] == [] and notes["track_record"] == []
+    empty = pd.DataFrame(columns=["same_definition", "forecaster_type", "error_pct", "horizon"])
+    notes = figure_notes.notes(c[c["series"] == "intelligent_compute"], empty, summary(0))
+    assert notes["ai_server_market"] == [] and notes["track_record"] == ["No forecast has an outcome published after it yet."]
     assert len(notes["compute_growth"]) == 1
 
 

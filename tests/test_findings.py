@@ -42,6 +42,12 @@ def test_every_number_in_the_findings_comes_from_the_tables(cleaned):
             known |= {f"{v:.{d}f}" for d in range(3)} | {f"{v * 10:.1f}"}  # 亿 in the convention example
     counts = a["verdict"].value_counts()
     known |= {str(n) for n in counts} | {str(len(a) - counts.get("implication", 0))}
+    claims = findings.claim_verdicts(a)
+    known |= {str(n) for n in claims["verdict"].value_counts()} | {str(len(claims)), str((claims["n_checks"] > 1).sum())}
+    known |= {"4.28", "10.32", "19.5", "34.7", "15.6", "18.3"}  # stated figures the sentences quote
+    f2 = f.set_index("id")
+    q2, q1 = float(f2.at["pub_nvidia_fy24q2", "value_text"]), float(f2.at["pub_nvidia_fy24q1", "value_text"])
+    known |= {f"{q2 * 0.20:.1f}", f"{q1 * 0.25:.1f}", f"{q2 * 0.20 / (q1 * 0.25):.1f}"}  # China's parts, at 20% and 25%
     rv = a.set_index("check_id").loc["revision_ic_2022"]
     known |= {f"{(rv['recomputed'] / rv['stated'] - 1) * 100:.1f}".lstrip("-")}
     known |= {"2020", "2021", "2022", "2023", "2024", "2026", "2027", "1", "05", "30", "21", "23", "24"}  # years, dates
@@ -58,8 +64,10 @@ def test_the_findings_follow_the_data(raw):
     fig = cleaning.figures(changed)
     a = audit.audit(fig, cleaning.implied(fig), changed["article_dates"])
     text = findings.markdown(findings.audit_findings(a, fig))
-    assert "28.7% China AI-market CAGR" in text
-    assert "11 are consistent" in text and "6 inconsistent" in text
+    assert "28.7% China AI-market CAGR" not in text  # it follows now: no longer among the failures
+    assert "**3 of the 17 claims the audit tests do not follow" in text
+    assert "By claim: 9 consistent, 2 consistent within rounding, 3 inconsistent" in text
+    assert findings.audit_title(a).startswith("3 of the 17 claims audited do not follow")
 
 
 def test_a_missing_check_is_named(cleaned):
@@ -71,3 +79,26 @@ def test_counts_match_the_audit(cleaned):
     n = findings.counts(cleaned["audit"])
     assert sum(n.values()) == len(cleaned["audit"]) and n["implication"] == 6
     assert pd.Series(n).index.isin(audit.VERDICTS).all()
+
+
+def test_tallies_count_claims_not_rows(cleaned):
+    """Four claims are tested more than once (7 inconsistent rows are 4 claims); a claim whose checks disagree depends on the reading."""
+    a = cleaned["audit"]
+    claims = findings.claim_verdicts(a)
+    assert len(claims) == a.loc[a["verdict"] != "implication", "claim"].nunique() == 17
+    assert (a["verdict"] == "inconsistent").sum() == 7 and findings.claim_counts(a)["inconsistent"] == 4
+    by = claims.set_index("claim")["verdict"]
+    assert by[by == findings.DEPENDS].index.str.contains("17.3%|创下历史新高").all() and (by == findings.DEPENDS).sum() == 2
+
+
+def test_the_audit_title_counts_what_the_table_says(cleaned):
+    a = cleaned["audit"].copy()
+    assert findings.audit_title(a) == ("4 of the 17 claims audited do not follow from the figures they rest on; "
+                                       "2 more depend on the reading")
+    a.loc[a["check_id"] == "nvidia_trillion_date", "verdict"] = "consistent"
+    assert findings.audit_title(a).startswith("3 of the 17 claims")
+
+
+def test_plurals_agree():
+    assert findings.plural(1, "claim") == "1 claim" and findings.plural(6, "implication") == "6 implications"
+    assert findings.tally({"consistent": 1}) == "1 consistent"

@@ -86,7 +86,7 @@ def test_the_charts_name_only_the_shipped_family(repo):
 
 
 def test_pages_embed_the_font(repo):
-    for page in ("index.html", "02_forecast.html", "03_context_figures.html"):
+    for page in ("index.html", "03_forecast.html", "04_context_figures.html"):
         text = (repo / "reports" / page).read_text(encoding="utf-8")
         head = text.split("</head>", 1)[0]
         assert head.count('@font-face{font-family:"Suanli Sans"') == 2, page

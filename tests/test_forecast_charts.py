@@ -1,5 +1,5 @@
 """Forecast charts: the fan has one band per level, extrapolation past 2027 is marked, and the
-track-record chart draws every pair."""
+real-time record draws every pair."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import assembly, charts, domain, forecasting, track_record
+from analysis import assembly, charts, domain, evaluation, forecasting
 
 VAR = forecasting.Variance(noise=0.06, noise_df=2, drift=0.09, drift_df=2)
 
@@ -16,8 +16,8 @@ VAR = forecasting.Variance(noise=0.06, noise_df=2, drift=0.09, drift_df=2)
 def _forecasts(cleaned, horizon_end):
     pts = assembly.assemble(cleaned["series"], "ai_server_market").query("used")
     fits = forecasting.forecast_series("ai_server_market", pts, horizon_end, VAR)
-    path, _ = forecasting.report_path(cleaned["series"], "ai_server_market")
-    return pd.concat([f.frame([0.5, 0.8, 0.95]) for f in fits] + [path], ignore_index=True)
+    path, _ = forecasting.report_path(cleaned["series"], "ai_server_market", cleaned["vantage"])
+    return pd.concat([f.frame([0.5, 0.8, 0.95]) for f in fits.values()] + [path], ignore_index=True)
 
 
 def _layers(chart):
@@ -36,9 +36,12 @@ def test_fan_and_extrapolation_band(cleaned, horizon_end, marked):
 
 
 def test_track_record_chart_draws_every_pair(cleaned):
-    vintages = pd.read_csv(__import__("analysis.build.paths", fromlist=["RAW"]).RAW / "vintages.csv")
-    t = track_record.pairs(cleaned["series"], cleaned["figures"], cleaned["implied"], vintages)
-    spec = json.loads(charts.track_record(t).to_json())
+    t = evaluation.vintage_pairs(cleaned["series"])
+    labels = {s: f"label of {s}" for s in t["series"]}
+    spec = json.loads(charts.track_record(t, labels).to_json())
+    assert "label of intelligent_compute" in json.dumps(spec)
     datasets = spec["datasets"]
     assert max(len(v) for v in datasets.values()) == len(t)
-    assert np.isclose(t.loc[t["method"] == "stated estimate", "error_pct"].iloc[0], (268.0 / 260.0 - 1) * 100)
+    ic = t[(t["series"] == "intelligent_compute") & (t["target_year"] == 2022)]
+    assert np.isclose(ic["error_pct"].iloc[0], (268.0 / 260.0 - 1) * 100)
+    assert f"{int(t['same_definition'].sum())} comparable pairs" in spec["title"]["text"]

@@ -1,4 +1,5 @@
-"""Forecasting: the models compute what they claim to, and intervals are calibrated as documented."""
+"""Forecasting: the models compute what they claim to, and every variance formula is checked
+against statsmodels' own or a Monte Carlo of the model it names."""
 from __future__ import annotations
 
 import math
@@ -9,9 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import assembly, domain, forecasting, scoring
+from analysis import assembly, choice, domain, forecasting, priors, scoring
 
 VAR = forecasting.Variance(noise=0.06, noise_df=2, drift=0.09, drift_df=2)
+VAR_M = forecasting.Variance(noise=0.06, noise_df=2, drift=0.09, drift_df=2, measurement=0.05, measurement_df=5)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +34,17 @@ def test_variance_split_by_hand(cleaned):
     assert var.noise == pytest.approx(math.sqrt(noise_ss / 2)) and var.noise_df == 2
     drift_ss = math.log(1.339 / 1.523) ** 2 + math.log(1.166 / 1.185) ** 2
     assert var.drift == pytest.approx(math.sqrt(drift_ss / 2)) and var.drift_df == 2
+    assert var.measurement == 0 and var.measurement_df == 0  # no revisions given: no measurement component
     ai = src[src["source"].str.startswith("ai_server_market")]
     assert len(ai) == 1 and not ai["used"].iloc[0]  # the revision across the definition break is listed, not used
-    assert set(src["measures"]) == {"noise", "drift"}
+
+
+def test_measurement_error_comes_from_the_revisions(cleaned):
+    revisions = pd.DataFrame({"label": ["a", "b", "c"], "error_log": [0.03, -0.09, -0.06]})
+    src = forecasting.variance_sources(cleaned["series"], cleaned["figures"], cleaned["implied"], revisions)
+    var = forecasting.pooled_variance(src)
+    assert var.measurement == pytest.approx(math.sqrt((0.03 ** 2 + 0.09 ** 2 + 0.06 ** 2) / 3))
+    assert var.measurement_df == 3
 
 
 def test_satterthwaite_limits():
@@ -43,10 +53,124 @@ def test_satterthwaite_limits():
     assert forecasting.satterthwaite((1.0, 3), (2.0, 5)) == pytest.approx(9 / (1 / 3 + 4 / 5))
 
 
-def test_drift_interval_is_t_with_noise_and_drift_variance(points):
+# ----------------------------------------------------------------------------- statsmodels' own variances
+
+def test_arima_factors_are_statsmodels_and_match_the_closed_form():
+    """ARIMA(1,1,0): Var(h)/σ² = Σ_{j=1..h} (Σ_{i=0..h-j} φ^i)²."""
+    for half_life in (0.5, 1.5, 8.0):
+        phi = priors.phi(half_life)
+        f = np.array(forecasting.arima_variance_factors(phi, 12))
+        closed = [sum(sum(phi ** i for i in range(h - j + 1)) ** 2 for j in range(1, h + 1)) for h in range(1, 13)]
+        assert f == pytest.approx(closed, abs=1e-6)
+
+
+def test_ets_factors_are_statsmodels_to_1e6():
+    """statsmodels' smoothing_trend is already the error-correction β: Var(h)/σ² = 1 + Σ_{j<h}(α + β φ_j)²."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    a, b = forecasting.ETS_FIXED["smoothing_level"], forecasting.ETS_FIXED["smoothing_trend"]
+    for phi in forecasting.ETS_PHI_GRID:
+        f = np.array(forecasting.ets_variance_factors(phi, 12))
+        closed = [1 + sum((a + b * sum(phi ** i for i in range(1, j + 1))) ** 2 for j in range(1, h))
+                  for h in range(1, 13)]
+        assert f == pytest.approx(closed, abs=1e-6)
+        y = pd.Series(np.log([155.2, 260.0, 414.1]), index=pd.period_range("2021", periods=3, freq="Y"))
+        m = ETSModel(y, error="add", trend="add", damped_trend=True, initialization_method="known",
+                     initial_level=float(y.iloc[0]) - phi * 0.5, initial_trend=0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            v = np.asarray(m.smooth([a, b, phi]).get_prediction(start=3, end=14).forecast_variance)
+        assert v / v[0] == pytest.approx(f, abs=1e-6)  # with the real data, too
+    wrong = [1 + sum((a + a * b * sum(0.85 ** i for i in range(1, j + 1))) ** 2 for j in range(1, h))
+             for h in range(1, 13)]
+    assert max(abs(np.array(forecasting.ets_variance_factors(0.85, 12)) - wrong)) > 0.1  # the old α·β factor is caught
+
+
+def test_ets_and_decay_means_are_statsmodels(points):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    y = _logs(points["intelligent_compute"])
+    endog = pd.Series(y.values, index=pd.period_range(str(int(y.index.min())), periods=len(y), freq="Y"))
+    for phi in (0.7, 0.9):
+        b0 = float(np.diff(y.values).mean())
+        m = ETSModel(endog, error="add", trend="add", damped_trend=True, initialization_method="known",
+                     initial_level=float(y.iloc[0]) - phi * b0, initial_trend=b0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = np.asarray(m.smooth([0.9, 0.1, phi]).forecast(6))
+        assert forecasting.ets_means(y, phi, 6) == pytest.approx(want, abs=1e-8)
+    phi, g_inf = priors.phi(2.0), math.log(1.2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SARIMAX(endog.iloc[-2:], order=(1, 1, 0), trend="c").smooth([g_inf * (1 - phi), phi, 0.01])
+        want = np.asarray(res.forecast(6))
+    g0 = float(y.iloc[-1] - y.iloc[-2])
+    assert forecasting.decay_means(float(y.iloc[-1]), g0, g_inf, phi, np.arange(1, 7.0)) == pytest.approx(want, abs=1e-8)
+
+
+def test_drift_noise_is_the_random_walks_and_the_rest_by_monte_carlo():
+    """Var = hσ_ε² + h²σ_μ² + σ_m²: a random walk with a drift that is itself wrong by N(0, σ_μ²),
+    from a level that is wrong by N(0, σ_m²)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    y = pd.Series(np.log([100.0, 160.0, 250.0]), index=pd.period_range("2021", periods=3, freq="Y"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SARIMAX(y, order=(0, 1, 0), trend="c").smooth([0.4, 1.0])
+        assert np.asarray(res.get_forecast(5).var_pred_mean) == pytest.approx(np.arange(1, 6), abs=1e-9)
+    fit = forecasting.fit_drift("x", y.set_axis([2021, 2022, 2023]), np.arange(2024, 2029), VAR_M)
+    rng = np.random.default_rng(1)
+    n, h = 200_000, np.arange(1, 6)
+    paths = (rng.normal(0, 0.05, n)[:, None] + rng.normal(0, 0.09, n)[:, None] * h
+             + np.cumsum(rng.normal(0, 0.06, (n, 5)), axis=1))
+    assert fit.log_se ** 2 == pytest.approx(paths.var(axis=0), rel=0.02)
+
+
+def test_decay_variance_is_its_arima_by_monte_carlo(points):
+    """The decay component's variance is the ARIMA(1,1,0) it names (σ_ε) plus σ_m²: simulated."""
+    s = _logs(points["ai_server_market"])
+    years = np.arange(2024, 2030)
+    fit = forecasting.fit_decay("ai_server_market", s, years, VAR_M, half_life=1.5, long_run_growth=0.15)
+    phi, g_inf = priors.phi(1.5), math.log(1.15)
+    g0 = float(s.iloc[-1] - s.iloc[-2])
+    rng = np.random.default_rng(2)
+    n = 200_000
+    level = np.full(n, float(s.iloc[-1])) + rng.normal(0, 0.05, n)
+    g = np.full(n, g0)
+    out = []
+    for _ in years:
+        g = g_inf + phi * (g - g_inf) + rng.normal(0, 0.06, n)
+        level = level + g
+        out.append(level.copy())
+    sim = np.array(out).T
+    assert fit.log_se ** 2 == pytest.approx(sim.var(axis=0), rel=0.02)
+    assert fit.log_median == pytest.approx(sim.mean(axis=0), abs=0.002)
+
+
+def test_loglinear_variance_is_ols_prediction_variance_by_monte_carlo():
+    """σ²(1 + 1/n + (x − x̄)²/Sxx): refit OLS on simulated points and predict a new observation."""
+    t = np.array([2021.0, 2022.0, 2023.0])
+    x = np.arange(2024, 2028).astype(float)
+    var = forecasting.Variance(0.06, 2, 0.09, 2)
+    fit = forecasting.fit_loglinear("x", pd.Series([4.0, 4.5, 5.1], index=t.astype(int)), x.astype(int), var)
+    rng = np.random.default_rng(3)
+    n = 100_000
+    e = rng.normal(0, 0.06, (n, 3))
+    y = 1.0 + 0.5 * (t - 2021) + e
+    tb = t.mean()
+    slope = ((t - tb) * (y - y.mean(axis=1, keepdims=True))).sum(axis=1) / ((t - tb) ** 2).sum()
+    pred = y.mean(axis=1, keepdims=True) + slope[:, None] * (x - tb)
+    new = 1.0 + 0.5 * (x - 2021) + rng.normal(0, 0.06, (n, len(x)))
+    assert fit.log_se ** 2 == pytest.approx((new - pred).var(axis=0), rel=0.02)
+
+
+# ----------------------------------------------------------------------------- the models
+
+def test_drift_interval_is_t(points):
     s = _logs(points["intelligent_compute"])
     fit = forecasting.fit_drift("intelligent_compute", s, np.arange(2024, 2028), VAR)
-    assert fit.growth == pytest.approx(np.diff(s.values).mean(), abs=1e-5)
+    assert fit.growth == pytest.approx(np.diff(s.values).mean(), abs=1e-9)
     h = np.arange(1, 5)
     assert fit.log_se == pytest.approx(np.sqrt(h * 0.06 ** 2 + h ** 2 * 0.09 ** 2))
     fr = fit.frame([0.8])
@@ -55,73 +179,61 @@ def test_drift_interval_is_t_with_noise_and_drift_variance(points):
     assert (z > stats.norm.ppf(0.9)).all()  # t quantiles are wider than Normal ones
 
 
-def test_loglinear_level_sd_is_noise_over_root_two(points):
-    p = points["ai_server_market"]
-    fit = forecasting.fit_loglinear("ai_server_market", _logs(p), np.arange(2024, 2028), VAR)
-    t = p["year"].to_numpy(float)
-    want = np.sqrt(0.06 ** 2 / 2 * (1 + 1 / 2) + 0.09 ** 2 * (np.arange(2024, 2028) - t.mean()) ** 2)
-    assert fit.log_se == pytest.approx(want)
-    assert fit.log_median == pytest.approx(forecasting.fit_drift("ai_server_market", _logs(p), np.arange(2024, 2028),
-                                                                 VAR).log_median)  # two points: the same line
+def test_decay_integrates_its_prior_and_is_weighted_by_the_series(points):
+    fits = forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2027, VAR)
+    decay = fits["decay"]
+    assert len(decay.members) == len(priors.HALF_LIVES) * 3
+    g = priors.posterior(priors.grid("intelligent_compute"), _logs(points["intelligent_compute"]), VAR.noise)
+    assert decay.weights == pytest.approx(g["weight"].to_numpy())
+    # 67.5% then 59.3%: a slow deceleration, so long half-lives gain weight
+    by_h = g.groupby("half_life")["weight"].sum()
+    assert by_h[8.0] > by_h[0.5]
+    fixed = forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2027, VAR, 1.5, 0.15)
+    assert len(fixed["decay"].members) == 1  # a parameter given collapses the grid
 
 
-def test_decay_mean_is_the_closed_form_and_bounded(points):
-    s = _logs(points["ai_server_market"])
-    years = np.arange(2024, 2036)
-    fit = forecasting.fit_decay("ai_server_market", s, years, VAR, half_life=1.5, long_run_growth=0.15)
-    phi, g_inf, g0 = 0.5 ** (1 / 1.5), math.log(1.15), math.log(9.1 / (9.1 / 1.825))
-    growth = [g_inf + phi ** j * (g0 - g_inf) for j in range(1, 13)]
-    assert fit.log_median == pytest.approx(s.iloc[-1] + np.cumsum(growth), abs=1e-6)  # SARIMAX vs closed form
-    yearly = np.diff(np.r_[s.iloc[-1], fit.log_median])
-    assert yearly[-1] == pytest.approx(g_inf, abs=0.01)  # growth converges to the long-run rate
-    drift = forecasting.fit_drift("ai_server_market", s, years, VAR)
-    assert fit.log_median[-1] < drift.log_median[-1] - 3  # 2035: bounded growth, e^3 = 20x below the drift path
+def test_general_compute_reverts_upward(points):
+    fits = forecasting.forecast_series("general_compute", points["general_compute"], 2027, VAR)
+    assert "reverting upward" in fits["decay"].notes[0]  # 8.8% against long-run rates of 9-19%
 
 
-def test_ets_initial_state_fits_the_first_point_and_phi_matters(points):
-    p = points["intelligent_compute"]
-    y = _logs(p)
-    res, b0 = forecasting._ets_smooth(y, 0.85)
-    assert float(np.asarray(res.fittedvalues)[0]) == pytest.approx(y.iloc[0])  # 155.2, not a year ahead
-    fit = forecasting.fit_ets("intelligent_compute", y, np.arange(2024, 2028), VAR)
-    assert round(math.exp(fit.log_median[-1])) == 1000  # the corrected 2027 value (issue 13: 925 → 1000)
-    sens = forecasting.ets_phi_sensitivity("intelligent_compute", p, 2027, VAR)
-    assert sens["median"].is_monotonic_increasing and sens["median"].max() / sens["median"].min() > 3
+def test_nowcast_starts_from_the_second_half(cleaned, points):
+    halves = forecasting.half_years(cleaned["figures"], cleaned["implied"], "ai_server_market", 2023)
+    assert halves.h1 == pytest.approx(3.0) and halves.h2 == pytest.approx(6.1) and round(halves.h2_growth, 3) == 0.996
+    fits = forecasting.forecast_series("ai_server_market", points["ai_server_market"], 2027, VAR, 2.0, 0.15,
+                                       halves=halves)
+    now, decay = fits["nowcast"], fits["decay"]
+    # 2024 at a fixed half-life: H1 and H2 2023 each grown at the half-year-decayed +99.6%
+    ph, gi, g2 = math.sqrt(priors.phi(2.0)), math.log(1.15), math.log(1.99620431)
+    h1, h2 = 3.0 * math.exp(gi + ph * (g2 - gi)), 6.1 * math.exp(gi + ph ** 2 * (g2 - gi))
+    assert math.exp(now.log_median[0]) == pytest.approx((h1 + h2) * 9.1 / 9.1, rel=1e-6)
+    assert now.log_median[0] > decay.log_median[0]  # momentum: above the plain decay
+    assert forecasting.half_years(cleaned["figures"], cleaned["implied"], "intelligent_compute", 2023) is None
+    assert "nowcast" not in forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2027, VAR)
 
 
-def test_ets_variance_factor_formula():
-    f = forecasting.ets_variance_factors(np.array([1, 2, 3]), 0.5, 0.2, 0.9)
-    assert f[0] == 1
-    assert f[1] == pytest.approx(1 + (0.5 + 0.5 * 0.2 * 0.9) ** 2)
-    assert f[2] == pytest.approx(f[1] + (0.5 + 0.5 * 0.2 * (0.9 + 0.81)) ** 2)
-
-
-def test_combination_is_the_mixture_of_drift_and_decay(points):
-    for s, p in points.items():
-        fits = {f.model: f for f in forecasting.forecast_series(s, p, 2030, VAR)}
-        comb = fits["combination"]
-        assert [m.model for m in comb.members] == list(forecasting.COMBINED)
-        for q in (0.1, 0.5, 0.9):
-            x = comb.log_quantile(q)
-            cdf = [np.mean([stats.t.cdf((x[i] - m.log_median[i]) / m.log_se[i], m.dof[i]) for m in comb.members])
-                   for i in range(len(x))]
-            assert np.array(cdf) == pytest.approx(np.full(len(cdf), q), abs=1e-9)
-        lo = np.minimum(fits["drift"].log_median, fits["decay"].log_median)
-        hi = np.maximum(fits["drift"].log_median, fits["decay"].log_median)
-        med = comb.log_quantile(0.5)
-        assert ((med >= lo - 1e-9) & (med <= hi + 1e-9)).all()
+def test_mixture_quantiles_and_cdf_agree(points):
+    fits = forecasting.forecast_series("ai_server_market", points["ai_server_market"], 2030, VAR)
+    mix = forecasting.mixture("m", [(fits["drift"], 0.3), (fits["decay"], 0.7)])
+    w, m, s, d = mix._parts()
+    for q in (0.1, 0.5, 0.9):
+        x = mix.log_quantile(q)
+        cdf = [float(w @ stats.t.cdf((x[i] - m[:, i]) / s[:, i], d[:, i])) for i in range(len(x))]
+        assert cdf == pytest.approx([q] * len(x), abs=1e-9)
+    assert w.sum() == pytest.approx(1) and w[0] == pytest.approx(0.3)
 
 
 def test_mixture_of_one_model_scores_like_the_model(points):
     d = forecasting.fit_drift("intelligent_compute", _logs(points["intelligent_compute"]), np.arange(2024, 2026), VAR)
-    mix = forecasting.combine([d, d])
-    assert mix.crps(0, 6.5) == pytest.approx(float(scoring.crps_t(6.5, d.log_median[0], d.log_se[0], d.dof[0])), rel=1e-6)
+    mix = forecasting.mixture("m", [(d, 0.5), (d, 0.5)])
+    assert mix.crps(0, 6.5) == pytest.approx(float(scoring.crps_t(6.5, d.log_median[0], d.log_se[0], d.dof[0])),
+                                             rel=1e-5)
     assert mix.log_quantile(0.9) == pytest.approx(d.log_quantile(0.9), abs=1e-9)
 
 
 def test_intervals_widen_and_nest(points):
     for s, p in points.items():
-        for f in forecasting.forecast_series(s, p, 2035, VAR):
+        for f in forecasting.forecast_series(s, p, 2035, VAR_M).values():
             fr = f.frame([0.5, 0.8, 0.95])
             for _, g in fr.groupby("level"):
                 width = np.log(g["upper"]) - np.log(g["lower"])
@@ -130,34 +242,37 @@ def test_intervals_widen_and_nest(points):
             assert (w[0.5] < w[0.8]).all() and (w[0.8] < w[0.95]).all()
 
 
-def test_scenario_fixes_the_drift_and_keeps_only_the_noise(points):
-    fits = forecasting.forecast_series("general_compute", points["general_compute"], 2027, VAR, scenario_growth=0.1)
-    sc = next(f for f in fits if f.model == "scenario")
+def test_scenario_fixes_the_drift_and_keeps_only_noise_and_measurement(points):
+    fits = forecasting.forecast_series("general_compute", points["general_compute"], 2027, VAR_M, scenario_growth=0.1)
+    sc = fits["scenario"]
     assert math.exp(sc.log_median[-1]) == pytest.approx(59.3 * 1.1 ** 4)
-    assert sc.log_se == pytest.approx(0.06 * np.sqrt(np.arange(1, 5)))
-    assert (sc.dof == 2).all()
+    assert sc.log_se == pytest.approx(np.sqrt(0.06 ** 2 * np.arange(1, 5) + 0.05 ** 2))
+
+
+def test_a_point_forecast_when_no_variance_source_is_known_yet(points):
+    fits = forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2025, None)
+    fits["combination"] = choice.default_combination(fits)
+    assert np.isfinite(fits["decay"].log_quantile(0.5)).all() and np.isfinite(fits["combination"].median()).all()
+    assert not any(f.has_distribution(0) for f in fits.values())
+    assert math.isnan(fits["drift"].cdf(0, 6.0)) and math.isnan(fits["drift"].crps(0, 6.0))
+
+
+def test_pit_is_the_predictive_cdf_at_the_outcome(points):
+    fits = forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2025, VAR)
+    for f in fits.values():
+        assert f.cdf(0, float(f.log_quantile(0.2)[0])) == pytest.approx(0.2, abs=1e-6), f.model
+        assert f.has_distribution(0)
 
 
 def test_report_path_runs_through_the_reports_points_and_stops_at_2027(cleaned):
-    path, implied = forecasting.report_path(cleaned["series"], "ai_server_market")
+    vantage = cleaned["vantage"]
+    path, implied = forecasting.report_path(cleaned["series"], "ai_server_market", vantage)
     v = path.set_index("year")["median"]
     assert list(v.index) == list(range(2022, domain.REPORT_HORIZON + 1))
     assert v[2022] == pytest.approx(9.1 / 1.825, rel=1e-4) and v[2023] == pytest.approx(9.1) and v[2027] == pytest.approx(13.4)
     assert implied == pytest.approx((13.4 / 9.1) ** 0.25 - 1) and round(implied, 3) == 0.102
-    ic, _ = forecasting.report_path(cleaned["series"], "intelligent_compute")
+    ic, _ = forecasting.report_path(cleaned["series"], "intelligent_compute", vantage)
     assert ic.set_index("year")["median"][2023] == pytest.approx(414.1)  # not 348 from compounding the CAGR
-
-
-def test_real_time_backtest_uses_the_2022_23_edition(cleaned):
-    bt = forecasting.backtest_models("intelligent_compute", cleaned["series"], VAR, (0.8,), 1.5, 0.15, ("2022-23 ed",))
-    drift = bt[bt["model"] == "drift"].iloc[0]
-    assert drift["forecast"] == pytest.approx(268.0 ** 2 / 155.2)  # the 2022-23 ed's own 268.0, not the revised 260.0
-    assert round(drift["error_pct"], 1) == 11.8
-    lo, hi, y = math.log(drift["lower"]), math.log(drift["upper"]), math.log(414.1)
-    assert drift["interval_score_log"] == pytest.approx(float(scoring.interval_score(lo, hi, y, 0.8)))
-    assert drift["crps_log"] > 0
-    assert forecasting.backtest_models("ai_server_market", cleaned["series"], VAR, (0.8,), 1.5, 0.15,
-                                       ("2022-23 ed",)).empty
 
 
 def test_no_statsmodels_warning_is_hidden(points):

@@ -1,5 +1,6 @@
-"""`make` with a Python other than 3.11 stops before any work, with one line that names the
-Python it found and how to point it at 3.11."""
+"""`make` with a Python outside 3.11 to 3.13 stops before any work, with one line that names the
+Python it found, the supported range and how to point make at a supported Python; a Python
+inside the range passes the gate."""
 from __future__ import annotations
 
 import os
@@ -24,24 +25,34 @@ def _fake_python(tmp_path, version: str):
     return path
 
 
+@pytest.mark.parametrize("version", ["3.10", "3.14", "2.7"])
 @pytest.mark.parametrize("variable", ["PYTHON", "BASE_PYTHON"])
-def test_make_stops_with_one_line_on_another_python(repo, tmp_path, variable):
-    fake = _fake_python(tmp_path, "3.12")
+def test_make_stops_with_one_line_on_a_python_outside_the_range(repo, tmp_path, variable, version):
+    fake = _fake_python(tmp_path, version)
     extra = ["VENV=.no-venv-for-this-test"] if variable == "BASE_PYTHON" else []  # -n: nothing is created
     r = _make(repo, "-n", "all", f"{variable}={fake}", *extra)
     assert r.returncode == 2
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and r.stdout.strip() == "", (r.stdout, r.stderr)
-    assert f"{fake} is Python 3.12" in lines[0] and "BASE_PYTHON=python3.11" in lines[0]
+    assert "needs Python 3.11 to 3.13" in lines[0] and f"{fake} is Python {version}" in lines[0], lines[0]
+    assert "BASE_PYTHON=python3.13" in lines[0]
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13"])
+def test_a_python_inside_the_range_passes_the_gate(repo, tmp_path, version):
+    # The fake answers every command with its version, so make stops later (at the parameter
+    # check, which it asks the same fake): what matters is that the version gate let it through.
+    r = _make(repo, "-n", "all", f"PYTHON={_fake_python(tmp_path, version)}")
+    assert "needs Python" not in r.stderr and version in r.stderr, r.stderr
 
 
 def test_make_names_a_missing_python(repo, tmp_path):
     r = _make(repo, "-n", "all", "VENV=.no-venv-for-this-test", f"BASE_PYTHON={tmp_path / 'nothing-here'}")
-    assert r.returncode == 2 and "is not a working Python" in r.stderr and "BASE_PYTHON=python3.11" in r.stderr
+    assert r.returncode == 2 and "is not a working Python" in r.stderr and "BASE_PYTHON=python3.13" in r.stderr
 
 
 def test_help_works_whatever_the_python(repo, tmp_path):
-    r = _make(repo, "help", f"PYTHON={_fake_python(tmp_path, '3.12')}")
+    r = _make(repo, "help", f"PYTHON={_fake_python(tmp_path, '3.10')}")
     assert r.returncode == 0 and "usage: make" in r.stdout
 
 

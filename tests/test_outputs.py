@@ -11,7 +11,7 @@ import pytest
 from analysis import domain, forecasting
 
 FIGURES = ("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
-           "compute_growth", "ai_server_market", "model_comparison", "track_record")
+           "compute_growth", "ai_server_market", "model_comparison", "track_record", "edition_paths")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,8 @@ def forecasts(repo):
 def test_forecasts_cover_every_series_and_model(forecasts):
     got = set(map(tuple, forecasts[["series", "model"]].drop_duplicates().to_numpy()))
     want = {(s, m) for s in domain.FORECAST_SERIES for m in forecasting.FITTED_MODELS + ("combination", "report_path")}
-    assert got == want
+    # the nowcast needs a half-year figure: only the AI-server market has one (H1 and H2 2023)
+    assert got == want - {("intelligent_compute", "nowcast"), ("general_compute", "nowcast")}
 
 
 def test_fitted_intervals_are_finite_positive_and_widen(forecasts):
@@ -33,7 +34,7 @@ def test_fitted_intervals_are_finite_positive_and_widen(forecasts):
         width = np.log(g.sort_values("year")["upper"]) - np.log(g.sort_values("year")["lower"])
         assert (np.diff(width) > 0).all()
     assert set(fitted["level"]) == {0.5, 0.8, 0.95}
-    assert fitted["distribution"].str.startswith(("t(", "mixture of t(")).all()
+    assert fitted["distribution"].str.match(r"^(t\(|mixture of \d+ t \(df )").all()
     rep = forecasts[forecasts["model"] == "report_path"]
     assert rep["year"].min() == 2022 and rep["year"].max() == domain.REPORT_HORIZON
 
@@ -43,19 +44,44 @@ def test_model_comparison_has_the_report_2027_value(repo):
     ai = c[c["series"] == "ai_server_market"]
     assert set(ai["model"]) == set(forecasting.FITTED_MODELS) | {"combination"}
     assert (ai["report"].round(1) == 13.4).all() and (ai["year"] == 2027).all()
-    ic = c[c["series"] == "intelligent_compute"]
-    assert ic[["interval_score_log", "crps_log"]].notna().all().all() and (ic["crps_log"] > 0).all()
+    s = pd.read_csv(repo / "data" / "processed" / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
+    drift = s[(s["forecaster"] == "drift") & (s["horizon"] == "all")].iloc[0]
+    assert (c.loc[c["model"] == "drift", "evaluation_n"] == drift["n"]).all() and drift["n"] > 0
 
 
-def test_backtests_are_real_time_and_the_track_record_scores_the_report(repo):
-    b = pd.read_csv(repo / "data" / "processed" / "backtests.csv")
-    drift = b[(b["model"] == "drift")].iloc[0]
-    assert drift["origin"] == "2022-23 ed" and drift["forecast"] == pytest.approx(268.0 ** 2 / 155.2, rel=1e-5)
-    assert set(forecasting.FITTED_MODELS) | {"combination"} <= set(b["model"])
-    t = pd.read_csv(repo / "data" / "processed" / "track_record.csv")
-    est = t[(t["method"] == "stated estimate") & (t["series"] == "intelligent_compute")].iloc[0]
-    assert est["forecast"] == 268.0 and est["later_figure"] == 260.0 and est["horizon"] == 1
-    assert est["error_pct"] == pytest.approx((268.0 / 260.0 - 1) * 100, abs=1e-4)
+def test_the_real_time_record_scores_each_forecast_against_the_next_figure(repo):
+    e = pd.read_csv(repo / "data" / "processed" / "evaluation.csv", keep_default_na=False, na_values=[""])
+    ic = e[(e["forecaster"] == "2022-23 ed") & (e["series"] == "intelligent_compute")].set_index("target_year")
+    assert ic.loc[2022, "forecast"] == 268.0 and ic.loc[2022, "outcome"] == 260.0 and ic.loc[2022, "read"] == "stated"
+    assert ic.loc[2022, "error_pct"] == pytest.approx((268.0 / 260.0 - 1) * 100, abs=1e-4)
+    # the edition's own path through its 2022 estimate and 2026 forecast, not a constant-CAGR path
+    assert ic.loc[2023, "forecast"] == pytest.approx(268.0 * (1271.4 / 268.0) ** 0.25, rel=1e-6)
+    assert round(ic.loc[2023, "error_pct"], 1) == -4.5 and ic.loc[2023, "outcome"] == 414.1
+    assert (e["outcome_published"] > e["origin"]).all()
+    assert (e["outcome_published"].str[:4].astype(int) >= e["target_year"]).all()
+    comparable = e[e["same_definition"]]
+    assert (comparable["forecaster_type"] == "vintage").sum() >= 15
+    drift = e[(e["forecaster"] == "drift") & (e["series"] == "intelligent_compute") & (e["origin"] == "2023-11-29")]
+    assert drift["forecast"].iloc[0] == pytest.approx(260.0 ** 2 / 155.2, rel=1e-5)  # fitted on what was public then
+
+
+def test_readme_forecast_and_record_bullets_are_the_generated_ones(repo):
+    from analysis import figure_notes
+
+    read = lambda n: pd.read_csv(repo / "data" / "processed" / f"{n}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    text = (repo / "README.md").read_text(encoding="utf-8")
+    blocks = figure_notes.readme_blocks(read)
+    for start, end in (figure_notes.README_FORECASTS, figure_notes.README_RECORD):
+        block = text[text.index(start) + len(start):text.index(end)]
+        assert block == blocks[start], "run `python -m analysis.figure_notes` and paste its output into the README"
+    assert "(n = " in blocks[figure_notes.README_RECORD[0]]
+    forecast = blocks[figure_notes.README_FORECASTS[0]]
+    # every median that passes the world's market is named as implausible in the same sentence
+    w = read("plausibility")
+    over = w[w["implausible"] & (w["bound_kind"] == figure_notes.WORLD_BOUND) & (w["year"] == 2027)]
+    assert len(over) and "implausible" in forecast
+    for model in set(over["model"]) - {"combination"}:
+        assert figure_notes.SHORT[model] in forecast, model
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -105,26 +131,7 @@ def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
         nb = json.loads((repo / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))
         cell = next(c for c in nb["cells"] if c.get("id") == cell_id)
         assert f'"{fig}"' in "".join(cell["source"]), (fig, notebook, cell_id)
-    for name in ("01_clean", "02_forecast", "03_context_figures", "04_forecast_figures"):
+    for name in ("01_clean", "03_forecast", "04_context_figures", "05_forecast_figures"):
         assert f'href="{name}.html"' in page
     assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
     assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
-
-
-def test_readme_forecast_bullet_matches_the_outputs(repo):
-    text = (repo / "README.md").read_text(encoding="utf-8")
-    bullet = text[text.index("* **Two or three points cannot say"):text.index("The audit table is")]
-    f = pd.read_csv(repo / "data" / "processed" / "forecasts.csv")
-    at = lambda s, m, y=2027: f[(f["series"] == s) & (f["model"] == m) & (f["year"] == y)]  # noqa: E731
-    rep = at("ai_server_market", "report_path")["median"].iloc[0]
-    assert f"{((rep / 9.1) ** 0.25 - 1) * 100:.1f}% a year from 2023" in bullet
-    assert f"USD {at('ai_server_market', 'drift')['median'].iloc[0]:.0f} bn" in bullet
-    assert f"about {at('ai_server_market', 'decay')['median'].iloc[0]:.0f} bn" in bullet
-    assert f"median of {at('ai_server_market', 'combination')['median'].iloc[0]:.0f} bn" in bullet
-    lower80 = f[(f["series"] == "ai_server_market") & (f["year"] == 2027) & (f["level"] == 0.8)]["lower"]
-    assert f"{rep:.1f} bn lies below every model's 80% interval" in bullet and (lower80 > rep).all()
-    assert f"({at('intelligent_compute', 'decay')['median'].iloc[0]:,.0f} EFLOPS)" in bullet
-    assert f"({at('intelligent_compute', 'report_path')['median'].iloc[0]:,.1f})" in bullet
-    t = pd.read_csv(repo / "data" / "processed" / "track_record.csv")
-    miss = t[(t["series"] == "intelligent_compute") & (t["year"] == 2023) & (t["method"] == "CAGR path")]["error_pct"]
-    assert f"by {-miss.iloc[0]:.1f}%" in bullet

@@ -9,8 +9,15 @@ import pytest
 from analysis import package
 
 
+def _info_sha(repo) -> str:
+    import hashlib
+
+    return hashlib.sha256((repo / "data" / "processed" / "information_set.csv").read_bytes()).hexdigest()
+
+
 def test_datapackage_is_current(repo):
-    assert (repo / "data" / "datapackage.json").read_text(encoding="utf-8") == package.datapackage_json()
+    expected = package.datapackage_json("2023-12-07", _info_sha(repo))
+    assert (repo / "data" / "datapackage.json").read_text(encoding="utf-8") == expected
 
 
 def test_datapackage_validates_with_frictionless(repo):
@@ -21,9 +28,9 @@ def test_datapackage_validates_with_frictionless(repo):
     assert len(report.tasks) == len(json.loads((repo / "data" / "datapackage.json").read_text())["resources"])
 
 
-def test_datapackage_records_sources_licence_and_cutoff(repo):
+def test_datapackage_records_sources_licence_and_its_information_set(repo):
     dp = json.loads((repo / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    assert dp["custom"]["information_cutoff"] == "2023-12-07"
+    assert dp["custom"] == {"as_of": "2023-12-07", "information_set_sha256": _info_sha(repo)}
     assert dp["licenses"][0]["name"] == "CC-BY-4.0"
     assert any("IDC" in s["title"] for s in dp["sources"])
 
@@ -53,10 +60,10 @@ def test_figures_carry_source_dates_and_intervals(repo):
     assert {"value_low", "value_high"} <= set(imp.columns)
 
 
-def test_the_cutoff_in_the_package_is_the_loaders(repo):
-    from analysis.sources import CUTOFF
-
+def test_the_information_set_hashed_is_the_one_written(repo):
+    info = pd.read_csv(repo / "data" / "processed" / "information_set.csv", keep_default_na=False)
+    assert package.table_sha256("information_set", info) == _info_sha(repo)
+    assert (info["known_from"] <= "2023-12-07").all() and len(info) > 200
     dp = json.loads((repo / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    assert dp["custom"]["information_cutoff"] == CUTOFF
     raw = next(r for r in dp["resources"] if r["name"] == "raw-published-figures")
     assert "published" in [fld["name"] for fld in raw["schema"]["fields"]]

@@ -7,28 +7,33 @@
 # earlier editions and related sources — validates it against its schemas, normalises units,
 # derives implied values with their formulas, and audits the report's own arithmetic.
 #
-# **Information cut-off:** 2023-12-07. Every published figure carries the publication date of
-# each of its sources; loading fails on a source dated later, and on a later compilation.
+# **The date of knowledge.** Every row of the raw layer carries the day it became public, and
+# this build uses only the rows public by `as_of` (by default the article's date, 2023-12-07):
+# the information set as of that day. A build as of an earlier day is the compendium as it could
+# have been written then; a later edition is added by appending dated rows.
 #
-# Code lives in `analysis/` (`sources`, `cleaning`, `audit`, `findings`, `package`); this
-# notebook narrates.
+# Code lives in `analysis/` (`sources`, `infoset`, `cleaning`, `editions`, `audit`, `findings`,
+# `package`); this notebook narrates.
 
 # %% tags=["parameters"]
+as_of: str = "2023-12-07"  # date of knowledge (YYYY-MM-DD): only what was public on that day is used
 tolerance_pct: float = 0.0  # audit: extra slack (% of the stated value) on top of each check's derived tolerance
 
 # %%
-from analysis.build import params
+from analysis.pipeline import params
 
-params.check("01_clean", {"tolerance_pct": tolerance_pct})
+as_of = params.check("01_clean", {"as_of": as_of, "tolerance_pct": tolerance_pct})["as_of"]
 
 # %%
 import pandas as pd
 from IPython.display import Markdown
 
-from analysis import audit, cleaning, findings, package, sources
-from analysis.build import notebook, paths
+from analysis import audit, cleaning, domain, editions, findings, infoset, package, sources
+from analysis.base import paths
+from analysis.pipeline import notebook
 
 notebook.setup()
+print(f"Information set as of {as_of}.")
 
 # %% [markdown]
 # ## 1 · The raw layer
@@ -41,12 +46,35 @@ notebook.setup()
 
 # %%
 raw = sources.load_all()
+info = infoset.as_of(raw, as_of)
 notebook.table(
     pd.DataFrame(
-        [(t.file, len(raw[name]), t.description) for name, t in sources.TABLES.items()],
+        [(t.file, len(info[name]), t.description) for name, t in sources.TABLES.items()],
         columns=["file", "rows", "contents"],
     )
 )
+
+# %% [markdown]
+# ## 1b · The information set as of the build's date
+#
+# Each row counts as public from its earliest dated source (a date given to the month counts
+# from the month's last day); the article's own figures from the article's date; a row whose
+# every source is undated from its edition's release, or, when that is unknown, from the
+# earliest dated figure of the same edition. An edition counts from its release date, or else
+# from its earliest dated figure. The rows of the information set, by the rule that dated them
+# (rows published later are not counted: a build as of a date shows nothing of what came after):
+
+# %%
+used = infoset.listing(info)  # only the rows public by as_of: nothing here may depend on later rows
+notebook.table(used.groupby("date_rule", as_index=False).agg(rows=("id", "count"), first=("known_from", "min"),
+                                                             last=("known_from", "max")))
+
+# %% [markdown]
+# The editions and releases known by then, each with the day it became public:
+
+# %%
+known_editions = infoset.vintages_known(info)
+notebook.table(known_editions, ["vintage", "publisher", "published", "vintage_known_from", "vintage_date_rule"])
 
 # %% [markdown]
 # ## 2 · Units and precision
@@ -60,7 +88,7 @@ notebook.table(
 # operations are far cheaper), so the two are kept in different units and never added.
 
 # %%
-figures = cleaning.figures(raw)
+figures = cleaning.figures(info)
 notebook.table(
     figures.groupby(["unit", "unit_clean", "measure"], as_index=False).agg(figures=("id", "count"))
 )
@@ -69,9 +97,8 @@ notebook.table(
 # ## 2b · Sources and their dates
 #
 # Every published figure lists its sources (URLs) and, in `published`, one publication date per
-# source. None is dated after the cut-off; pages that show no date are marked `undated`, and
-# each row still needs one dated source unless it is in the short list of rows
-# (`data/raw/README.md`) whose only source is an undated page. Sources per row:
+# source; pages that show no date are marked `undated`. The published figures of the
+# information set:
 
 # %%
 pub = figures[figures["table"] == "published_figures"]
@@ -80,7 +107,7 @@ notebook.table(pd.DataFrame({
     "published figures": [len(pub)],
     "sources": [int(dates.str.len().sum())],
     "dated sources": [int(dates.map(lambda d: sum(x != "undated" for x in d)).sum())],
-    "latest source date": [max(x for d in dates for x in d if x != "undated")],
+    "latest known_from": [pub["known_from"].max() if len(pub) else "–"],
     "rows with only undated sources": [int(dates.map(lambda d: all(x == "undated" for x in d)).sum())],
 }))
 
@@ -98,10 +125,13 @@ notebook.table(figures[figures["table"] == "article_figures"],
 # Values the sources imply but do not state, each with its formula: 2022 bases from the 2023
 # YoY rates, H1 2022 from H1 2023, 2027 levels from the five-year CAGRs, and the CAGRs between
 # stated points. Indicator, period and vintage are read off the inputs, never typed in; the
-# interval follows from the inputs' stated precision.
+# interval follows from the inputs' stated precision; a value is public from the day its last
+# input was. Only values whose inputs are all in the information set are derived.
 
 # %%
-implied = cleaning.implied(figures)
+derivable = cleaning.possible(figures)
+print(f"{len(derivable)} of {len(cleaning.DERIVED)} implied values can be derived as of {as_of}")
+implied = cleaning.implied(figures, derivable)
 notebook.table(implied, ["id", "period", "value", "value_low", "value_high", "unit", "vintage", "formula"])
 
 # %% [markdown]
@@ -116,7 +146,10 @@ notebook.table(implied, ["id", "period", "value", "value_low", "value_high", "un
 # The audit **reports**; the stated figures are kept as stated everywhere else.
 
 # %%
-checks = audit.audit(figures, implied, raw["article_dates"], tolerance_pct)
+known_ids = set(figures["id"]) | set(implied["id"]) | set(info["article_dates"]["id"])
+possible = tuple(c for c in audit.CHECKS if set(c.inputs) | ({c.stated} if c.stated else set()) <= known_ids)
+print(f"{len(possible)} of {len(audit.CHECKS)} checks can be made as of {as_of}")
+checks = audit.audit(figures, implied, info["article_dates"], tolerance_pct, possible)
 notebook.table(checks, ["check_id", "rule", "stated", "recomputed", "recomputed_low", "recomputed_high",
                        "difference", "tolerance", "verdict"])
 
@@ -126,8 +159,16 @@ notebook.table(checks, ["check_id", "rule", "stated", "recomputed", "recomputed_
 # %%
 notebook.table(checks, ["check_id", "formula", "precision"])
 
+# %% [markdown]
+# Some claims are checked more than once (against two sources, at both bounds of a range, or
+# under each reading a sentence allows), so tallies count **claims**, not rows. A claim whose
+# checks disagree holds under one reading and not another:
+
 # %%
-notebook.table(checks["verdict"].value_counts().rename_axis("verdict").reset_index(name="checks"))
+notebook.table(findings.claim_verdicts(checks), ["claim", "checks", "verdict"])
+
+# %%
+notebook.table(pd.DataFrame([(v, n) for v, n in findings.claim_counts(checks).items()], columns=["verdict", "claims"]))
 
 # %% [markdown]
 # ## 5 · Rankings
@@ -135,25 +176,33 @@ notebook.table(checks["verdict"].value_counts().rename_axis("verdict").reset_ind
 # The industry-penetration ranking: telecom rose from 5th (2019) and 4th (2022) to 2nd in 2023.
 
 # %%
-rankings = raw["rankings"].reset_index(drop=True)
-notebook.table(rankings[rankings["ranking"] == "industry_penetration"]
-               .pivot_table(index="entity", columns="period", values="rank", aggfunc="first")
-               .sort_values("2023").reset_index().rename_axis(columns=None))
+rankings = info["rankings"].reset_index(drop=True)
+industry = rankings[rankings["ranking"] == "industry_penetration"]
+notebook.table(industry.pivot_table(index="entity", columns="period", values="rank", aggfunc="first")
+               .sort_values(max(industry["period"])).reset_index().rename_axis(columns=None)
+               if len(industry) else pd.DataFrame({"industry ranking": [f"none published by {as_of}"]}))
 
 # %% [markdown]
 # ## 6 · Outputs
 #
 # Tidy CSVs in `data/processed/`, a codebook with one row per column, and the Frictionless
-# `data/datapackage.json`. The annual series table is what the forecast notebook reads.
+# `data/datapackage.json`. The annual series table is what the forecast notebook reads; the
+# vintage table is what each edition said about each year; the information set lists every raw
+# row this build used, and its hash, not the raw files', is the data package's provenance (the
+# raw files may hold rows published after `as_of`, which change nothing here).
 
 # %%
-from analysis.build.atomic import write_text
+from analysis.base.atomic import write_text
 
 series = cleaning.series(figures, implied)
-written = package.write_all({"figures": figures, "implied": implied, "audit": checks, "series": series,
-                             "rankings": rankings, "codebook": package.codebook_frame()})
-write_text(paths.DATAPACKAGE, package.datapackage_json())
-written + [paths.rel(paths.DATAPACKAGE)]
+vintage_table = editions.vintage_table(series, known_editions, info["indicators"])
+tables = {"figures": figures, "implied": implied, "audit": checks, "series": series, "vintages": vintage_table,
+          "editions": known_editions, "information_set": used, "rankings": rankings,
+          "codebook": package.codebook_frame()}
+written = package.write_all(tables)
+info_sha = package.table_sha256("information_set", used)
+write_text(paths.DATAPACKAGE, package.datapackage_json(as_of, info_sha))
+print(f"information set as of {as_of}: {len(used)} rows, sha256 {info_sha}")
 
 # %% [markdown]
 # ## 7 · What the audit finds
@@ -162,4 +211,8 @@ written + [paths.rel(paths.DATAPACKAGE)]
 # README's "What it finds" carries the same sentences, and a test keeps the two equal.
 
 # %%
-Markdown(findings.markdown(findings.audit_findings(checks, figures)))
+if len(possible) == len(audit.CHECKS):
+    display(Markdown(findings.markdown(findings.audit_findings(checks, figures))))
+else:
+    print(f"As of {as_of}, {len(possible)} of the {len(audit.CHECKS)} checks can be made; the findings above are "
+          "written for the article's information set, so here the audit table speaks for itself.")

@@ -23,7 +23,7 @@ IGNORE = shutil.ignore_patterns(".git", ".venv", "runs", "__pycache__", ".pytest
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SUANLI_ROOT", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "SUANLI_KERNEL")}
+           if k not in ("SUANLI_ROOT", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "SUANLI_KERNEL", "SUANLI_CLI_VARS", "SUANLI_GOALS")}
     env.update(extra)
     return env
 

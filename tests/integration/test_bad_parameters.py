@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from analysis.build import params
+from analysis.pipeline import params
 
 from .conftest import clean_env
 
@@ -38,7 +38,7 @@ def _param_cases():
 def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, value, allowed):
     out = compendium.root / "scratch" / f"{nb}.ipynb"
     t0 = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "analysis.build.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
+    result = subprocess.run([sys.executable, "-m", "analysis.pipeline.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
                             cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
                             capture_output=True, text=True)
     assert result.returncode == 2
@@ -48,7 +48,7 @@ def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, 
 
 
 @pytest.mark.parametrize("args, allowed", [
-    (["all", "METHOD=nope"], "method must be one of all, drift, decay, loglinear, ets, combination"),
+    (["all", "METHOD=nope"], "method must be one of all, drift, decay, nowcast, loglinear, ets, combination"),
     (["all", "HORIZON=2050"], "horizon_end must be an integer from 2024 to 2035"),
     (["all", "LEVELS=0.5,1"], "levels must be a comma-separated list"),
     (["all", "GROWTH=nope:0.1"], "growth_override must be"),

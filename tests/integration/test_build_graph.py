@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import steps
+from analysis.pipeline import registry
 
 from .conftest import clean_env
 
@@ -53,11 +53,11 @@ def _observed(trace: Path, root: Path) -> tuple[set[str], set[str], set[str]]:
 
 def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declares(compendium, tmp_path):
     root = compendium.root
-    for name, step in steps.STEPS.items():
+    for name, step in registry.STEPS.items():
         (root / "build" / "state" / f"{name}.json").unlink()
         trace = tmp_path / f"{name}.trace"
         env = clean_env(SUANLI_TRACE=str(trace), PYTHONPATH=str(root), PYTHONHASHSEED="0")
-        done = subprocess.run([_python(compendium), "-m", "analysis.build.steps", "run", name], cwd=root, env=env,
+        done = subprocess.run([_python(compendium), "-m", "analysis.pipeline", "run", name], cwd=root, env=env,
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         reads, writes, imports = _observed(trace, root.resolve())
@@ -67,9 +67,9 @@ def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declar
             declared_reads |= {f"data/raw/{f.name}" for f in (root / "data" / "raw").glob("*.csv")}
         assert reads == declared_reads, name
         declared_writes = {f"data/processed/{t}.csv" for t in step.tables} | set(step.files)
-        declared_writes |= {f"figures/{f}.{x}" for f in step.figures for x in steps.FORMATS}
+        declared_writes |= {f"figures/{f}.{x}" for f in step.figures for x in registry.FORMATS}
         assert writes == declared_writes, name
-        assert imports == {steps.module_name(m) for m in step.modules}, name
+        assert imports == {registry.module_name(m) for m in step.modules}, name
     assert compendium.outputs() == compendium.reference
 
 
@@ -114,7 +114,7 @@ def test_a_symlinked_raw_file_is_refused_by_its_repository_path(compendium):
     assert compendium.outputs() == compendium.reference
 
 
-@pytest.mark.parametrize("edited", ["data/processed/series.csv", "notebooks/02_forecast.ipynb",
+@pytest.mark.parametrize("edited", ["data/processed/series.csv", "notebooks/03_forecast.ipynb",
                                     "figures/audit.png", "reports/index.html"])
 def test_a_hand_edited_output_is_restored_in_one_line(compendium, edited):
     target = compendium.root / edited
@@ -129,13 +129,13 @@ def test_a_hand_edited_output_is_restored_in_one_line(compendium, edited):
 
 
 def test_make_n_lists_exactly_what_would_run_and_writes_nothing(compendium):
-    src = compendium.root / "notebooks" / "src" / "03_context_figures.py"
+    src = compendium.root / "notebooks" / "src" / "04_context_figures.py"
     src.write_text(src.read_text().replace("# ## The consistency audit", "# ## The consistency audit (all checks)"))
     before = sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts)
     plan = compendium.make("-n", "all")
     assert plan.returncode == 0
     assert [line for line in plan.stdout.splitlines() if "would run" in line] == [
-        "suanli would run 03_context_figures (changed: notebooks/src/03_context_figures.py)",
+        "suanli would run 04_context_figures (changed: notebooks/src/04_context_figures.py)",
         "suanli would run index (its notebooks' records changed)"]
     assert compendium.make("-q", "all").returncode == 1
     assert sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts) == before
@@ -158,7 +158,7 @@ def test_a_step_failing_on_a_full_disk_leaves_every_previous_output(compendium):
     figures = root / "figures"
     used = sum(f.stat().st_size for f in figures.iterdir())
     size_kb = used // 1024 + 1500  # room for about one figure's new files, not for all six
-    (root / "build" / "state" / "03_context_figures.json").unlink()  # 03 must run, and write figures
+    (root / "build" / "state" / "04_context_figures.json").unlink()  # 03 must run, and write figures
     shutil.copytree(figures, root / "build" / "figures.saved")
     script = f"""
 set -u

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from analysis.build import params
+from analysis.pipeline import params
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,7 @@ def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
     before = _snapshot(compendium.root)
     first = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVELS=0.95")
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "Parameters: DECAY_HALF_LIFE=1.5, GROWTH=, HORIZON=2030, LEVELS=0.95, LONG_RUN_GROWTH=0.15, METHOD=ets" in first.stdout
+    assert "Parameters: AS_OF=2023-12-07, DECAY_HALF_LIFE=, GROWTH=, HORIZON=2030, LEVELS=0.95, LONG_RUN_GROWTH=, METHOD=ets" in first.stdout
     params_file = compendium.root / "runs" / "ux1" / "params.yaml"
     recorded = params_file.read_bytes()
     for args, message in [
@@ -90,5 +90,134 @@ def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
     assert replaced.returncode == 0, replaced.stderr[-2000:]
     assert b"horizon_end: 2028" in params_file.read_bytes()
     assert compendium.outputs() == compendium.reference  # no run touched a default output
-    after = {k: v for k, v in _snapshot(compendium.root).items() if not k.startswith("runs/ux1/")}
+    after = {k: v for k, v in _snapshot(compendium.root).items() if not k.startswith("runs/ux1/") and k != "runs/.ux1.lock"}
     assert after == before  # nor any other file outside runs/<name>/ and build/
+
+
+# ----------------------------------------------------------------------------- issue 22: only known names
+
+def _one_error_line(result) -> bool:
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    # make itself refuses a "name" holding a space (it is not an assignment): "No rule to make target"
+    return result.returncode == 2 and len(lines) == 1 and ("error" in lines[0] or "No rule to make target" in lines[0])
+
+
+def test_the_hostile_corpus_through_the_python_entry_point(compendium, tmp_path):
+    """What a program calls instead of make: the same corpus, as argument lists, never reaches a shell."""
+    import subprocess
+    import sys
+
+    from .conftest import clean_env
+
+    canary = tmp_path / "canary"
+    before = _snapshot(compendium.root)
+    python = compendium.root / ".venv" / "bin" / "python"
+    python = str(python) if python.exists() else sys.executable
+    failures = []
+    for var in list(params.make_variables()) + ["RUN", "REPLACE", "CELL_TIMEOUT"]:
+        for value in corpus(str(canary)):
+            for command in (["check"], ["forecast", "RUN=ok"] if var != "RUN" else ["forecast"]):
+                result = subprocess.run([python, "-m", "analysis.pipeline", *command, f"{var}={value}"],
+                                        cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
+                                        capture_output=True, text=True, timeout=60)
+                if value in ("算力",) and var in ("RUN",):
+                    pass
+                if not _one_error_line(result):
+                    failures.append((command, var, value[:40], result.returncode, result.stderr[-300:]))
+    assert failures == []
+    assert not canary.exists()
+    assert _snapshot(compendium.root) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["STEPS=touch {c}; .venv/bin/python -m analysis.pipeline"],
+    ["CHECK_PYTHON=touch {c}; python3"],
+    ["VARS_DIR=x; touch {c}"],
+    ["SHELL=/bin/sh", ".SHELLFLAGS=-c touch {c};"],
+    ["PARAM_VARIABLES=$(shell touch {c})"],
+    ["MAKEFILES=/dev/null"],
+    ["MAKEFLAGS=-e"],
+    ["SUANLI_ROOT=/tmp"],
+    ["SUANLI_OUTPUTS=x"],
+    ["a$$(shell touch {c})=1"],
+    ["RUN:=x"],
+    ["GROWTH_OVERRIDE=0.3"], ["AS_OF_DATE=2022-12-31"], ["SEED=1"], ["method=ets"],
+    ["REPLACE=1"], ["REPLACE=whatever"], ["RUN=x"], ["LAB_ARGS=--x"],
+])
+@pytest.mark.parametrize("goal", ["all", "clean"])
+def test_only_known_variables_on_make_s_command_line(compendium, tmp_path, args, goal):
+    canary = tmp_path / "canary"
+    before = _snapshot(compendium.root)
+    result = compendium.make("-n" if goal == "clean" else goal, *(["clean"] if goal == "clean" else []),
+                             *[a.format(c=canary) for a in args], timeout=60)
+    assert _one_error_line(result), (result.returncode, result.stdout[-500:], result.stderr[-500:])
+    assert not canary.exists()
+    assert _snapshot(compendium.root) == before
+
+
+@pytest.mark.parametrize("name, value", [
+    ("STEPS", "touch {c}; true"), ("CHECK_PYTHON", "touch {c}; python3"), ("VARS_DIR", "x; touch {c}"),
+    ("PARAM_VARIABLES", "$(shell touch {c})"), ("FOUND_PYTHON", "$(shell touch {c})"), ("CHECKED", "$(shell touch {c})"),
+    ("ENV", "$(shell touch {c})"), (".SHELLFLAGS", "-c 'touch {c}'"), ("TOOL_PYTHON", "touch {c};"),
+    ("METHOD", "ets"), ("RUN", "x"),  # a parameter left in the environment is ignored, not used
+])
+@pytest.mark.parametrize("goal", ["all", "clean", "forecast"])
+def test_internal_variables_cannot_be_set_from_the_environment(compendium, tmp_path, name, value, goal):
+    from .conftest import clean_env
+
+    canary = tmp_path / "canary"
+    env = clean_env(**{name: value.format(c=canary)})
+    before = _snapshot(compendium.root)
+    args = ["-n", goal] + (["RUN=envtest"] if goal == "forecast" else [])
+    result = compendium.make(*args, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert not canary.exists()
+    assert _snapshot(compendium.root) == before
+    if goal == "all":  # nothing is stale: the environment's METHOD was not used
+        assert "everything is up to date" in result.stdout
+
+
+def test_makefiles_and_make_e_are_refused(compendium, tmp_path):
+    from .conftest import clean_env
+
+    extra = tmp_path / "extra.mk"
+    extra.write_text("# read by make before the Makefile\n")
+    result = compendium.make("-n", "all", env=clean_env(MAKEFILES=str(extra)))
+    assert _one_error_line(result) and "MAKEFILES is set" in result.stderr
+    result = compendium.make("-e", "-n", "all")
+    assert _one_error_line(result) and "make -e" in result.stderr
+
+
+def test_a_name_given_with_colon_equals_is_refused(compendium):
+    result = compendium.make("-n", "all", "METHOD:=ets")
+    assert _one_error_line(result) and "METHOD" in result.stderr
+
+
+def test_make_s_own_language_runs_before_the_makefile_as_the_readme_says(compendium, tmp_path):
+    """The boundary, shown: make expands a `$(…)` in a name, and runs `!=`, before it reads the
+    Makefile (like a command typed at a shell). The Makefile then refuses what it can see."""
+    canary = tmp_path / "canary"
+    named = compendium.make("-n", "all", f"a$(shell touch {canary})=1")
+    assert canary.exists() and named.returncode == 2  # make ran it; the leftover name 'a' is refused
+    canary.unlink()
+    shelled = compendium.make("-n", "all", f"METHOD!=touch {canary}; echo nope")
+    assert canary.exists() and _one_error_line(shelled) and "method must be one of" in shelled.stderr
+
+
+def test_every_variable_the_makefile_sets_is_internal_or_a_build_variable(repo):
+    """The denylist of the Makefile's own variables (OWN_VARIABLES) must name every variable it
+    assigns, or a new one could be set from the command line without being refused by make."""
+    import re
+
+    from analysis.pipeline import cli
+
+    text = (repo / "Makefile").read_text() + "\n" + cli.makefile()
+    own = re.search(r"^override OWN_VARIABLES := ((?:.*\\\n)*.*)$", text, re.M).group(1).replace("\\\n", " ").split()
+    assigned = set()
+    for line in text.splitlines():
+        m = re.match(r"^(?:override\s+)?(?:export\s+)?([A-Za-z_.][A-Za-z0-9_.]*)\s*(?::=|\?=|\+=|=)", line)
+        if m and not line.startswith("\t"):
+            assigned.add(m.group(1))
+    assert "STEPS" in assigned and "CHECK_PYTHON" in assigned  # the reading works
+    assert assigned - set(own) <= {"PYTHON", "BASE_PYTHON", "VENV"}, assigned - set(own)
+    assert {"PYTHON", "BASE_PYTHON", "VENV"} <= set(params.BUILD_VARIABLES)

@@ -35,12 +35,12 @@ def test_changed_requirements_refresh_the_env_stamp_but_rerun_no_notebook(compen
 
 
 def test_only_the_notebook_whose_code_changed_reruns(compendium):
-    src = compendium.root / "notebooks" / "src" / "03_context_figures.py"
+    src = compendium.root / "notebooks" / "src" / "04_context_figures.py"
     src.write_text(src.read_text().replace("# ## The consistency audit", "# ## The consistency audit (every check)"))
     result = compendium.make("all")
     assert result.returncode == 0, result.stderr[-2000:]
     ran = re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", result.stdout)
-    assert ran == ["03_context_figures"]
+    assert ran == ["04_context_figures"]
 
 
 def test_touching_every_input_reruns_nothing(compendium):
@@ -52,22 +52,36 @@ def test_touching_every_input_reruns_nothing(compendium):
     assert "runner:" not in result.stdout and "everything is up to date" in result.stdout
 
 
+def test_a_no_op_starts_no_step_process_and_a_stale_step_still_runs(compendium):
+    """The parse-time check answers a no-op (one Python process, not one per step); anything it
+    would run (make -n's plan) sends make through the step rules as before."""
+    quiet = compendium.make("--trace", "all")
+    assert quiet.returncode == 0 and "analysis.pipeline run" not in quiet.stdout + quiet.stderr
+    assert quiet.stdout.strip().splitlines()[-1] == "suanli: everything is up to date."
+    svg = compendium.root / "figures" / "audit.svg"
+    svg.write_text(svg.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
+    restored = compendium.make("--trace", "all")
+    assert restored.returncode == 0 and "analysis.pipeline run 04_context_figures" in restored.stdout + restored.stderr
+    assert compendium.outputs() == compendium.reference
+    param = compendium.make("-n", "all", "HORIZON=2028")
+    assert "would run 03_forecast" in param.stdout
+
+
 def test_editing_one_raw_file_reruns_only_its_consumer(compendium):
     raw = compendium.root / "data" / "raw" / "rankings.csv"
     raw.write_text(raw.read_text() + "\n")  # a blank last line: same data, other bytes
     result = compendium.make("all")
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", result.stdout) == ["01_clean"]
-    # Every output is identical, except the index page, whose input hash covers the raw bytes.
-    out, ref = compendium.outputs(), dict(compendium.reference)
-    assert out.pop("reports/index.html") != ref.pop("reports/index.html")
-    assert out == ref
+    # Every output is identical, the index page too: its provenance hashes the information set
+    # (the rows, as read), not the raw files' bytes.
+    assert compendium.outputs() == compendium.reference
 
 
 # ----------------------------------------------------------------------------- 6. kernel failure
 
 def test_kernel_start_failure_retries_once_then_fails_clearly(compendium):
-    (compendium.root / "build" / "state" / "04_forecast_figures.json").unlink()  # forget it ran
+    (compendium.root / "build" / "state" / "05_forecast_figures.json").unlink()  # forget it ran
     result = compendium.make("all", env=clean_env(SUANLI_KERNEL="no-such-kernel"))
     assert result.returncode != 0
     assert "retrying once" in result.stderr
@@ -83,15 +97,15 @@ def test_forecast_run_is_separate_and_idempotent(compendium):
     assert result.returncode == 0, result.stderr[-2000:]
     run = compendium.root / "runs" / "x"
     assert (run / "params.yaml").read_text().count("horizon_end: 2030") == 1
-    for rel in ("notebooks/02_forecast.ipynb", "notebooks/04_forecast_figures.ipynb", "processed/forecasts.csv",
-                "reports/02_forecast.html", "figures/ai_server_market.svg"):
+    for rel in ("notebooks/03_forecast.ipynb", "notebooks/05_forecast_figures.ipynb", "processed/forecasts.csv",
+                "reports/03_forecast.html", "figures/ai_server_market.svg"):
         assert (run / rel).exists(), rel
     import pandas as pd
 
     fc = pd.read_csv(run / "processed" / "forecasts.csv")
     assert set(fc["model"]) == {"ets", "report_path"} and fc["year"].max() == 2030
     assert compendium.outputs() == compendium.reference  # the default outputs are untouched
-    assert "Parameters: DECAY_HALF_LIFE=1.5, GROWTH=, HORIZON=2030, LEVELS=0.5,0.8,0.95, LONG_RUN_GROWTH=0.15, METHOD=ets" in result.stdout
+    assert "Parameters: AS_OF=2023-12-07, DECAY_HALF_LIFE=, GROWTH=, HORIZON=2030, LEVELS=0.5,0.8,0.95, LONG_RUN_GROWTH=, METHOD=ets" in result.stdout
     assert "look at runs/x/reports/index.html" in result.stdout
     index = (run / "reports" / "index.html").read_text()
     assert "run x" in index and 'src="../figures/ai_server_market.svg"' in index

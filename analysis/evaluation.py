@@ -1,0 +1,267 @@
+"""Real-time evaluation: every forecast the compendium can reconstruct, made with only what was
+public at its date, scored against the first figure published after it for the same year.
+
+Why this module exists: a method is judged by its real-time record, not by how well it fits the
+latest revision. Two kinds of forecaster are scored the same way:
+
+* **vintages** (the report's editions, IDC's trackers and releases): each vintage's own path
+  (:func:`analysis.editions.edition_path`, stated points joined at constant growth) for every
+  year it gave as an estimate or forecast, from the day that figure became public;
+* **models** (:mod:`analysis.forecasting`): fitted at each origin, the day a vintage brought a
+  new figure for a series, on the series as it was known that day (:func:`analysis.assembly.assemble`
+  on the information set of that date), with the variance its sources allowed that day.
+
+**The outcome** of a forecast of year Y made on day O is the first figure for Y that is data (an
+actual, an estimate of a year, or a value derived from such figures), is a value rather than a
+bound ("more than 85" is not an outcome), comes from another vintage, became public after O and
+no earlier than 1 July of Y (a figure for a year published in its first half is itself mostly a
+forecast): the next word on that year, not the latest revision. The pair is **comparable**
+when both follow one definition (:data:`analysis.assembly.DEFINITIONS`).
+
+**Horizon** h = Y − (year of O − 1): years after the last complete calendar year at the origin,
+so an estimate of 2022 published in January 2023 is h = 0, a 2023 estimate published in
+November 2023 is h = 1, and its 2027 forecast h = 5.
+
+Scores are on the log scale: error = log(forecast / outcome); PIT = the predictive CDF at the
+outcome (coverage of any central interval follows from it: a central q-interval covers the
+outcome when |2·PIT − 1| ≤ q); the interval score of the 80% interval and the CRPS (Gneiting &
+Raftery 2007). A vintage's forecast is a point: it has an error but no PIT, interval or CRPS.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis import assembly, choice, editions, forecasting, scoring
+
+#: The interval whose score is reported (the headline level of the forecasts).
+LEVEL = 0.8
+#: Coverage is reported at these levels (from the PIT).
+COVERAGE_LEVELS = (0.5, 0.8, 0.95)
+#: An outcome for year Y is a figure published on or after this day of Y (month-day).
+OUTCOME_FROM = editions.DATA_FROM
+#: Fewer pairs than this carry no ranking, bias or coverage claim: "too few to tell".
+MIN_PAIRS = 5
+
+COLUMNS = ["forecaster_type", "forecaster", "series", "geography", "origin", "origin_vintages", "target_year",
+           "horizon", "read", "forecast", "fit_points", "outcome", "outcome_id", "outcome_vintage",
+           "outcome_published", "outcome_kind", "same_definition", "error_log", "error_pct", "pit",
+           "lower_80", "upper_80", "interval_score_80", "crps_log", "note"]
+
+
+def horizon(target_year: int, origin: str) -> int:
+    return int(target_year) - (int(origin[:4]) - 1)
+
+
+class Outcomes:
+    """The outcomes an information set holds: for each indicator and year, its data figures
+    (:func:`analysis.editions.is_data`) in the order they became public."""
+
+    def __init__(self, series: pd.DataFrame):
+        s = editions.single_vintage(series)
+        s = s[editions.is_data(s)]
+        rank = {"actual": 0, "estimate": 1, "derived": 2}
+        s = s.assign(_rank=s["kind"].map(rank)).sort_values(["known_from", "_rank", "vintage", "id"])
+        self.by_key: dict[tuple[str, int], list[pd.Series]] = {}
+        for _, r in s.iterrows():
+            self.by_key.setdefault((r["indicator"], int(r["year"])), []).append(r)
+
+    def first(self, indicator: str, year: int, after: str, not_vintage: str | None = None):
+        """The first data figure for ``indicator`` in ``year`` public after ``after`` (and, for a
+        vintage's own forecast, from another vintage); None if there is none yet."""
+        for r in self.by_key.get((indicator, int(year)), []):
+            if r["known_from"] > after and r["vintage"] != not_vintage:
+                return r
+        return None
+
+
+def outcome(series: pd.DataFrame, indicator: str, year: int, after: str, not_vintage: str | None = None):
+    """The first data figure for ``indicator`` in ``year`` that became public after ``after`` (see
+    :class:`Outcomes`); None if there is none yet."""
+    return Outcomes(series).first(indicator, year, after, not_vintage)
+
+
+def _pair(forecaster_type, forecaster, indicator, geography, origin, origin_vintages, year, read, forecast,
+          fit_points, out, same, note, dist=None) -> dict:
+    y = float(out["value"])
+    row = dict(forecaster_type=forecaster_type, forecaster=forecaster, series=indicator, geography=geography,
+               origin=origin, origin_vintages=origin_vintages, target_year=int(year), horizon=horizon(year, origin),
+               read=read, forecast=float(forecast), fit_points=fit_points, outcome=y, outcome_id=out["id"],
+               outcome_vintage=out["vintage"], outcome_published=out["known_from"], outcome_kind=out["kind"],
+               same_definition=bool(same), error_log=math.log(forecast / y), error_pct=(forecast / y - 1) * 100,
+               pit=math.nan, lower_80=math.nan, upper_80=math.nan, interval_score_80=math.nan, crps_log=math.nan,
+               note=note)
+    if dist is not None:
+        f, i = dist
+        ly = math.log(y)
+        lo, hi = (float(f.log_quantile(0.5 - LEVEL / 2)[i]), float(f.log_quantile(0.5 + LEVEL / 2)[i]))
+        row.update(pit=f.cdf(i, ly), lower_80=math.exp(lo), upper_80=math.exp(hi),
+                   interval_score_80=float(scoring.interval_score(lo, hi, ly, LEVEL)), crps_log=f.crps(i, ly))
+    return row
+
+
+def _geography(series: pd.DataFrame, indicator: str) -> str:
+    g = series.loc[series["indicator"] == indicator, "geography"]
+    return str(g.iloc[0]) if len(g) and "geography" in series.columns else ""
+
+
+def vintage_pairs(series: pd.DataFrame) -> pd.DataFrame:
+    """Every vintage's own forecast (estimate, forecast or path year) that has an outcome, scored."""
+    rows = []
+    known = Outcomes(series)
+    for indicator, vintage, path in editions.edition_paths(series):
+        for p in path.to_dict("records"):
+            if p["kind"] == "actual" or (p["kind"] == "derived" and p["year"] < int(p["known_from"][:4])):
+                continue  # data about a finished year, not a forecast
+            out = known.first(indicator, int(p["year"]), p["known_from"], not_vintage=vintage)
+            if out is None:
+                continue
+            same = assembly.definition(indicator, vintage) == assembly.definition(indicator, out["vintage"])
+            note = ("stated " + p["kind"] if p["read"] == "stated" else "read off the path through " + p["ids"])
+            rows.append(_pair("vintage", vintage, indicator, _geography(series, indicator), p["known_from"], vintage,
+                              p["year"], p["read"], p["value"], "", out, same, note))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def measurement_pairs(record: pd.DataFrame) -> pd.DataFrame:
+    """The revisions of the latest level: a vintage's stated estimate (or actual) of a year,
+    published in the year's second half or later, against the next figure published for that
+    year, comparable pairs only. Their log errors measure σ_m, the measurement error of a last
+    data point (:func:`analysis.forecasting.variance_sources`)."""
+    v = record[(record["forecaster_type"] == "vintage") & (record["read"] == "stated") & record["same_definition"]]
+    m = v[v["origin"] >= v["target_year"].astype(str) + "-" + OUTCOME_FROM].copy()
+    m["label"] = m["series"] + " " + m["target_year"].astype(str) + " (" + m["forecaster"] + ")"
+    return m[["label", "series", "target_year", "origin", "outcome_published", "error_log"]].reset_index(drop=True)
+
+
+def origins(series: pd.DataFrame, indicator: str) -> list[str]:
+    """The days on which a new data figure for ``indicator`` became public: each is an origin."""
+    s = series[(series["indicator"] == indicator) & series["kind"].isin(editions.DATA_KINDS)]
+    return sorted(set(s["known_from"]))
+
+
+def model_pairs(series: pd.DataFrame, fit, indicators: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Each model fitted at every origin of every series on what was known that day, scored.
+
+    ``fit(indicator, points, years, known)`` returns the models' forecasts (a list of
+    :class:`analysis.forecasting.Forecast`) for ``years`` from the assembled ``points``, given
+    the information set ``known`` (the series table as of the origin), or [] if it cannot."""
+    rows = []
+    known_outcomes = Outcomes(series)
+    for indicator in indicators or sorted(series["indicator"].unique()):
+        own = series[series["indicator"] == indicator]
+        own = own[editions.is_data(own)]
+        for origin in origins(series, indicator):
+            a = assembly.assemble(own[own["known_from"] <= origin], indicator)
+            pts = a[a["used"]]
+            if len(pts) < 2:
+                continue
+            known = series[series["known_from"] <= origin]
+            last = int(pts["year"].max())
+            targets = []
+            for year in sorted(series.loc[series["indicator"] == indicator, "year"].unique()):
+                if year <= last:
+                    continue
+                out = known_outcomes.first(indicator, int(year), origin)
+                if out is not None:
+                    targets.append((int(year), out))
+            if not targets:
+                continue
+            years = np.arange(last + 1, max(y for y, _ in targets) + 1)
+            newly = sorted(set(known.loc[(known["indicator"] == indicator) & (known["known_from"] == origin), "vintage"]))
+            current = assembly.definition(indicator, a.sort_values("year").iloc[-1]["vintage"]) if len(a) else ""
+            fit_points = ", ".join(f"{int(y)} = {v:g}" for y, v in zip(pts["year"], pts["value"]))
+            for f in fit(indicator, pts, years, known):
+                for year, out in targets:
+                    i = int(np.where(f.years == year)[0][0])
+                    median = float(np.exp(f.log_quantile(0.5)[i])) if f.members else float(np.exp(f.log_median[i]))
+                    has_dist = f.has_distribution(i)
+                    same = assembly.definition(indicator, out["vintage"]) == current
+                    rows.append(_pair("model", f.model, indicator, _geography(series, indicator), origin,
+                                      " + ".join(newly), year, "fitted", median, fit_points, out, same,
+                                      "; ".join(f.notes[:1]), (f, i) if has_dist else None))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+ALL = "all"
+
+
+def _scores(g: pd.DataFrame) -> dict:
+    d = g.dropna(subset=["pit"])
+    row = dict(n=len(g), bias_log=g["error_log"].mean(), mae_log=g["error_log"].abs().mean(),
+               rmse_log=math.sqrt((g["error_log"] ** 2).mean()), n_distribution=len(d),
+               interval_score_80=d["interval_score_80"].mean() if len(d) else math.nan,
+               crps_log=d["crps_log"].mean() if len(d) else math.nan, enough=len(g) >= MIN_PAIRS)
+    for q in COVERAGE_LEVELS:
+        row[f"coverage_{int(q * 100)}"] = float((np.abs(2 * d["pit"] - 1) <= q).mean()) if len(d) else math.nan
+    return row
+
+
+SUMMARY_COLUMNS = ["forecaster_type", "forecaster", "horizon", "n", "bias_log", "mae_log", "rmse_log", "n_distribution"] + \
+    [f"coverage_{int(q * 100)}" for q in COVERAGE_LEVELS] + ["interval_score_80", "crps_log", "enough"]
+
+
+def summary(ev: pd.DataFrame) -> pd.DataFrame:
+    """Scores of comparable pairs: for each forecaster over all horizons, and for each model and
+    for all vintages together by horizon. n, bias (mean log error), mean absolute and root mean
+    square log error, and, where the forecaster gave a distribution, coverage at each level (from
+    the PIT), the mean interval score and the mean CRPS, with their own n. Fewer than
+    :data:`MIN_PAIRS` pairs: ``enough`` is False, and no claim rests on that row."""
+    c = ev[ev["same_definition"]]
+    rows = []
+    for (kind, who), g in c.groupby(["forecaster_type", "forecaster"], sort=True):
+        rows.append(dict(forecaster_type=kind, forecaster=who, horizon=ALL, **_scores(g)))
+    for kind, g in c.groupby("forecaster_type", sort=True):
+        rows.append(dict(forecaster_type=kind, forecaster=ALL, horizon=ALL, **_scores(g)))
+        by = ["horizon"] if kind == "vintage" else ["forecaster", "horizon"]
+        for key, h in g.groupby(by, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            who = ALL if kind == "vintage" else key[0]
+            rows.append(dict(forecaster_type=kind, forecaster=who, horizon=str(int(key[-1])), **_scores(h)))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def error_scale(ev: pd.DataFrame, confidence: float = 0.9) -> pd.DataFrame:
+    """The empirical log-error scale of the vintages' own comparable forecasts, by horizon: n, the
+    root mean square log error and its ``confidence`` interval (a χ² interval with n degrees of
+    freedom, for errors centred on zero), and a row ``all`` that pools the horizons on a scale per
+    year ahead (error / max(h, 1), the drift model's growth of error with h)."""
+    from scipy import stats
+
+    c = ev[(ev["forecaster_type"] == "vintage") & ev["same_definition"]]
+    rows = []
+
+    def one(label, errors):
+        n = len(errors)
+        ss = float((np.asarray(errors) ** 2).sum())
+        lo = math.sqrt(ss / stats.chi2.ppf(0.5 + confidence / 2, n)) if n else math.nan
+        hi = math.sqrt(ss / stats.chi2.ppf(0.5 - confidence / 2, n)) if n else math.nan
+        rows.append(dict(horizon=label, n=n, rms_log=math.sqrt(ss / n) if n else math.nan, low=lo, high=hi,
+                         enough=n >= MIN_PAIRS))
+
+    for h, g in c.groupby("horizon"):
+        one(str(int(h)), g["error_log"])
+    one("all (per year ahead)", c["error_log"] / np.maximum(c["horizon"], 1))
+    return pd.DataFrame(rows, columns=["horizon", "n", "rms_log", "low", "high", "enough"])
+
+
+def realtime_models(figures: pd.DataFrame, implied: pd.DataFrame, revisions: pd.DataFrame):
+    """The models as :func:`analysis.evaluation.model_pairs` fits them at an origin: on the points
+    known that day, with the variance that day's sources allow (none: point forecasts), the
+    measurement pairs whose next figure was public by then, and the prior grid of
+    :mod:`analysis.priors`; the combination is the default rule's (:mod:`analysis.choice`)."""
+    def fit(indicator: str, points: pd.DataFrame, years: np.ndarray, known: pd.DataFrame) -> list:
+        origin = str(known["known_from"].max())
+        fig, imp = figures[figures["known_from"] <= origin], implied[implied["known_from"] <= origin]
+        rev = revisions[revisions["outcome_published"] <= origin] if len(revisions) else revisions
+        try:
+            var = forecasting.pooled_variance(forecasting.variance_sources(known, fig, imp, rev))
+        except ValueError:
+            var = None
+        halves = forecasting.half_years(fig, imp, indicator, int(points["year"].max()))
+        fits = forecasting.forecast_series(indicator, points, int(years.max()), var, halves=halves)
+        fits["combination"] = choice.default_combination(fits, None)
+        return list(fits.values())
+    return fit

@@ -1,0 +1,429 @@
+"""The pipeline's command line: what every make target calls, and what a program calls instead of make.
+
+Why this module exists: make is a language; a value typed on its command line is safe only
+because the Makefile hands it over as a literal. A program that passes text it did not write
+(a web form, a job queue) should not go through make at all, so this is the interface for
+programs: ``python -m analysis.pipeline <command> [NAME=VALUE …]``, with argparse and argument
+lists, no shell anywhere. Each ``NAME=VALUE`` is one argument, taken literally; the names are
+exactly the variables make accepts (``make help``), checked the same way. Called by make, the
+same commands read the variables given on make's command line from the environment (make
+exports them as literals, and names them in ``SUANLI_CLI_VARS``); a variable merely left in the
+environment is never read.
+
+Every error is one line on stderr (``error: …``, repository paths only) and an exit status:
+2 for a bad name or value (before anything runs), 1 for a build that failed, 130 or 143 when
+stopped by SIGINT or SIGTERM (after removing the step's temporaries). ``SUANLI_DEBUG=1`` shows
+the traceback of an unexpected error.
+
+Commands (``python -m analysis.pipeline --help``)::
+
+    run STEP [NAME=VALUE …]        run one step of the default outputs if it is stale
+    index                          the default index page
+    plan [-q]                      what `make all` would run (make -n, make -q)
+    forecast RUN=name [NAME=VALUE …] [REPLACE=1]
+                                   make or complete a named run (analysis/pipeline/runs.py)
+    runs                           list the named runs beside the default forecasts
+    check [NAME=VALUE …]           validate the variables (make does it while reading the Makefile)
+    clean | distclean | env        delete what the project made / build the environment
+    lab | font | bench | test      JupyterLab, the font, the benchmark, the tests
+    mk | help | readme-table       what derives from the registry
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from analysis.base import paths
+
+# Imports of the rest of the pipeline are inside the commands: `clean` and `env` run with the
+# Python that builds the environment (the standard library only), and the parameter check that
+# make runs while reading the Makefile must start fast.
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like SIGINT's KeyboardInterrupt so that every cleanup runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+# ----------------------------------------------------------------------------- variables
+
+def variables(pairs: list[str], environ=None) -> dict[str, str]:
+    """The environment the pipeline reads for this call: the process's own without any parameter,
+    RUN or REPLACE (only the command line counts for those), plus the variables given on make's
+    command line (named in ``SUANLI_CLI_VARS``) and those given as ``NAME=VALUE`` arguments.
+    ``SUANLI_CLI_VARS`` then names them all, so their names are checked as make's are."""
+    from analysis.pipeline import params as P
+
+    environ = os.environ if environ is None else environ
+    known = set(P.make_variables()) | {"RUN", "REPLACE"}
+    from_make = environ.get("SUANLI_CLI_VARS", "").split()
+    out = {k: v for k, v in environ.items() if k not in known and k != "SUANLI_CLI_VARS"}
+    names = []
+    for name in from_make:
+        if name in environ:
+            out[name] = environ[name]
+        names.append(name)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise P.ParameterError(f"expected NAME=VALUE, got {P._short(pair)}")
+        out[name] = value
+        names.append(name)
+    out["SUANLI_CLI_VARS"] = " ".join(dict.fromkeys(names))
+    return out
+
+
+def read_vars(folder: Path) -> dict[str, str]:
+    """The variables make wrote with $(file) (one file each, its value verbatim): ``.names``
+    (the command line's variable names) and ``.goals`` (make's goals) are make's own."""
+    out = {}
+    for f in folder.iterdir():
+        text = f.read_text(encoding="utf-8", errors="surrogateescape")
+        out[{".names": "SUANLI_CLI_VARS", ".goals": ".goals"}.get(f.name, f.name)] = \
+            text[:-1] if text.endswith("\n") else text
+    return out
+
+
+def check_vars(folder: Path) -> int:
+    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error))."""
+    import shutil
+
+    from analysis.pipeline import engine
+    from analysis.pipeline import params as P
+
+    try:
+        environ = read_vars(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            folder.parent.rmdir()
+        except OSError:
+            pass
+    goals = environ.pop(".goals", "").split() or ["all"]
+    try:
+        engine.check_all(environ, goals)
+        if "forecast" in goals:
+            from analysis.pipeline import runs
+
+            runs.preflight(environ)
+    except (P.ParameterError, engine.BuildError) as err:
+        print(f"error: {_one_line(err)}")
+        return 0
+    except OSError as err:
+        print(f"error: {_os_error(err)}")
+        return 0
+    if set(goals) == {"all"} and _nothing_to_do(environ):
+        print(UP_TO_DATE)
+    return 0
+
+
+#: What ``check --vars`` prints when ``make all`` has nothing to run (the Makefile's `all` then
+#: runs no step process: one Python process for a no-op instead of one per step).
+UP_TO_DATE = "suanli:up-to-date"
+
+
+def _nothing_to_do(environ) -> bool:
+    """Whether `make all` with these variables would run nothing (the plan of `make -n`). Any
+    doubt (an unreadable record, a missing output) is "something to do": the steps then decide."""
+    from analysis.pipeline import engine
+
+    try:
+        return not engine.plan(environ)
+    except Exception:  # noqa: BLE001 — never an error here; the step processes report it
+        return False
+
+
+# ----------------------------------------------------------------------------- derived text
+
+def makefile() -> str:
+    """The rules derived from the registry (build/steps.mk, included by the Makefile)."""
+    from analysis.pipeline import params as P
+    from analysis.pipeline.registry import STEPS, upstream
+
+    lines = ["# Generated by `python -m analysis.pipeline mk` from analysis/pipeline/registry.py: do not edit.",
+             f"override STEP_NAMES := {' '.join(STEPS)}",
+             f"override PARAM_VARIABLES := {' '.join(P.make_variables())}", ""]
+    for n in STEPS:
+        deps = " ".join(f"step-{u}" for u in upstream(n)) or "check"
+        lines += [f"step-{n}: {deps} | $(ENV)", f"\t@$(STEPS) run {n}", ""]
+    lines += [f"step-index: {' '.join(f'step-{n}' for n in STEPS)}", "\t@$(STEPS) index", ""]
+    lines += [".PHONY: " + " ".join([f"step-{n}" for n in STEPS] + ["step-index"]), ""]
+    return "\n".join(lines)
+
+
+def help_text() -> str:
+    from analysis.pipeline import params as P
+
+    rows = []
+    for var, uses in P.make_variables().items():
+        nb, name, p = uses[0]
+        default = "" if p.default is None else p.default
+        rows.append((f"{var}={default}", f"{p.help} ({p.allowed()}) [{', '.join(u[0] for u in uses)}]"))
+    rows.append(("RUN=name", f"name of a parameterised rerun (make forecast): {P.RUN_NAME_RULE}"))
+    rows.append(("REPLACE=1", "let make forecast replace an existing run that had other parameters"))
+    rows.append(("CELL_TIMEOUT=600", "seconds a notebook cell may run before the step stops (make all, forecast)"))
+    width = max(len(k) for k, _ in rows) + 2
+    return "\n".join(f"  {k:<{width}}{v}" for k, v in rows)
+
+
+def readme_table() -> str:
+    from analysis.pipeline import params as P
+
+    rows = ["| variable | notebook parameter | allowed | default | notebooks |", "|---|---|---|---|---|"]
+    for var, uses in P.make_variables().items():
+        nb, name, p = uses[0]
+        default = "none" if p.default is None else p.default
+        rows.append(f"| `{var}` | `{name}` | {p.allowed()} | {default} | {', '.join(u[0] for u in uses)} |")
+    return "\n".join(rows)
+
+
+README_MARKS = ("<!-- parameters:start -->\n", "<!-- parameters:end -->")
+
+
+def write_readme_table() -> None:
+    """Put the generated parameter table between the README's markers."""
+    readme = paths.ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_MARKS[0]) + len(README_MARKS[0]), text.index(README_MARKS[1])
+    readme.write_text(text[:start] + readme_table() + "\n" + text[end:], encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- commands
+
+def _goals(environ, command: str) -> list[str]:
+    """make's goals when make called (``SUANLI_GOALS``: ``make test`` runs the steps too), else the command's."""
+    return environ.get("SUANLI_GOALS", "").split() or [command]
+
+
+def _cmd_check(args, environ) -> int:
+    from analysis.pipeline import engine
+
+    if args.vars:  # at make's parse time: print the error (make stops on it)
+        return check_vars(Path(args.vars))
+    engine.check_all(environ)
+    return 0
+
+
+def _cmd_run(args, environ) -> int:
+    from analysis.pipeline import engine
+
+    engine.check_all(environ, _goals(environ, "all"))
+    engine.run_step(args.step, None, environ)
+    return 0
+
+
+def _cmd_index(args, environ) -> int:
+    from analysis.pipeline import report
+
+    report.run_index(None)
+    return 0
+
+
+def _cmd_plan(args, environ) -> int:
+    from analysis.pipeline import engine
+
+    engine.check_all(environ, _goals(environ, "all"))
+    lines = engine.plan(environ)
+    if args.q:  # make -q: the exit status is the answer
+        return 1 if lines else 0
+    for line in lines:
+        print(f"suanli would {line}")
+    if not lines:
+        print("suanli: everything is up to date.")
+    return 0
+
+
+def _cmd_forecast(args, environ) -> int:
+    from analysis.pipeline import engine, runs
+
+    engine.check_all(environ, _goals(environ, "forecast"))
+    runs.make(environ)
+    return 0
+
+
+def _cmd_runs(args, environ) -> int:
+    from analysis.pipeline import runs
+
+    return runs.main()
+
+
+def _cmd_clean(args, environ) -> int:
+    from analysis.pipeline import housekeeping
+
+    housekeeping.clean()
+    return 0
+
+
+def _cmd_distclean(args, environ) -> int:
+    from analysis.pipeline import housekeeping
+
+    housekeeping.distclean(args.venv)
+    return 0
+
+
+def _cmd_env(args, environ) -> int:
+    from analysis.pipeline import housekeeping
+
+    housekeeping.build_env(args.venv)
+    return 0
+
+
+def _exec(argv: list[str], environ) -> int:
+    """Replace this process with ``argv`` (an argument list: no shell)."""
+    sys.stdout.flush()
+    os.execve(argv[0], argv, {k: v for k, v in environ.items() if k not in ("SUANLI_CLI_VARS", "SUANLI_GOALS")})
+    return 0  # not reached
+
+
+def _cmd_lab(args, environ) -> int:
+    from analysis.pipeline import engine, lab
+
+    engine.check_all(environ, _goals(environ, "lab"))
+    os.environ["LAB_ARGS"] = environ.get("LAB_ARGS", "")
+    return lab.main([])
+
+
+def _cmd_font(args, environ) -> int:
+    return _exec([sys.executable, str(paths.ROOT / "scripts" / "build_font.py")], environ)
+
+
+def _cmd_bench(args, environ) -> int:
+    from analysis.pipeline import engine
+
+    engine.check_all(environ, _goals(environ, "bench"))
+    return _exec([sys.executable, str(paths.ROOT / "scripts" / "bench.py")], environ)
+
+
+def _cmd_test(args, environ) -> int:
+    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile"], environ)
+
+
+def _cmd_mk(args, environ) -> int:
+    print(makefile())
+    return 0
+
+
+def _cmd_help(args, environ) -> int:
+    print(help_text())
+    return 0
+
+
+def _cmd_readme_table(args, environ) -> int:
+    if args.write:
+        write_readme_table()
+    else:
+        print(readme_table())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline",
+                                 description="The suanli pipeline's command line (what make calls).")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, doc, variables=False, before=()):
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.set_defaults(func=func)
+        for args, kw in before:
+            p.add_argument(*args, **kw)
+        if variables:
+            p.add_argument("variables", nargs="*", metavar="NAME=VALUE",
+                           help="a variable, as on make's command line (one argument each, taken literally)")
+        return p
+
+    from analysis.pipeline.registry import STEPS
+
+    p = command("check", _cmd_check, "validate the variables, before anything runs", variables=True)
+    p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check
+    command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
+            before=[(("step",), {"choices": list(STEPS)})])
+    command("index", _cmd_index, "write the default index page if its inputs changed")
+    p = command("plan", _cmd_plan, "what `make all` would run, and why", variables=True)
+    p.add_argument("-q", action="store_true", help="print nothing; exit 1 if anything would run")
+    command("forecast", _cmd_forecast, "make or complete a named run: RUN=name [NAME=VALUE …]", variables=True)
+    command("runs", _cmd_runs, "list the named runs beside the default forecasts")
+    command("clean", _cmd_clean, "delete the default outputs, the build state and the project's temporaries")
+    p = command("distclean", _cmd_distclean, "clean, and delete the named runs and the environment")
+    p.add_argument("--venv", default=".venv", help="the environment's folder (default .venv)")
+    p = command("env", _cmd_env, "build (or refresh) the environment from requirements.txt")
+    p.add_argument("--venv", default=".venv", help="the environment's folder (default .venv)")
+    command("lab", _cmd_lab, "JupyterLab on the project's kernel (LAB_ARGS=…)", variables=True)
+    command("font", _cmd_font, "rebuild the shipped font")
+    command("bench", _cmd_bench, "time the build (REPEAT=n)", variables=True)
+    command("test", _cmd_test, "run the tests")
+    command("mk", _cmd_mk, "print make's step rules (build/steps.mk)")
+    command("help", _cmd_help, "list the variables")
+    p = command("readme-table", _cmd_readme_table, "print the README's parameter table")
+    p.add_argument("--write", action="store_true", help="write it into README.md")
+    return ap
+
+
+# ----------------------------------------------------------------------------- errors in one line
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+def _os_error(err: OSError) -> str:
+    """An operating-system error as one line: the repository path and what went wrong."""
+    what = err.strerror or _one_line(err) or type(err).__name__
+    return f"{paths.rel(err.filename)}: {what}" if getattr(err, "filename", None) else what
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if threading_is_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit_:  # argparse: usage errors exit 2 with its message
+        return int(exit_.code or 0)
+    from analysis.pipeline import params as P
+    from analysis.pipeline.engine import BuildError
+
+    try:
+        environ = variables(getattr(args, "variables", []) or [])
+        # This process's environment is this call's variables from now on, so that every module that
+        # reads it (the engine, the index page, the runner) sees the same values.
+        os.environ.clear()
+        os.environ.update(environ)
+        return args.func(args, environ)
+    except P.ParameterError as err:
+        print(f"error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except BuildError as err:  # one line; bad raw data names each bad cell on a line of its own
+        print("error: " + str(err).strip().replace("\n", ": ", 1), file=sys.stderr)
+        return 1
+    except Terminated:
+        print("suanli: stopped (SIGTERM); its temporaries are removed", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("suanli: stopped (SIGINT); its temporaries are removed", file=sys.stderr)
+        return 130
+    except OSError as err:
+        print(f"error: {_os_error(err)}", file=sys.stderr)
+        return 1
+    except Exception as err:
+        from analysis.pipeline.runner import RunnerError
+
+        if isinstance(err, RunnerError):
+            print(f"error: {_one_line(err)}", file=sys.stderr)
+            return 1
+        if os.environ.get("SUANLI_DEBUG"):
+            raise
+        print(f"error: unexpected {type(err).__name__}: {_one_line(err)[:300]} (SUANLI_DEBUG=1 shows where)",
+              file=sys.stderr)
+        return 1
+
+
+def threading_is_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -1,0 +1,383 @@
+"""The engine: decides by content which steps are stale, runs them, and records what they wrote.
+
+Why this module exists: a step must rerun exactly when something it depends on changed, and
+never otherwise. So staleness is decided **by content**, not by modification times: a step
+reruns when the hash of any declared input changes (its source, the ``analysis`` modules it
+imports, the bytes and the set of raw files, the tables it reads, its parameters), or when one
+of its outputs no longer has the hash recorded when the step wrote it (edited by hand,
+deleted: restored, in one line). State lives in ``build/state/`` (default outputs) and
+``runs/<name>/.state/`` (a named run). What the steps are is declared in
+:mod:`analysis.pipeline.registry`; this module only reads that declaration.
+
+**Which steps a named run executes** is a function of its parameters (:func:`run_plan`): the
+forecasts and their figures always, plus every step whose parameters the run sets to other
+than their defaults, plus every step downstream of those, all in ``runs/<name>/``. Everything
+else the run reads comes from the default outputs, and only when those are up to date
+(:func:`check_upstream`). Making a run (its lock, its record) is :mod:`analysis.pipeline.runs`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from analysis.base import paths
+from analysis.base.terminal import printable
+from analysis.pipeline import params as P
+from analysis.pipeline.registry import (FORMATS, INDEX_FILES, RUNNER_FILES, STEPS, downstream, module_files,
+                                        run_steps, source, upstream, writer_of)
+
+
+class BuildError(RuntimeError):
+    """A step cannot run (bad raw file, missing input); one line, repository paths only."""
+
+
+# ----------------------------------------------------------------------------- where a scope writes
+
+def runs_folder() -> Path:
+    """``runs/``: a real folder of the repository (not a symbolic link, not a file), if it exists."""
+    where = paths.rel(paths.RUNS)
+    if paths.RUNS.is_symlink():
+        raise BuildError(f"{where}: is a symbolic link; runs must be written inside the repository "
+                         f"(delete the link: a new {where}/ is made)")
+    if paths.RUNS.exists() and not paths.RUNS.is_dir():
+        raise BuildError(f"{where}: exists and is not a folder (move it away: a new {where}/ is made)")
+    return paths.RUNS
+
+
+def run_folder(run: str) -> Path:
+    """``runs/<run>/``, after checking the name's pattern and that it resolves under runs/."""
+    P.check_run_name(run)
+    folder = (runs_folder() / run)
+    if (folder.exists() or folder.is_symlink()) and (folder.is_symlink() or not folder.is_dir()):
+        raise P.ParameterError(f"run '{run}': runs/{run} exists and is not a run folder (a file or a link); "
+                               "move it away, or use another run name")
+    resolved = folder.resolve()
+    if resolved.parent != paths.RUNS.resolve():
+        raise P.ParameterError(f"run '{run}': runs/{run} does not resolve to a folder directly under runs/")
+    if folder.is_dir():  # nothing inside a run may lead elsewhere: a symlinked subfolder would be written through
+        for top, subdirs, files in os.walk(folder, followlinks=False):
+            for entry in subdirs + files:
+                if (Path(top) / entry).is_symlink():
+                    where = (Path(top) / entry).relative_to(paths.ROOT).as_posix()
+                    raise P.ParameterError(f"run '{run}': {where} is a symbolic link; a run folder may hold only "
+                                           "regular files and folders (delete it, or use a new run name)")
+    return folder
+
+
+def dirs(run: str | None) -> dict[str, Path]:
+    if run:
+        run_folder(run)
+    return paths.out_dirs(run)
+
+
+# ----------------------------------------------------------------------------- what a run executes
+
+def non_default(name: str, values: dict) -> list[str]:
+    """The parameters of step ``name`` that ``values`` (checked values) set to other than their default."""
+    return sorted(k for k, p in P.known(name).items()
+                  if k not in P.INTERNAL and k in values and values[k] != p.default)
+
+
+def run_plan(values: dict) -> list[str]:
+    """The steps a named run with parameters ``values`` executes, in order: the forecasts and their
+    figures (:func:`registry.run_steps`), every step whose parameters it sets to other than their
+    defaults, and every step downstream of those."""
+    return downstream(set(run_steps()) | {n for n in STEPS if non_default(n, values)})
+
+
+def complete(values: dict) -> dict:
+    """A run's record with every parameter of every step, defaults filled in (a record written
+    before a parameter existed reads as its default)."""
+    out = {}
+    for n in STEPS:
+        out.update({k: p.default for k, p in P.known(n).items() if k not in P.INTERNAL})
+    out.update(values)
+    return out
+
+
+_EXECUTED: dict[tuple, list[str]] = {}
+
+
+def executed(run: str) -> list[str]:
+    """The steps named run ``run`` executes, from its record (``runs/<run>/params.yaml``); a run
+    without a readable record executes the forecasts only."""
+    record = paths.RUNS / run / "params.yaml"
+    try:
+        st = record.stat()
+    except OSError:
+        return run_steps()
+    cache_key = (str(record), st.st_mtime_ns, st.st_size)
+    if cache_key not in _EXECUTED:
+        try:
+            values = complete(P.read(record))
+        except Exception:  # unreadable (not YAML, not a mapping): runs.read_record says so, in one line
+            return run_steps()
+        _EXECUTED[cache_key] = run_plan(values)
+    return list(_EXECUTED[cache_key])
+
+
+def table_path(table: str, run: str | None) -> Path:
+    """Where ``table`` lives for a scope: a run's own copy if the run executes its writer."""
+    own = run and writer_of(table) in executed(run)
+    return dirs(run if own else None)["processed"] / f"{table}.csv"
+
+
+def _file(rel: str, run: str | None) -> Path:
+    """A declared repository file written by a step (``data/datapackage.json``), for a scope: a
+    run keeps its own copy in ``runs/<name>/`` (``runs/<name>/datapackage.json``)."""
+    if not run:
+        return paths.ROOT / rel
+    parts = Path(rel).parts
+    return dirs(run)["processed"].parent.joinpath(*(parts[1:] if parts[0] == "data" else parts))
+
+
+def outputs(name: str, run: str | None = None) -> list[Path]:
+    """Every file step ``name`` writes (declared), for the default outputs or a run."""
+    step, out = STEPS[name], dirs(run)
+    files = [out["notebooks"] / f"{name}.ipynb", out["reports"] / f"{name}.html"]
+    files += [out["processed"] / f"{t}.csv" for t in step.tables]
+    files += [out["figures"] / f"{f}.{x}" for f in step.figures for x in FORMATS]
+    files += [_file(f, run) for f in step.files]
+    return files
+
+
+def asset_files(name: str) -> list[Path]:
+    """The step's other declared inputs; a glob that matches nothing is an error (a typo)."""
+    found = []
+    for pattern in STEPS[name].assets:
+        matches = sorted(paths.ROOT.glob(pattern))
+        if not matches:
+            raise BuildError(f"{pattern}: declared as an input of {name} in analysis/pipeline/registry.py, but no such file")
+        found += [m for m in matches if m.is_file()]
+    return found
+
+
+# ----------------------------------------------------------------------------- content hashes
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def raw_files() -> list[Path]:
+    """The raw tables; a symlink, or a file resolving outside data/raw/, is refused."""
+    raw_dir = paths.RAW
+    if raw_dir.is_symlink() or not raw_dir.resolve().is_relative_to(paths.ROOT.resolve()):
+        raise BuildError(f"{raw_dir.relative_to(paths.ROOT).as_posix()}: a symbolic link or outside the repository; "
+                         "raw data must be regular files in data/raw/")
+    files = sorted(raw_dir.glob("*.csv"))
+    for f in files:
+        name = f"data/raw/{f.name}"
+        if f.is_symlink():
+            raise BuildError(f"{name}: is a symbolic link; raw data must be a regular file in the repository")
+        if not f.resolve().is_relative_to(raw_dir.resolve()) or not f.is_file():
+            raise BuildError(f"{name}: is not a regular file inside data/raw/")
+    return files
+
+
+def parameters(name: str, run: str | None = None, environ=None) -> dict:
+    """The checked parameters of a step: the make variables (environment), plus run_name."""
+    values = P.from_environ(name, environ)
+    if "run_name" in P.known(name):
+        values["run_name"] = run or ""
+    return P.check(name, values)
+
+
+def inputs(name: str, run: str | None = None, environ=None) -> dict[str, str]:
+    """Every declared input of a step, as repository path → content hash (parameters included)."""
+    step = STEPS[name]
+    files = [source(name), *module_files(name), *(paths.ROOT / f for f in RUNNER_FILES)]
+    if step.reads_raw:
+        files += raw_files()
+    files += [table_path(t, run) for t in step.reads]
+    files += asset_files(name)
+    out = {}
+    for f in files:
+        rel = paths.rel(f)
+        if not f.exists():
+            raise BuildError(f"{rel}: missing (an input of {name}); run `make all` first")
+        out[rel] = sha256_file(f)
+    if step.reads_raw:
+        out["data/raw/ (the set of files)"] = hashlib.sha256(
+            "\n".join(f.name for f in raw_files()).encode()).hexdigest()
+    out["parameters"] = hashlib.sha256(json.dumps(parameters(name, run, environ), sort_keys=True).encode()).hexdigest()
+    return out
+
+
+def key(inp: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(inp, sort_keys=True).encode()).hexdigest()
+
+
+def state_file(name: str, run: str | None) -> Path:
+    base = (dirs(run)["notebooks"].parent / ".state") if run else paths.STATE
+    return base / f"{name}.json"
+
+
+def load_state(name: str, run: str | None) -> dict:
+    f = state_file(name, run)
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def why_stale(name: str, run: str | None = None, environ=None) -> tuple[list[str], list[str]]:
+    """(changed inputs, outputs edited or missing): both empty means up to date."""
+    state = load_state(name, run)
+    now = inputs(name, run, environ)
+    before = state.get("inputs", {})
+    changed = sorted(k for k in set(now) | set(before) if now.get(k) != before.get(k))
+    edited = []
+    recorded = state.get("outputs", {})
+    if not recorded:
+        edited = [paths.rel(f) for f in outputs(name, run)][:1] if not changed else []
+    for rel, digest in sorted(recorded.items()):
+        f = paths.ROOT / rel
+        if not f.is_file() or f.is_symlink() or sha256_file(f) != digest:
+            edited.append(rel)
+    return changed, edited
+
+
+def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path], timings: dict | None = None) -> None:
+    from analysis.base.atomic import write_text
+
+    outs = {paths.rel(f): sha256_file(f) for f in sorted(set(written))}
+    record = {"step": name, "run": run or "", "inputs": inp, "outputs": outs}
+    if name in STEPS:
+        record["parameters"] = parameters(name, run)
+    if timings:  # for `make bench` only; never read to decide anything
+        record["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    write_text(state_file(name, run), json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+# ----------------------------------------------------------------------------- running
+
+def run_step(name: str, run: str | None = None, environ=None) -> bool:
+    """Run step ``name`` if it is stale; return whether it ran. A step rerun only to restore an
+    output edited by hand draws its figures afresh (never from the figure cache)."""
+    environ = os.environ if environ is None else environ
+    if run and name not in executed(run):
+        raise BuildError(f"run '{run}' does not execute {name} (it reads the default outputs of it)")
+    changed, edited = why_stale(name, run, environ)
+    if not changed and not edited:
+        return False
+    fresh = bool(edited) and not changed
+    if fresh:
+        print(f"suanli: restoring {', '.join(edited[:3])}{' …' if len(edited) > 3 else ''} "
+              f"(changed since {name} wrote it): rerunning {name}, drawing afresh")
+    step = STEPS[name]
+    if step.reads_raw:
+        _check_raw()
+    from analysis.pipeline import runner
+
+    out = dirs(run)
+    inp = inputs(name, run, environ)  # as of now: what this run is based on
+    t0 = time.perf_counter()
+    given = {k: v for k, v in parameters(name, run, environ).items() if k not in P.INTERNAL}
+    # A run that rebuilds the cleaned data keeps every output of its kernels in its own folder.
+    in_run = bool(run) and any(not STEPS[n].in_runs for n in executed(run))
+    written = runner.execute(source(name), out["notebooks"] / f"{name}.ipynb", given,
+                             html=out["reports"] / f"{name}.html", run=run, timeout=P.cell_timeout(environ),
+                             outputs_in_run=in_run, fresh=fresh)
+    _record(name, run, inp, written, timings={"total": time.perf_counter() - t0, **runner.LAST_TIMINGS})
+    print(f"runner: wrote {paths.rel(out['notebooks'] / f'{name}.ipynb')} and "
+          f"{paths.rel(out['reports'] / f'{name}.html')} ({time.perf_counter() - t0:.1f} s)")
+    for line in runner.LAST_WARNINGS:  # allowed, but never silent (issue 19)
+        print(f"suanli: {name}{' (run ' + run + ')' if run else ''}: {printable(line)}")
+    return True
+
+
+def _check_raw() -> None:
+    from analysis import cleaning, sources
+
+    raw_files()
+    try:
+        sources.check_formulas(sources.load_all(), cleaning.DERIVED)
+    except sources.RawDataError as err:
+        raise BuildError(f"bad raw data\n{err}") from None
+    except FileNotFoundError as err:
+        raise BuildError(f"bad raw data: {paths.rel(err.filename)} is missing") from None
+
+
+def index_inputs(run: str | None) -> dict[str, str]:
+    names = executed(run) if run else list(STEPS)
+    out = {f: sha256_file(paths.ROOT / f) for f in INDEX_FILES}
+    for n in names:
+        out[f"state:{n}"] = sha256_file(state_file(n, run)) if state_file(n, run).exists() else ""
+    return out
+
+
+# ----------------------------------------------------------------------------- named runs
+
+def run_parameters(run: str, environ=None) -> dict:
+    """The parameters of a named run: every step's (a run executes the steps whose parameters it
+    changes, and reads the others' default outputs, built with the defaults): what params.yaml
+    records."""
+    merged = {}
+    for n in STEPS:
+        merged.update({k: v for k, v in parameters(n, run, environ).items() if k not in P.INTERNAL})
+    return merged
+
+
+def check_upstream(steps: list[str], environ=None) -> None:
+    """Every step the run does not execute but reads from (directly or not) must have up-to-date
+    default outputs; otherwise one line: run `make all` first."""
+    needed, todo = set(), [u for n in steps for u in upstream(n)]
+    while todo:
+        u = todo.pop()
+        if u not in steps and u not in needed:
+            needed.add(u)
+            todo += upstream(u)
+    for n in [n for n in STEPS if n in needed]:
+        try:
+            changed, edited = why_stale(n, None, environ)
+        except BuildError as err:
+            changed, edited = [str(err)], []
+        if changed or edited:
+            why = f"changed: {', '.join(changed[:3])}" if changed else f"edited: {', '.join(edited[:3])}"
+            raise BuildError(f"the default outputs of {n}, which this run reads, are not up to date ({why}); "
+                             "run `make all` first")
+
+
+# ----------------------------------------------------------------------------- checks and plans
+
+def check_all(environ=None, goals=None) -> None:
+    """Validate the command line and every variable (before anything runs). ``goals``: make's
+    goals, when known (RUN and REPLACE are for ``make forecast`` only)."""
+    environ = os.environ if environ is None else environ
+    P.check_command_line(environ.get("SUANLI_CLI_VARS", "").split(), environ, goals)
+    for n in STEPS:
+        parameters(n, None, environ)
+    if environ.get("RUN", ""):
+        P.check_run_name(environ["RUN"])
+    P.check_build_variables(environ)
+
+
+def plan(environ=None) -> list[str]:
+    """What `make all` would run now, with the reason (for `make -n` and `make -q`)."""
+    lines, ran = [], set()
+    for n in STEPS:
+        try:
+            changed, edited = why_stale(n, None, environ)
+        except BuildError as err:
+            changed, edited = [str(err)], []
+        after = [u for u in upstream(n) if u in ran]
+        if changed or edited:
+            ran.add(n)
+            why = (f"changed: {', '.join(changed[:4])}" if changed else f"restore: {', '.join(edited[:4])}")
+            lines.append(f"run {n} ({why})")
+        elif after:
+            lines.append(f"maybe run {n} (if {', '.join(after)} changes what it reads)")
+    page = dirs(None)["reports"] / "index.html"
+    state = load_state("index", None)
+    if ran or state.get("inputs") != index_inputs(None):
+        lines.append("run index (its notebooks' records changed)" if ran or state else "run index (never built)")
+    elif not page.is_file() or sha256_file(page) != state.get("outputs", {}).get(paths.rel(page)):
+        lines.append(f"run index (restore: {paths.rel(page)})")
+    return lines

@@ -1,0 +1,268 @@
+"""The index page: every figure, traceable to the notebook cell that drew it, the parameters it
+ran with, the data files it read, and a content hash of its inputs.
+
+A committed page cannot name the commit that contains it, and rebuilds must stay
+byte-identical, so traceability is by *content*: each notebook's declared inputs (from the
+registry, :mod:`analysis.pipeline.registry`: its source, the analysis modules it imports, the data files
+it reads, its parameters) are hashed as the build hashes them to decide staleness, except that
+the raw layer is represented by the information set the step used (:func:`provenance`), and
+the hash is printed beside every figure it drew. Anyone can recompute it with
+``python -m analysis.pipeline.report --hashes``. A named run gets the same page,
+``runs/<name>/reports/index.html``, over its own notebooks and figures.
+
+The page references only files in this repository (relative links) and embeds its styles:
+it makes no network request.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import sys
+
+from analysis import fonts  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
+from analysis.base import paths
+from analysis.pipeline import engine, registry
+from analysis.base.atomic import write_text
+
+FORMATS = registry.FORMATS
+EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
+
+CSS = """
+*,*::before,*::after{box-sizing:border-box}
+body{font-family:"Suanli Sans",system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
+margin:1.5rem auto;padding:0 .9rem;color:#1b1b1b;line-height:1.45;overflow-wrap:break-word}
+h1{font-size:clamp(1.25rem,4.5vw,1.6rem);margin-bottom:.2rem} .lede{color:#555;margin-top:0}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:1.25rem}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.7rem;background:#fff;min-width:0}
+figure img{width:100%;height:auto;display:block} figcaption{font-size:.85rem;color:#333;margin-top:.5rem}
+code,.hash{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8rem}
+.hash{overflow-wrap:anywhere;word-break:break-all}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem;width:100%} td,th{border:1px solid #ddd;padding:.25rem .5rem;
+text-align:left;vertical-align:top;overflow-wrap:anywhere} a{color:#0060a8}
+"""
+#: The gallery opens with the headline figures: the forecasts, NVIDIA, the audit; the others follow
+#: in the registry's order.
+GALLERY = ("ai_server_market", "compute_growth", "nvidia_revenue", "audit", "model_comparison", "track_record")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Cell:
+    """The few fields of a notebook cell the index page reads."""
+
+    def __init__(self, cell: dict):
+        source = cell.get("source", "")
+        self.cell_type, self.id = cell.get("cell_type", ""), cell.get("id", "")
+        self.source = "".join(source) if isinstance(source, list) else source
+        self.metadata = cell.get("metadata", {})
+
+
+def _cells(path) -> list[_Cell]:
+    """A committed notebook's cells, read as plain JSON: the runner wrote and validated it (nbformat
+    4.5), and importing nbformat would cost this page a fifth of a second on every rebuild."""
+    return [_Cell(c) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+
+
+def information_set(name: str, run: str | None = None):
+    """Where the information set a raw-reading step used is listed (its own output table)."""
+    return engine.dirs(run)["processed"] / "information_set.csv"
+
+
+def provenance(name: str, run: str | None = None) -> dict[str, str]:
+    """A step's inputs as its provenance: what :func:`analysis.pipeline.engine.inputs` hashes, except
+    that a step reading the raw layer is traced to the information set it used (the rows public by
+    its date, listed in ``information_set.csv``), not to the raw files, which may hold later rows
+    that change nothing. (Staleness still follows the raw files' bytes: a later row reruns the
+    step, which then writes the same bytes.)"""
+    inputs = engine.inputs(name, run)
+    if not registry.STEPS[name].reads_raw:
+        return inputs
+    kept = {k: v for k, v in inputs.items() if not k.startswith("data/raw/")}
+    listed = information_set(name, run)
+    kept["information set (information_set.csv)"] = sha256(listed.read_bytes()) if listed.exists() else ""
+    return kept
+
+
+def notebook_info(name: str, run: str | None = None) -> dict:
+    """Figures drawn (with cell ids), parameters, data read and an input hash for one notebook."""
+    out = engine.dirs(run)
+    cells = _cells(out["notebooks"] / f"{name}.ipynb")
+    drawn = {}
+    params = {}
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        for fig in EXPORT_RE.findall(cell.source):
+            drawn[fig] = cell.id
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for line in cell.source.splitlines():
+                if " = " in line and not line.startswith("#"):
+                    k, v = line.split(" = ", 1)
+                    params[k.strip()] = v.strip()
+    step = registry.STEPS[name]
+    figures = {f: drawn.get(f, "") for f in step.figures if (out["figures"] / f"{f}.svg").exists()}
+    reads = [paths.rel(engine.table_path(t, run)) for t in step.reads]
+    inputs = provenance(name, run)
+    if step.reads_raw:
+        reads = [f"the information set as of its date ({paths.rel(information_set(name, run))})"] + reads
+    heading = next((c.source.splitlines()[0] for c in cells if c.cell_type == "markdown" and c.source), name)
+    title = heading.lstrip("# ").strip() or name
+    return {"name": name, "title": title, "figures": figures, "params": params, "reads": reads, "inputs": sorted(inputs),
+            "hash": engine.key(inputs)}
+
+
+def _inline_markdown(text: str) -> str:
+    """The findings' Markdown (bold, italics, code) as HTML, everything else escaped."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", out)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+
+
+def summary(run: str | None = None) -> list[str]:
+    """The findings, first on the page: the audit's (the README's own sentences, from
+    :mod:`analysis.findings`) and the forecasts' (from :mod:`analysis.figure_notes`), all read
+    from the built tables."""
+    import pandas as pd
+
+    from analysis import figure_notes, findings
+
+    out = []
+    if not run or "01_clean" in engine.executed(run):  # a run that rebuilt the audit says what its audit finds
+        audit = pd.read_csv(engine.table_path("audit", run))
+        figures = pd.read_csv(engine.table_path("figures", run), dtype={"value_text": str})
+        from analysis import audit as audit_checks
+
+        made = set(audit["check_id"])
+        if made >= {c.id for c in audit_checks.CHECKS}:
+            out += findings.audit_findings(audit, figures)
+        else:  # an earlier information set: the findings are written for the article's; the table speaks
+            out.append(f"**The audit.** {len(made)} of the {len(audit_checks.CHECKS)} checks can be made with what was "
+                       "public by then; its table holds them.")
+    comparison = pd.read_csv(engine.table_path("model_comparison", run))
+    evaluation = pd.read_csv(engine.table_path("evaluation", run), keep_default_na=False, na_values=[""])
+    summary_table = pd.read_csv(engine.table_path("evaluation_summary", run), keep_default_na=False, na_values=[""])
+    notes = figure_notes.notes(comparison, evaluation, summary_table)
+    forecast = notes["ai_server_market"] + notes["compute_growth"]
+    if forecast:
+        out.append("**What the forecasts say.** " + " ".join(forecast))
+    if notes["track_record"]:
+        out.append("**The real-time record.** " + " ".join(notes["track_record"]))
+    return out
+
+
+def figure_title(folder, fig: str) -> str:
+    """The figure's own title (from its Vega-Lite spec), for captions and alt text."""
+    spec = json.loads((folder / f"{fig}.vl.json").read_text(encoding="utf-8"))
+    title = spec.get("title", fig)
+    return title.get("text", fig) if isinstance(title, dict) else str(title)
+
+
+def build(run: str | None = None) -> str:
+    names = engine.executed(run) if run else list(registry.STEPS)  # the steps the run executed
+    infos = [notebook_info(n, run) for n in names]
+    figdir = engine.dirs(run)["figures"]
+    rows, cards, hashes = [], {}, {}
+    for info in infos:
+        prm = ", ".join(f"<code>{html.escape(k)} = {html.escape(v)}</code>" for k, v in info["params"].items())
+        rows.append(f"<tr><td><a href=\"{info['name']}.html\">{info['name']}</a> "
+                    f"(<a href=\"../notebooks/{info['name']}.ipynb\">ipynb</a>)</td><td>{prm or '–'}</td>"
+                    f"<td>{'<br>'.join(html.escape(r) for r in info['reads']) or '–'}</td>"
+                    f"<td class=hash>{info['hash'][:16]}</td></tr>")
+        for fig, cell in info["figures"].items():
+            fmt = " · ".join(f"<a href=\"../figures/{fig}.{ext}\">{ext}</a>" for ext in FORMATS)
+            files_hash = sha256(b"".join((figdir / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
+            name = html.escape(figure_title(figdir, fig))
+            cards[fig] = (
+                f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
+                f"alt=\"{name}\"></a><figcaption><b>{name}</b> — drawn by "
+                f"<a href=\"{info['name']}.html#cell-id={cell}\">a cell of notebook {html.escape(info['title'])}</a>. "
+                f"Files: {fmt}.</figcaption></figure>")
+            hashes[fig] = (f"<tr><td><a href=\"#{fig}\">{fig}</a></td><td>{info['name']}</td>"
+                           f"<td class=hash>{info['hash'][:16]}</td><td class=hash>{files_hash[:16]}</td></tr>")
+    order = [f for f in GALLERY if f in cards] + [f for f in cards if f not in GALLERY]
+    # The pinned environment is not an input of any one step (a changed pin reruns nothing), but
+    # the page's overall hash covers it.
+    requirements = paths.ROOT / "requirements.txt"
+    pins = sha256(requirements.read_bytes()) if requirements.exists() else ""
+    overall = sha256(("".join(i["hash"] for i in infos) + pins).encode())
+    title = "" if not run else html.escape(f" — run {run}")
+    as_of = next((i["params"]["as_of"].strip("'\"") for i in infos if "as_of" in i["params"]), "")
+    if run:
+        data = " · ".join(f'<a href="../processed/{t}.csv">{t}.csv</a>' for n in names for t in registry.STEPS[n].tables)
+        data_line = f"<p>This run's tables: {data}. Parameters: <a href=\"../params.yaml\">params.yaml</a>.</p>"
+    else:
+        data_line = ('<p>Data: <a href="../data/datapackage.json">data/datapackage.json</a> (Frictionless) ·\n'
+                     '<a href="../data/processed/codebook.csv">codebook</a> · '
+                     '<a href="../data/processed/audit.csv">audit table</a>.</p>')
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>suanli — figure index</title><style>{fonts.css()}
+{CSS}</style></head><body>
+<h1>suanli 算力 — China's AI compute build-out{title}</h1>
+<p class="lede">Figures of the IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i>
+and earlier editions, as transcribed, audited and forecast by this compendium. Information set as of
+{html.escape(as_of)}: only what was public by then is used.
+Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
+<h2>What it finds</h2>
+<ul class="findings">
+{chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in summary(run))}
+</ul>
+<h2>Figures</h2>
+<div class="grid">
+{chr(10).join(cards[f] for f in order)}
+</div>
+<h2>Notebooks, parameters and data read</h2>
+<table><tr><th>Notebook (rendered)</th><th>Parameters</th><th>Data files read</th><th>Inputs hash</th></tr>
+{chr(10).join(rows)}
+</table>
+{data_line}
+<h2>Hashes</h2>
+<p>Content hash of all inputs: <span class="hash">{overall}</span>
+(the notebooks' input hashes and <code>requirements.txt</code>; see each with
+<code>python -m analysis.pipeline.report --hashes</code>). Each figure's inputs hash is that of the
+notebook that drew it; its files hash covers its {len(FORMATS)} files.</p>
+<table><tr><th>Figure</th><th>Notebook</th><th>Inputs hash</th><th>Files hash</th></tr>
+{chr(10).join(hashes[f] for f in order)}
+</table>
+</body></html>
+"""
+
+
+def write(run: str | None = None) -> None:
+    target = engine.dirs(run)["reports"] / "index.html"
+    write_text(target, build(run), touch=True)
+    print(f"report: wrote {paths.rel(target)}")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--hashes"]:
+        for n in registry.STEPS:
+            info = notebook_info(n)
+            print(f"{info['hash']}  {n}  ({', '.join(info['inputs'])})")
+        return 0
+    write(None)
+    return 0
+
+
+
+def run_index(run: str | None = None) -> bool:
+    """Write the index page if its inputs (the notebooks' records, this code, the font) changed, or
+    the page itself was edited; return whether it was written."""
+    inp = engine.index_inputs(run)
+    state = engine.load_state("index", run)
+    page = engine.dirs(run)["reports"] / "index.html"
+    if state.get("inputs") == inp and page.is_file() and \
+            engine.sha256_file(page) == state.get("outputs", {}).get(paths.rel(page)):
+        return False
+    write(run)
+    engine._record("index", run, inp, [page])
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,96 @@
+# %% [markdown]
+# # 04 · Context figures: adoption, rankings, NVIDIA, GenAI share, the audit
+#
+# The figures that come straight from the cleaned data of notebook 01 (they do not wait for the
+# forecasts, so `make -j2` draws them while notebooks 02 and 03 run). Each chart is exported to
+# `figures/` as SVG, PNG (2×), Vega-Lite JSON and standalone offline HTML. Chart code lives in
+# `analysis/charts.py`.
+
+# %% tags=["parameters"]
+as_of: str = "2023-12-07"  # date of knowledge (YYYY-MM-DD): the figures draw what notebook 01 built as of it
+
+# %%
+from analysis.pipeline import params
+
+as_of = params.check("04_context_figures", {"as_of": as_of})["as_of"]
+
+# %%
+import pandas as pd
+
+from analysis import charts, findings
+from analysis.base import paths
+from analysis.pipeline import notebook
+
+notebook.setup()
+figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
+audit = pd.read_csv(paths.PROCESSED / "audit.csv")
+rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
+
+# %% [markdown]
+# ## Adoption survey (IDC, 2023)
+# 67% of Chinese enterprises explore generative AI (开始探索生成式AI) or invest in it; more than
+# 70% plan to raise that investment by 20–40% over the next three years.
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "GenAI adoption survey", lambda: charts.adoption_survey(figures))
+fig = charts.export(drawn, "adoption_survey", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## Industry AI penetration (人工智能行业渗透度)
+# Telecom overtook government and finance to rank second in 2023.
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "Industry AI penetration", lambda: charts.industry_ranking(rankings))
+fig = charts.export(drawn, "industry_ranking", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## NVIDIA's data-centre revenue
+# The article's year-on-year growth is not what NVIDIA's own figures give; the chart's note
+# quotes both from the audit table.
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "NVIDIA data-centre revenue",
+                                    lambda: charts.nvidia_revenue(figures, audit))
+fig = charts.export(drawn, "nvidia_revenue", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## Generative AI's share of AI-server spending (global)
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "GenAI servers' share", lambda: charts.genai_share(figures))
+fig = charts.export(drawn, "genai_share", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## The consistency audit
+# Each check's gap between stated and recomputed value, against its own tolerance (derived
+# from the precision its inputs were stated with); the verdicts are notebook 01's.
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "The audit",
+                                    lambda: charts.audit_chart(audit, findings.audit_title(audit)))
+fig = charts.export(drawn, "audit", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## City AI-compute rankings across editions
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "City AI-compute ranking", lambda: charts.city_ranking(rankings))
+fig = charts.export(drawn, "city_ranking", paths.FIGURES)
+fig
+
+# %% [markdown]
+# ## What the context shows
+#
+# The demand side is real (two in three firms already explore generative AI, and NVIDIA's
+# data-centre revenue nearly quadrupled in a year), but the report's own numbers do not all
+# hold together. The audit's tally by claim (a claim checked twice counts once), from `audit.csv`:
+
+# %%
+implications = findings.counts(audit).get("implication", 0)
+print(f"{findings.tally(findings.claim_counts(audit))}; "
+      f"{findings.plural(implications, 'implication')} (derived facts, not tests).")

@@ -1,0 +1,113 @@
+# %% [markdown]
+# # 05 · Forecast figures
+#
+# The compute-growth and AI-server figures (medians, a 50/80/95% fan, the report's path and,
+# past its horizon, the extrapolation marked), the model comparison, the real-time record of
+# the editions and the models, and what each edition said, drawn from notebooks 01, 02 and 03's
+# tables, as of the build's date. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
+# `runs/<name>/` instead of the default outputs.
+
+# %% tags=["parameters"]
+as_of: str = "2023-12-07"  # date of knowledge (YYYY-MM-DD): only what was public on that day is used
+run_name: str = ""  # a named rerun reads and writes runs/<run_name>/; empty: the default outputs
+
+# %%
+from analysis.pipeline import params
+
+as_of = params.check("05_forecast_figures", {"as_of": as_of, "run_name": run_name})["as_of"]
+
+# %%
+import pandas as pd
+
+from analysis import charts, domain, figure_notes
+from analysis.base import paths
+from analysis.pipeline import notebook
+
+notebook.setup()
+out = paths.out_dirs(run_name)
+forecasts = pd.read_csv(out["processed"] / "forecasts.csv")
+comparison = pd.read_csv(out["processed"] / "model_comparison.csv")
+assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
+evaluation = pd.read_csv(paths.PROCESSED / "evaluation.csv", keep_default_na=False, na_values=[""])
+summary = pd.read_csv(paths.PROCESSED / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
+series_table = pd.read_csv(paths.PROCESSED / "series.csv", keep_default_na=False, na_values=[""])
+figures = pd.read_csv(paths.PROCESSED / "figures.csv", keep_default_na=False, na_values=[""])
+vintage_table = pd.read_csv(paths.PROCESSED / "vintages.csv", keep_default_na=False, na_values=[""])
+notes = figure_notes.notes(comparison, evaluation, summary)
+print(f"Information set as of {as_of}.")
+run_note = charts.run_lines(run_name, forecasts, as_of)  # a named run (or another date) says so in every figure
+
+# %% [markdown]
+# ## Compute growth: 智能算力 (FP16) and 通用算力 (FP64)
+# Two panels with their own scales: an FP16 EFLOPS and an FP64 EFLOPS are different
+# quantities, so the two series are never added or compared level for level.
+
+# %%
+if {"intelligent_compute", "general_compute"} & set(forecasts["series"]):
+    fig = charts.export(charts.compute_growth(series_table, assembly, forecasts, run_note,
+                                              figure_notes.compute_growth_title(forecasts)), "compute_growth", out["figures"])
+    display(fig, figure_notes.markdown(notes["compute_growth"]))
+elif as_of != domain.DEFAULT_AS_OF:  # a build as of a date before the compute series had two points
+    charts.export(charts.placeholder("China's AI compute", as_of, "No compute series had two data points yet: "
+                                     "nothing to forecast."), "compute_growth", out["figures"])
+
+# %% [markdown]
+# ## China's AI server market
+
+# %%
+if "ai_server_market" in set(forecasts["series"]):
+    plausible = pd.read_csv(out["processed"] / "plausibility.csv", keep_default_na=False, na_values=[""])
+    ceiling = plausible[(plausible["series"] == "ai_server_market")
+                        & (plausible["bound_kind"] == "the world's AI-server market")].drop_duplicates("year")
+    world = ceiling[["year", "bound"]].rename(columns={"bound": "world"}).assign(vintage=domain.REPORT_EDITION)
+    fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, run_note, world),
+                        "ai_server_market", out["figures"])
+    display(fig, figure_notes.markdown(notes["ai_server_market"]))
+elif as_of != domain.DEFAULT_AS_OF:
+    charts.export(charts.placeholder("China's AI server market", as_of, "The series had fewer than two data points "
+                                     "on one definition: nothing to forecast."), "ai_server_market", out["figures"])
+
+# %% [markdown]
+# ## Models against the report, and their scores
+
+# %%
+drawn = charts.as_of_or_placeholder(as_of, "Models against the report's path",
+                                    lambda: charts.model_comparison(comparison, evaluation, run_note))
+fig = charts.export(drawn, "model_comparison", out["figures"])
+display(fig, figure_notes.markdown(notes["model_comparison"]))
+
+# %% [markdown]
+# ## The real-time record
+#
+# Every forecast the compendium can reconstruct — each edition's and release's own, and each
+# model's fitted on what was public at the time — against the first figure for the same year
+# published after it.
+
+# %%
+labels = dict(zip(vintage_table["indicator"], vintage_table["series_label"]))
+drawn = charts.as_of_or_placeholder(as_of, "The real-time record",
+                                    lambda: charts.track_record(evaluation, labels, run_note))
+fig = charts.export(drawn, "track_record", out["figures"])
+display(fig, figure_notes.markdown(notes["track_record"]))
+
+# %% [markdown]
+# ## What each edition said
+#
+# One line per edition or release through its stated levels: where the lines part, an edition
+# revised another (2022 intelligent compute: 268.0 in the 2022–23 edition, 260 in the 2023–24).
+
+# %%
+shown_series = tuple(dict.fromkeys(list(domain.FORECAST_SERIES) + sorted(set(evaluation["series"]))))
+drawn = charts.as_of_or_placeholder(as_of, "What each edition said",
+                                    lambda: charts.edition_paths(vintage_table, shown_series, run_note))
+fig = charts.export(drawn, "edition_paths", out["figures"])
+fig
+
+# %% [markdown]
+# ## What the figures show
+#
+# The models agree on the near term and part ways after it: whether the 2023 boom persists or
+# fades is the one question two or three data points cannot answer, and the fan says how wide
+# that leaves the future. Where the report's own path lies in that fan differs by series: the
+# sentences under each figure say where, for this run's horizon and levels. Every number above is read from notebooks 02 and 03's tables; the files written are listed, with the
+# cell that drew each figure, on the index page (`reports/index.html`).

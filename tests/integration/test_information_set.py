@@ -1,0 +1,105 @@
+"""Drills for the date of knowledge: rows published after a build's date change none of its
+outputs (at the article's date and two earlier ones), and a later edition is added by appending
+dated rows."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.integration
+
+#: Absurd rows dated after every date the drill builds at: a later edition of every kind of raw row.
+LATER = {
+    "vintages.csv": [dict(vintage="2024-25 ed", publisher="synthetic", title="a later edition", published="2024-11-28",
+                          order="7", note="synthetic")],
+    "published_figures.csv": [
+        dict(id="pub_later_ic_2023", indicator="intelligent_compute", geography="China", period="2023", qualifier="=",
+             value="999999", unit="EFLOPS (FP16)", kind="actual", vintage="2024-25 ed", source="web (single)",
+             location="https://example.org/later", published="2024-11-30", note="synthetic"),
+        dict(id="pub_later_server_2024", indicator="ai_server_market", geography="China", period="2024", qualifier="=",
+             value="0.001", unit="USD bn", kind="estimate", vintage="2024-25 ed", source="web (single)",
+             location="https://example.org/later", published="2024-12", note="synthetic"),
+        dict(id="pub_later_old_edition", indicator="general_compute", geography="China", period="2022", qualifier="=",
+             value="12345", unit="EFLOPS (FP64)", kind="actual", vintage="2022-23 ed", source="web (single)",
+             location="https://example.org/late-reprint", published="2024-01-15",
+             note="an old edition's figure first found on a later page"),
+    ],
+    "rankings.csv": [dict(id="rk_later_1", ranking="industry_penetration", vintage="2024-25 ed", period="2024",
+                          rank="1", entity="Telecom", entity_zh="电信", source="web (single)",
+                          location="https://example.org/later", published="2024-11-30", note="synthetic")],
+    "article_dates.csv": [dict(id="date_later", event="a later event", date="2024-06-01", precision="day",
+                               source="web (single)", location="https://example.org/later", published="2024-06-02",
+                               note="synthetic")],
+}
+
+
+def append(root, rows: dict[str, list[dict]]) -> None:
+    for name, new in rows.items():
+        path = root / "data" / "raw" / name
+        header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        out = io.StringIO()
+        csv.DictWriter(out, fieldnames=header, lineterminator="\n").writerows(new)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(out.getvalue())
+
+
+def test_later_rows_leave_the_default_build_byte_identical(compendium):
+    append(compendium.root, LATER)
+    result = compendium.make("-j2", "all")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "runner: wrote notebooks/01_clean.ipynb" in result.stdout  # the raw files changed: 01 reran ...
+    assert compendium.outputs() == compendium.reference  # ... and wrote the same bytes, hashes and pages included
+
+
+@pytest.mark.parametrize("as_of", ["2022-12-31", "2021-06-30"])
+def test_later_rows_change_nothing_as_of_an_earlier_date(compendium, tmp_path, as_of):
+    from tests.integration.conftest import _copy
+
+    leaked = _copy(compendium.root, tmp_path / "leaked")
+    append(leaked.root, LATER | {"published_figures.csv": LATER["published_figures.csv"] + [
+        dict(id="pub_later_mid", indicator="ai_server_market", geography="China", period="2023", qualifier="=",
+             value="77777", unit="USD bn", kind="forecast", vintage="2022-23 ed", source="web (single)",
+             location="https://example.org/between", published="2023-01-15",
+             note="after 2022-12-31: an edition's figure first found on a later page")]})
+    for comp in (compendium, leaked):
+        result = comp.make("-j2", "all", f"AS_OF={as_of}")
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert compendium.outputs() == leaked.outputs()
+    info = pd.read_csv(leaked.root / "data" / "processed" / "information_set.csv")
+    assert (info["known_from"] <= as_of).all() and not info["id"].str.startswith("pub_later").any()
+    page = (leaked.root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert f"Information set as of\n{as_of}" in page
+
+
+def test_a_later_edition_is_added_by_appending_dated_rows(compendium):
+    """A synthetic 2024-25 edition, as a later edition will be transcribed: built as of 2025-01-01
+    it is the report, its 2024 figures are data, and the earlier editions' and the models'
+    forecasts for 2024 are scored against them."""
+    rows = {
+        "vintages.csv": LATER["vintages.csv"],
+        "published_figures.csv": [
+            dict(id=f"pub_syn_{s}_{y}", indicator=s, geography="China", period=str(y), qualifier="=", value=v,
+                 unit=u, kind=k, vintage="2024-25 ed", source="web (single)", location="https://example.org/syn",
+                 published="2024-11-30", note="synthetic")
+            for s, u, y, v, k in [("intelligent_compute", "EFLOPS (FP16)", 2023, "420", "actual"),
+                                  ("intelligent_compute", "EFLOPS (FP16)", 2024, "700", "estimate"),
+                                  ("intelligent_compute", "EFLOPS (FP16)", 2028, "2500", "forecast"),
+                                  ("ai_server_market", "USD bn", 2024, "14.5", "estimate"),
+                                  ("ai_server_market", "USD bn", 2028, "30", "forecast")]],
+    }
+    append(compendium.root, rows)
+    result = compendium.make("-j2", "all", "AS_OF=2025-01-01", "HORIZON=2028")
+    assert result.returncode == 0, result.stderr[-3000:]
+    proc = compendium.root / "data" / "processed"
+    ev = pd.read_csv(proc / "evaluation.csv", keep_default_na=False, na_values=[""])
+    scored = ev[(ev["outcome_vintage"] == "2024-25 ed") & ev["same_definition"]]
+    assert {"2023-24 ed"} <= set(scored["forecaster"]) and (scored["forecaster_type"] == "model").any()
+    f = pd.read_csv(proc / "forecasts.csv")
+    fitted = f[f["model"] != "report_path"]
+    assert fitted.groupby("series")["year"].min().to_dict()["intelligent_compute"] == 2025
+    rep = f[(f["model"] == "report_path") & (f["series"] == "intelligent_compute")]
+    assert rep["year"].max() == 2028 and "2024-25 ed" in rep["sigma_source"].iloc[0]
+    assert "Information set as of\n2025-01-01" in (compendium.root / "reports" / "index.html").read_text(encoding="utf-8")

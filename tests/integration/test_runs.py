@@ -1,0 +1,160 @@
+"""Issue 22's drills on named runs, through make: a run executes exactly the steps its parameters
+call for, in its own folder, and reads the default outputs only when they are up to date; one
+run folder has one writer; REPLACE never loses the old run; `make runs` marks incomplete runs and
+survives a corrupt one."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+
+from analysis.base.atomic import process_alive
+
+from .conftest import clean_env
+
+pytestmark = pytest.mark.integration
+
+
+def _tree(folder) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _state(root) -> dict[str, str]:
+    return _tree(root / "build" / "state")
+
+
+def test_a_run_that_sets_a_cleaning_parameter_rebuilds_cleaning_in_its_own_folder_only(compendium):
+    root = compendium.root
+    state = _state(root)
+    result = compendium.make("forecast", "RUN=tol", "TOLERANCE=5")
+    assert result.returncode == 0, result.stderr[-2000:]
+    ran = [line.split()[2] for line in result.stdout.splitlines() if line.startswith("runner: wrote")]
+    assert ran == [f"runs/tol/notebooks/{n}.ipynb" for n in
+                   ("01_clean", "02_evaluation", "03_forecast", "04_context_figures", "05_forecast_figures")]
+    assert "the run rebuilt 01_clean, 02_evaluation, 04_context_figures in its own folder (TOLERANCE=5.0 for 01_clean" in result.stdout
+    # no default output, and no record of one, was touched
+    assert compendium.outputs() == compendium.reference and _state(root) == state
+    run = root / "runs" / "tol"
+    audit, default = pd.read_csv(run / "processed" / "audit.csv"), pd.read_csv(root / "data" / "processed" / "audit.csv")
+    assert len(audit) == len(default) and not audit.equals(default)  # the wider tolerance changed verdicts
+    for rel in ("notebooks/01_clean.ipynb", "reports/01_clean.html", "datapackage.json", "figures/audit.svg",
+                "figures/ai_server_market.svg", "processed/series.csv", "processed/forecasts.csv"):
+        assert (run / rel).is_file(), rel
+    index = (run / "reports" / "index.html").read_text(encoding="utf-8")
+    assert 'id="audit"' in index and "01_clean.html" in index and "tolerance_pct = 5.0" in index
+    assert "tolerance_pct: 5.0" in (run / "params.yaml").read_text()
+    again = compendium.make("forecast", "RUN=tol", "TOLERANCE=5")
+    assert again.returncode == 0 and "runner:" not in again.stdout
+    listing = compendium.make("runs")
+    assert listing.returncode == 0 and "## tol\n" in listing.stdout and "rebuilt 01_clean" in listing.stdout
+    assert compendium.outputs() == compendium.reference
+
+
+def test_a_run_reads_the_default_outputs_only_when_they_are_up_to_date(compendium):
+    raw = compendium.root / "data" / "raw" / "rankings.csv"
+    raw.write_text(raw.read_text() + "\n")  # a raw edit, not yet built
+    result = compendium.make("forecast", "RUN=stale", "METHOD=ets")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: the default outputs of 01_clean, which this run reads, are not up to date (changed: "
+                      "data/raw/rankings.csv); run `make all` first"]
+    assert compendium.outputs() == compendium.reference
+    assert not (compendium.root / "runs" / "stale").exists()
+    assert compendium.make("all").returncode == 0
+    assert compendium.make("forecast", "RUN=stale", "METHOD=ets").returncode == 0
+
+
+def _forecast(root, *args):
+    return subprocess.Popen(["make", "--no-print-directory", "forecast", *args], cwd=root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
+    root = compendium.root
+    procs = [_forecast(root, "RUN=both", f"HORIZON={h}") for h in (2030, 2031)]
+    outs = [p.communicate(timeout=900) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    refused = outs[[p.returncode for p in procs].index(2)][1]
+    assert "already exists with other parameters" in refused and "Traceback" not in refused
+    horizon = int((root / "runs" / "both" / "params.yaml").read_text().split("horizon_end: ")[1].split()[0])
+    assert pd.read_csv(root / "runs" / "both" / "processed" / "forecasts.csv")["year"].max() == horizon
+    # the same parameters twice at once: the second waits, then finds the run made
+    procs = [_forecast(root, "RUN=same", "METHOD=ets") for _ in range(2)]
+    outs = [p.communicate(timeout=900) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert not any("Error" in err or "Traceback" in err for _, err in outs)
+    assert sum(out.count("runner: wrote") for out, _ in outs) == 2  # each step ran once
+    assert (root / "runs" / "same" / ".state" / "run.json").is_file()
+    assert compendium.outputs() == compendium.reference
+
+
+def _wait_for(predicate, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_an_interrupted_replace_never_loses_the_old_run(compendium, sig):
+    root = compendium.root
+    first = compendium.make("forecast", "RUN=rp", "HORIZON=2030")
+    assert first.returncode == 0, first.stderr[-2000:]
+    old = _tree(root / "runs" / "rp")
+    proc = subprocess.Popen(["make", "--no-print-directory", "forecast", "RUN=rp", "HORIZON=2028", "REPLACE=1"],
+                            cwd=root, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+    assert _wait_for(lambda: any(p.name.startswith(".rp.") and p.name.endswith(".replaced")
+                                 for p in (root / "runs").iterdir()))
+    assert _wait_for(lambda: (root / "runs" / "rp" / "params.yaml").exists())
+    time.sleep(2)  # the new run is being built
+    runner = int(next(p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")).name.split(".")[2])
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+    assert _wait_for(lambda: not process_alive(runner), 60)  # make does not wait for it
+    if sig == signal.SIGTERM:  # stopped: it put the old run back itself
+        assert _tree(root / "runs" / "rp") == old
+    else:  # killed outright: the old run is aside, the unfinished new one is marked incomplete
+        listing = compendium.make("runs")
+        assert listing.returncode == 0 and "## rp  (INCOMPLETE" in listing.stdout
+    again = compendium.make("forecast", "RUN=rp", "HORIZON=2030")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "runner:" not in again.stdout  # the old run is back, complete: nothing to redo
+    assert _tree(root / "runs" / "rp") == old
+    assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
+    replaced = compendium.make("forecast", "RUN=rp", "HORIZON=2028", "REPLACE=1")
+    assert replaced.returncode == 0, replaced.stderr[-2000:]
+    assert pd.read_csv(root / "runs" / "rp" / "processed" / "forecasts.csv")["year"].max() == 2028
+    assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
+    assert compendium.outputs() == compendium.reference
+
+
+def test_make_runs_lists_every_run_when_one_is_corrupt_and_escapes_its_text(compendium):
+    root = compendium.root
+    assert compendium.make("forecast", "RUN=fine").returncode == 0
+    (root / "runs" / "broken").mkdir(parents=True)
+    (root / "runs" / "broken" / "params.yaml").write_text("method: [\x1b[2J\n")
+    result = compendium.make("runs")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "## fine\n" in result.stdout and "combination" in result.stdout
+    assert "## broken\n(unreadable, not listed: runs/broken/params.yaml: not a readable parameter record" in result.stdout
+    assert "\x1b" not in result.stdout and result.stderr == ""
+
+
+def test_a_file_named_like_a_run_is_refused_in_one_line(compendium):
+    (compendium.root / "runs").mkdir()
+    (compendium.root / "runs" / "fx").write_text("mine\n")
+    result = compendium.make("forecast", "RUN=fx")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "runs/fx exists and is not a run folder" in lines[0]
+    assert (compendium.root / "runs" / "fx").read_text() == "mine\n"

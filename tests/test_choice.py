@@ -1,0 +1,47 @@
+"""The combination rule, fixed before the scores: members, plausibility, weights."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import assembly, choice, forecasting
+
+VAR = forecasting.Variance(0.06, 2, 0.09, 2)
+
+
+@pytest.fixture(scope="module")
+def fits(cleaned):
+    pts = assembly.assemble(cleaned["series"], "ai_server_market").query("used")
+    halves = forecasting.half_years(cleaned["figures"], cleaned["implied"], "ai_server_market", 2023)
+    return forecasting.forecast_series("ai_server_market", pts, 2027, VAR, halves=halves)
+
+
+def _scores(n, crps):
+    return pd.DataFrame([dict(forecaster_type="model", forecaster=m, horizon="all", n_distribution=n, crps_log=c)
+                         for m, c in crps.items()])
+
+
+def test_equal_weights_with_few_pairs(fits):
+    comb = choice.default_combination(fits, _scores(4, {"drift": 0.1, "decay": 0.2, "nowcast": 0.3}))
+    assert comb.weights.sum() == pytest.approx(1)
+    assert len(comb.members) == 1 + 2 * len(fits["decay"].members)
+    assert "equal weights: too few scored pairs" in comb.notes[0]
+
+
+def test_crps_weights_with_enough_pairs():
+    w, why = choice.weights(["drift", "decay"], _scores(5, {"drift": 0.1, "decay": 0.3}))
+    assert w == pytest.approx([0.75, 0.25]) and "1 / mean CRPS" in why
+
+
+def test_an_implausible_member_is_left_out_and_named(fits):
+    comb = choice.default_combination(fits, None, frozenset({"drift"}))
+    assert "left out as implausible: drift" in comb.notes[0]
+    assert len(comb.members) == 2 * len(fits["decay"].members)
+    everything = choice.default_combination(fits, None, frozenset(choice.CANDIDATES))
+    assert len(everything.members) == 1 + 2 * len(fits["decay"].members)  # all out: none is dropped
+
+
+def test_the_rule_is_stated_in_words():
+    for word in ("drift", "decay", "nowcast", "plausibility", "CRPS", str(choice.MIN_PAIRS)):
+        assert word in choice.RULE
