@@ -320,16 +320,34 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 20 else f"{value:.1f}"
 
 
+SPEC_DIGITS = 9  # significant digits of a position the drawing code computes (see stable())
+
+
+def stable(values):
+    """``values`` (a number or a sequence) rounded to :data:`SPEC_DIGITS` significant digits.
+
+    A position computed with a logarithm or an exponential (a log axis's domain, a dodged label)
+    can differ in its last bit between machines: numpy's vectorised ``exp`` and ``log`` take
+    another code path on a CPU with AVX-512 than on one without. Written into a spec unrounded,
+    that bit changed the committed ``compute_growth.vl.json`` on another machine. Rounded, the
+    position moves by under a billionth of the axis (nothing drawn changes), and a last-bit
+    difference reaches the spec only if it straddles a rounding boundary (odds of about 1 in 10⁷)."""
+    if np.ndim(values) == 0:
+        return float(f"{float(values):.{SPEC_DIGITS}g}")
+    return [float(f"{float(v):.{SPEC_DIGITS}g}") for v in values]
+
+
 def _y_domain(values, log: bool, margin: float = 0.04) -> list[float]:
-    """The y domain, set explicitly so labels can be placed in pixels: the data's extent plus a margin."""
+    """The y domain, set explicitly so labels can be placed in pixels: the data's extent plus a margin
+    (each end rounded by :func:`stable`)."""
     v = pd.Series(values, dtype=float).dropna()
     v = v[v > 0] if log else v
     lo, hi = float(v.min()), float(v.max())
     if log:
         span = np.log(hi) - np.log(lo)
-        return [float(np.exp(np.log(lo) - margin * span)), float(np.exp(np.log(hi) + margin * span))]
+        return stable([np.exp(np.log(lo) - margin * span), np.exp(np.log(hi) + margin * span)])
     span = hi - lo
-    return [lo - margin * span, hi + margin * span]
+    return stable([lo - margin * span, hi + margin * span])
 
 
 def dodge(targets: list[float], gap: float, low: float, high: float) -> list[float]:
@@ -362,7 +380,8 @@ def dodge(targets: list[float], gap: float, low: float, high: float) -> list[flo
 
 def end_labels(ends: pd.DataFrame, domain: list[float], log: bool, height: int, gap: float = 12) -> pd.DataFrame:
     """``ends`` (year, value, label, color) with ``label_y``: the value each label is drawn at, dodged
-    so that no two labels at the same year overlap (``gap`` pixels apart on a ``height``-pixel axis)."""
+    so that no two labels at the same year overlap (``gap`` pixels apart on a ``height``-pixel axis);
+    a label that had to move is placed at a value rounded by :func:`stable`."""
     if ends.empty:
         return ends.assign(label_y=[])
     f = (lambda v: np.log(v)) if log else (lambda v: v)
@@ -371,8 +390,10 @@ def end_labels(ends: pd.DataFrame, domain: list[float], log: bool, height: int, 
     for _, g in ends.groupby("year", sort=True):
         px = [(f(v) - lo) / (hi - lo) * height for v in g["value"]]
         placed = dodge(px, gap, gap / 2, height - gap / 2)
-        y = [lo + p / height * (hi - lo) for p in placed]
-        out.append(g.assign(label_y=np.exp(y) if log else y))
+        moved = [lo + p / height * (hi - lo) for p in placed]
+        moved = stable(np.exp(moved) if log else moved)
+        # a label that did not move sits at its value, not at the value carried through log and exp
+        out.append(g.assign(label_y=[v if p == q else m for v, p, q, m in zip(g["value"], px, placed, moved)]))
     return pd.concat(out)
 
 
@@ -878,7 +899,7 @@ def genai_share(figures):
     f = figures.set_index("id")
     a, b = f.at["art_genai_share_2023", "value_clean"], f.at["art_genai_share_2026", "value_clean"]
     years = np.arange(2023, 2027)
-    path = pd.DataFrame({"year": years, "share": a * (b / a) ** ((years - 2023) / 3),
+    path = pd.DataFrame({"year": years, "share": stable(a * (b / a) ** ((years - 2023) / 3)),
                          "kind": [{2023: "estimate (stated)", 2026: "forecast (stated)"}.get(y, "interpolated (constant growth)")
                                   for y in years]})
     line = alt.Chart(path).mark_line(strokeDash=[4, 3], color=OKABE_ITO[4]).encode(

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 import vl_convert as vlc
 
@@ -39,3 +41,35 @@ def test_export_writes_every_format_and_displays_the_exported_svg(tmp_path):
     assert bundle["image/png"]  # the 1× PNG JupyterLab shows in an untrusted notebook
     page = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "<title>A test</title>" in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+class _OffByOneBit:
+    """numpy, except that exp and log answer one bit high: what a CPU with another vectorised
+    code path (AVX-512 or not) can return."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def exp(x):
+        return np.nextafter(np.exp(x), np.inf)
+
+    @staticmethod
+    def log(x):
+        return np.nextafter(np.log(x), np.inf)
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_a_last_bit_of_exp_or_log_never_reaches_a_spec(monkeypatch, log):
+    values = [20.3, 57.1, 351.9, 1117.0, 2948.032437]
+    ends = pd.DataFrame({"year": [2027] * 4, "value": [2948.032437, 2972.970153, 1759.900205, 1163.594255],
+                         "label": list("abcd"), "color": list("wxyz")})
+    here = charts._y_domain(values, log), charts.end_labels(ends, charts._y_domain(values, log), log, 300)
+    assert here[0][1] == pytest.approx(2948.032437 * (2948.032437 / 20.3) ** 0.04 if log else 2948.032437 + 0.04 * 2927.732437)
+    assert all(len(repr(v).replace(".", "").lstrip("0").rstrip("0")) <= charts.SPEC_DIGITS + 1 for v in here[0])
+    monkeypatch.setattr(charts, "np", _OffByOneBit())
+    there = charts._y_domain(values, log), charts.end_labels(ends, charts._y_domain(values, log), log, 300)
+    assert there[0] == here[0]
+    assert there[1]["label_y"].tolist() == here[1]["label_y"].tolist()
+    assert 1759.900205 in here[1]["label_y"].tolist()  # a label that did not move sits at its value
+    assert charts.stable(368.178872758237) == charts.stable(368.17887275823693) == 368.178873
