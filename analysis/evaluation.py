@@ -15,7 +15,12 @@ latest revision. Two kinds of forecaster are scored the same way:
 actual, an estimate of a year, or a value derived from such figures), is a value rather than a
 bound ("more than 85" is not an outcome), comes from another vintage, became public after O and
 no earlier than 1 July of Y (a figure for a year published in its first half is itself mostly a
-forecast): the next word on that year, not the latest revision. The pair is **comparable**
+forecast): the next word on that year, not the latest revision. A figure whose every source is
+undated, dated only by the article (``undated: the article's date``, :mod:`analysis.infoset`), or
+a value derived from one, is never an outcome: that date is only the day by which it was surely
+public, so neither "after O" nor "no earlier than 1 July" can be checked (the 2018 releases of
+IDC's spending guide, believed March and September 2018, would otherwise tie on 2023-12-07, and
+the March release's in-year 19.1 would pass for the next word on 2018). The pair is **comparable**
 when both follow one definition (:data:`analysis.assembly.DEFINITIONS`).
 
 **Horizon** h = Y − (year of O − 1): years after the last complete calendar year at the origin,
@@ -42,8 +47,12 @@ LEVEL = 0.8
 COVERAGE_LEVELS = (0.5, 0.8, 0.95)
 #: An outcome for year Y is a figure published on or after this day of Y (month-day).
 OUTCOME_FROM = editions.DATA_FROM
-#: Fewer pairs than this carry no ranking, bias or coverage claim: "too few to tell".
+#: Fewer pairs, or fewer distinct outcomes, than this carry no ranking, bias or coverage claim:
+#: "too few to tell". (Five models fitted on one series and scored against one figure are five
+#: pairs but one event.)
 MIN_PAIRS = 5
+#: The dating rule of a row dated only by the article (analysis/infoset.py): never an outcome.
+UNDATED = "undated: the article's date"
 
 COLUMNS = ["forecaster_type", "forecaster", "series", "geography", "origin", "origin_vintages", "target_year",
            "horizon", "read", "forecast", "fit_points", "outcome", "outcome_id", "outcome_vintage",
@@ -59,9 +68,9 @@ class Outcomes:
     """The outcomes an information set holds: for each indicator and year, its data figures
     (:func:`analysis.editions.is_data`) in the order they became public."""
 
-    def __init__(self, series: pd.DataFrame):
+    def __init__(self, series: pd.DataFrame, undated: frozenset[str] = frozenset()):
         s = editions.single_vintage(series)
-        s = s[editions.is_data(s)]
+        s = s[editions.is_data(s) & ~s["id"].isin(undated)]
         rank = {"actual": 0, "estimate": 1, "derived": 2}
         s = s.assign(_rank=s["kind"].map(rank)).sort_values(["known_from", "_rank", "vintage", "id"])
         self.by_key: dict[tuple[str, int], list[pd.Series]] = {}
@@ -77,10 +86,22 @@ class Outcomes:
         return None
 
 
-def outcome(series: pd.DataFrame, indicator: str, year: int, after: str, not_vintage: str | None = None):
+def outcome(series: pd.DataFrame, indicator: str, year: int, after: str, not_vintage: str | None = None,
+            undated: frozenset[str] = frozenset()):
     """The first data figure for ``indicator`` in ``year`` that became public after ``after`` (see
     :class:`Outcomes`); None if there is none yet."""
-    return Outcomes(series).first(indicator, year, after, not_vintage)
+    return Outcomes(series, undated).first(indicator, year, after, not_vintage)
+
+
+def undated_ids(figures: pd.DataFrame, implied: pd.DataFrame) -> frozenset[str]:
+    """The ids dated only by the article (:data:`UNDATED`), and of the implied values derived from
+    any of them: none of them is an outcome."""
+    ids = set(figures.loc[figures["date_rule"] == UNDATED, "id"])
+    if len(implied) and "inputs" in implied.columns:
+        for _, r in implied.iterrows():
+            if ids & set(str(r["inputs"]).split()):
+                ids.add(r["id"])
+    return frozenset(ids)
 
 
 def _pair(forecaster_type, forecaster, indicator, geography, origin, origin_vintages, year, read, forecast,
@@ -107,10 +128,11 @@ def _geography(series: pd.DataFrame, indicator: str) -> str:
     return str(g.iloc[0]) if len(g) and "geography" in series.columns else ""
 
 
-def vintage_pairs(series: pd.DataFrame) -> pd.DataFrame:
-    """Every vintage's own forecast (estimate, forecast or path year) that has an outcome, scored."""
+def vintage_pairs(series: pd.DataFrame, undated: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Every vintage's own forecast (estimate, forecast or path year) that has an outcome, scored
+    (``undated``: ids that are never an outcome, :func:`undated_ids`)."""
     rows = []
-    known = Outcomes(series)
+    known = Outcomes(series, undated)
     for indicator, vintage, path in editions.edition_paths(series):
         for p in path.to_dict("records"):
             if p["kind"] == "actual" or (p["kind"] == "derived" and p["year"] < int(p["known_from"][:4])):
@@ -142,14 +164,15 @@ def origins(series: pd.DataFrame, indicator: str) -> list[str]:
     return sorted(set(s["known_from"]))
 
 
-def model_pairs(series: pd.DataFrame, fit, indicators: tuple[str, ...] | None = None) -> pd.DataFrame:
+def model_pairs(series: pd.DataFrame, fit, indicators: tuple[str, ...] | None = None,
+                undated: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Each model fitted at every origin of every series on what was known that day, scored.
 
     ``fit(indicator, points, years, known)`` returns the models' forecasts (a list of
     :class:`analysis.forecasting.Forecast`) for ``years`` from the assembled ``points``, given
     the information set ``known`` (the series table as of the origin), or [] if it cannot."""
     rows = []
-    known_outcomes = Outcomes(series)
+    known_outcomes = Outcomes(series, undated)
     for indicator in indicators or sorted(series["indicator"].unique()):
         own = series[series["indicator"] == indicator]
         own = own[editions.is_data(own)]
@@ -188,12 +211,18 @@ def model_pairs(series: pd.DataFrame, fit, indicators: tuple[str, ...] | None = 
 ALL = "all"
 
 
+def enough(pairs: pd.DataFrame) -> bool:
+    """Whether ``pairs`` can carry a claim: at least :data:`MIN_PAIRS` pairs scored against at
+    least :data:`MIN_PAIRS` distinct outcomes."""
+    return len(pairs) >= MIN_PAIRS and pairs["outcome_id"].nunique() >= MIN_PAIRS
+
+
 def _scores(g: pd.DataFrame) -> dict:
     d = g.dropna(subset=["pit"])
     row = dict(n=len(g), bias_log=g["error_log"].mean(), mae_log=g["error_log"].abs().mean(),
                rmse_log=math.sqrt((g["error_log"] ** 2).mean()), n_distribution=len(d),
                interval_score_80=d["interval_score_80"].mean() if len(d) else math.nan,
-               crps_log=d["crps_log"].mean() if len(d) else math.nan, enough=len(g) >= MIN_PAIRS)
+               crps_log=d["crps_log"].mean() if len(d) else math.nan, enough=enough(g))
     for q in COVERAGE_LEVELS:
         row[f"coverage_{int(q * 100)}"] = float((np.abs(2 * d["pit"] - 1) <= q).mean()) if len(d) else math.nan
     return row
@@ -208,7 +237,8 @@ def summary(ev: pd.DataFrame) -> pd.DataFrame:
     for all vintages together by horizon. n, bias (mean log error), mean absolute and root mean
     square log error, and, where the forecaster gave a distribution, coverage at each level (from
     the PIT), the mean interval score and the mean CRPS, with their own n. Fewer than
-    :data:`MIN_PAIRS` pairs: ``enough`` is False, and no claim rests on that row."""
+    :data:`MIN_PAIRS` pairs or distinct outcomes (:func:`enough`): ``enough`` is False, and no
+    claim rests on that row."""
     c = ev[ev["same_definition"]]
     rows = []
     for (kind, who), g in c.groupby(["forecaster_type", "forecaster"], sort=True):
@@ -233,17 +263,17 @@ def error_scale(ev: pd.DataFrame, confidence: float = 0.9) -> pd.DataFrame:
     c = ev[(ev["forecaster_type"] == "vintage") & ev["same_definition"]]
     rows = []
 
-    def one(label, errors):
+    def one(label, errors, pairs):
         n = len(errors)
         ss = float((np.asarray(errors) ** 2).sum())
         lo = math.sqrt(ss / stats.chi2.ppf(0.5 + confidence / 2, n)) if n else math.nan
         hi = math.sqrt(ss / stats.chi2.ppf(0.5 - confidence / 2, n)) if n else math.nan
         rows.append(dict(horizon=label, n=n, rms_log=math.sqrt(ss / n) if n else math.nan, low=lo, high=hi,
-                         enough=n >= MIN_PAIRS))
+                         enough=enough(pairs)))
 
     for h, g in c.groupby("horizon"):
-        one(str(int(h)), g["error_log"])
-    one("all (per year ahead)", c["error_log"] / np.maximum(c["horizon"], 1))
+        one(str(int(h)), g["error_log"], g)
+    one("all (per year ahead)", c["error_log"] / np.maximum(c["horizon"], 1), c)
     return pd.DataFrame(rows, columns=["horizon", "n", "rms_log", "low", "high", "enough"])
 
 

@@ -155,8 +155,12 @@ def record_note(evaluation: pd.DataFrame, summary: pd.DataFrame) -> str:
             f"at horizon {r['horizon']} (n = {int(r['n'])})" for _, r in judged.iterrows()) + "."
         few = pooled[~pooled["enough"]]
         if len(few):
+            events = vint.groupby(vint["horizon"].astype(int).astype(str))["outcome_id"].nunique()
+            counts = [int(events.get(h, 0)) for h in few["horizon"]]
             text += (f" At horizon{'s' if len(few) > 1 else ''} {', '.join(few['horizon'])} "
-                     f"({', '.join(str(int(n)) for n in few['n'])} pairs) there are too few to tell.")
+                     f"({', '.join(str(int(n)) for n in few['n'])} pair{'s' if few['n'].sum() != 1 else ''}, against "
+                     f"{', '.join(map(str, counts))} distinct outcome{'s' if sum(counts) != 1 else ''}) "
+                     f"there are too few to tell (it takes {MIN_PAIRS} of each).")
     singles = summary[(summary["forecaster"] != "all") & (summary["horizon"] == "all")]
     if len(singles) and not singles["enough"].any():
         text += (f" No single edition, release or model has {MIN_PAIRS} comparable pairs: none can be ranked "

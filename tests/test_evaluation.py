@@ -34,6 +34,7 @@ def test_the_outcome_is_the_next_data_figure_from_another_vintage():
 def test_summary_says_too_few_below_five_pairs():
     ev = pd.DataFrame(dict(forecaster_type=["vintage"] * 6 + ["model"] * 2, forecaster=["A"] * 6 + ["m"] * 2,
                            horizon=[1] * 6 + [1, 2], same_definition=[True] * 7 + [False],
+                           outcome_id=["o1", "o2", "o3", "o4", "o5", "o6", "o1", "o2"],
                            error_log=[0.1, -0.1, 0.2, 0.0, 0.1, -0.2, 0.3, 9.0], pit=[np.nan] * 6 + [0.95, 0.5],
                            interval_score_80=[np.nan] * 6 + [0.4, 0.1], crps_log=[np.nan] * 6 + [0.2, 0.1]))
     s = evaluation.summary(ev).set_index(["forecaster", "horizon"])
@@ -43,9 +44,48 @@ def test_summary_says_too_few_below_five_pairs():
     assert s.loc[("A", "all"), "rmse_log"] == pytest.approx(math.sqrt(np.mean(np.square([0.1, -0.1, 0.2, 0, 0.1, -0.2]))))
 
 
+def test_five_pairs_against_one_outcome_are_one_event_and_carry_no_claim():
+    """Five models scored against one figure are five pairs but one event: not enough."""
+    one = pd.DataFrame(dict(forecaster_type="model", forecaster=["a", "b", "c", "d", "e"], horizon=1,
+                            same_definition=True, outcome_id="x2023", error_log=[0.1, 0.2, 0.1, 0.0, 0.3],
+                            pit=np.nan, interval_score_80=np.nan, crps_log=np.nan))
+    s = evaluation.summary(one).set_index(["forecaster", "horizon"])
+    assert s.loc[("all", "all"), "n"] == 5 and not s.loc[("all", "all"), "enough"]
+    five = one.assign(outcome_id=["p1", "p2", "p3", "p4", "p5"])
+    assert evaluation.summary(five).set_index(["forecaster", "horizon"]).loc[("all", "all"), "enough"]
+    vint = one.assign(forecaster_type="vintage")
+    assert not evaluation.error_scale(vint).set_index("horizon").loc["1", "enough"]
+    assert evaluation.error_scale(vint.assign(outcome_id=five["outcome_id"])).set_index("horizon").loc["1", "enough"]
+
+
+def test_a_figure_dated_only_by_the_article_is_never_an_outcome():
+    """Two undated releases, both dated by the article: neither 'after the origin' nor 'in the
+    year's second half' can be checked, so neither is the next word on the year."""
+    s = _series([
+        dict(year=2018, value=19.1, qualifier="=", kind="estimate", vintage="2018-03", id="march", known_from="2023-12-07"),
+        dict(year=2018, value=24.0, qualifier="=", kind="estimate", vintage="2018-09", id="sept", known_from="2023-12-07"),
+        dict(year=2018, value=25.0, qualifier="=", kind="actual", vintage="2019-09", id="dated", known_from="2019-09-04"),
+    ])
+    assert evaluation.Outcomes(s).first("x", 2018, "2017-04-03")["id"] == "dated"
+    assert evaluation.Outcomes(s).first("x", 2018, "2019-09-04")["id"] == "march"  # what the rule alone would take
+    assert evaluation.Outcomes(s, frozenset({"march", "sept"})).first("x", 2018, "2019-09-04") is None
+    figures = pd.DataFrame(dict(id=["march", "sept", "dated"], date_rule=[evaluation.UNDATED, evaluation.UNDATED,
+                                                                          "earliest dated source"]))
+    implied = pd.DataFrame(dict(id=["imp_a", "imp_b"], inputs=["march dated", "dated"]))
+    assert evaluation.undated_ids(figures, implied) == {"march", "sept", "imp_a"}
+
+
+def test_the_default_record_takes_no_outcome_dated_only_by_the_article(cleaned):
+    undated = evaluation.undated_ids(cleaned["figures"], cleaned["implied"])
+    assert {"pub_h2_global_ai_2018_sg2018", "pub_h2_global_ai_2018_sg2018b"} <= undated
+    vp = evaluation.vintage_pairs(cleaned["series"], undated)
+    assert not vp["outcome_id"].isin(undated).any()
+    assert evaluation.vintage_pairs(cleaned["series"])["outcome_id"].isin(undated).any()  # the rule matters
+
+
 def test_the_error_scale_interval_holds_its_estimate():
     ev = pd.DataFrame(dict(forecaster_type="vintage", same_definition=True, horizon=[1, 1, 1, 2, 2],
-                           error_log=[0.05, -0.1, 0.08, 0.2, -0.1]))
+                           error_log=[0.05, -0.1, 0.08, 0.2, -0.1], outcome_id=["a", "b", "c", "d", "e"]))
     sc = evaluation.error_scale(ev).set_index("horizon")
     assert sc.loc["1", "rms_log"] == pytest.approx(math.sqrt((0.05 ** 2 + 0.1 ** 2 + 0.08 ** 2) / 3))
     assert sc.loc["1", "low"] < sc.loc["1", "rms_log"] < sc.loc["1", "high"] and not sc.loc["1", "enough"]

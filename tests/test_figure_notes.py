@@ -53,14 +53,15 @@ def test_comparison_note_counts_intervals_holding_the_report_and_will_not_rank_f
 
 
 def test_record_note_counts_pairs_and_claims_a_bias_only_with_five_pairs():
-    ev = pd.DataFrame(dict(same_definition=[True, True, False], forecaster_type=["vintage", "model", "vintage"],
-                           error_pct=[3.1, -13.1, 37.5], horizon=[0, 1, 1]))
+    ev = pd.DataFrame(dict(same_definition=[True, True, False, True, True], error_pct=[3.1, -13.1, 37.5, -20.0, -30.0],
+                           forecaster_type=["vintage", "model", "vintage", "vintage", "vintage"],
+                           horizon=[0, 1, 1, 3, 3], outcome_id=["a", "b", "c", "d", "d"]))
     few = figure_notes.record_note(ev, summary(1, [(0, 1, 0.03)]))
-    assert few.startswith("2 of the 3 forecast-outcome pairs are comparable; 1 of them is the editions'")
-    assert "missed the next figure published by +3.1% to +3.1%" in few and "too few to tell" in few
+    assert few.startswith("4 of the 5 forecast-outcome pairs are comparable; 3 of them are the editions'")
+    assert "missed the next figure published by -30.0% to +3.1%" in few and "too few to tell" in few
     enough = figure_notes.record_note(ev, summary(1, [(1, 11, -0.0545), (3, 2, -0.29)]))
     assert "below the next figure by 5% on average at horizon 1 (n = 11)" in enough
-    assert "At horizon 3 (2 pairs) there are too few to tell." in enough
+    assert "At horizon 3 (2 pairs, against 1 distinct outcome) there are too few to tell (it takes 5 of each)." in enough
 
 
 def test_a_run_without_a_series_gets_no_sentence_for_it():

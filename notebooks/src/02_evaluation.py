@@ -95,16 +95,23 @@ print(choice.RULE)
 #   2022–23 edition's 2023 is read between its 2022 estimate, 268, and its 2026 forecast, 1,271.4).
 # * **Models**: each model above, fitted on every day a new figure of a series became public,
 #   on the series as it was known that day, with the variance that day's sources allowed (none
-#   yet: a point forecast). The prior grid is the same at every origin; it was set with
-#   evidence some of which came later, a mild leak the grid's width keeps small.
+#   yet: a point forecast). The prior grid is the same at every origin, and it is not real
+#   time: its long-run rates were argued from sources up to the 2023–24 edition (29 November
+#   2023), so the decay, nowcast and combination scores at earlier origins had help a
+#   forecaster of the day did not. With fewer than 5 pairs per model, no model is ranked on them.
 #
 # A pair is **comparable** when forecast and outcome follow one definition. The horizon counts
-# years after the last complete year at the origin. Fewer than 5 pairs carry no claim.
+# years after the last complete year at the origin. Fewer than 5 pairs, or fewer than 5
+# distinct outcomes, carry no claim. A figure dated only by the article (its every page
+# undated) is never an outcome: its true date could fall before the origin or in the first half
+# of its year.
 
 # %%
-vintage_pairs = evaluation.vintage_pairs(series_table)
+undated = evaluation.undated_ids(figures, implied)  # dated only by the article: never an outcome
+vintage_pairs = evaluation.vintage_pairs(series_table, undated)
 revisions = evaluation.measurement_pairs(vintage_pairs)
-model_pairs = evaluation.model_pairs(series_table, evaluation.realtime_models(figures, implied, revisions))
+model_pairs = evaluation.model_pairs(series_table, evaluation.realtime_models(figures, implied, revisions),
+                                     undated=undated)
 record = pd.concat([vintage_pairs, model_pairs], ignore_index=True)
 record = record.sort_values(["forecaster_type", "series", "origin", "target_year", "forecaster"]).reset_index(drop=True)
 comparable = record[record["same_definition"]]
