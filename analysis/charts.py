@@ -673,7 +673,9 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                      alt.Tooltip("error_pct:Q", format=".1f", title="Error (%)"),
                      alt.Tooltip("pit:Q", format=".2f", title="PIT")])
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
-        few = int(n.max()) < 5
+        # too few to rank unless a model has 5 pairs against 5 distinct outcomes (analysis.evaluation.enough)
+        models = evaluation.loc[ev.index]
+        few = not any(len(g) >= 5 and g["outcome_id"].nunique() >= 5 for _, g in models.groupby("forecaster"))
         bottom = alt.layer(zero, err).properties(width=420, title=alt.TitleParams(
             "Real-time record: each model fitted on what was public at the time"
             + (" (too few pairs to rank)" if few else ""), fontSize=12, anchor="start"))

@@ -120,11 +120,13 @@ def comparison_note(comparison: pd.DataFrame, summary: pd.DataFrame) -> str:
                      & (summary["horizon"] == "all")]
     if len(models):
         n = int(models["n"].max())
-        if _too_few(n):
-            text += (f" Each model has at most {n} comparable real-time pair{'s' if n != 1 else ''}: too few to rank "
-                     "the models or to judge their intervals.")
+        ranked = models[models["enough"].astype(bool)]
+        if ranked.empty:  # fewer than MIN_PAIRS pairs, or against fewer than MIN_PAIRS distinct outcomes
+            text += (f" Each model has at most {n} comparable real-time pair{'s' if n != 1 else ''}"
+                     + (f", against fewer than {MIN_PAIRS} distinct outcomes" if not _too_few(n) else "")
+                     + ": too few to rank the models or to judge their intervals.")
         else:
-            best = models[models["enough"]].sort_values("mae_log").iloc[0]
+            best = ranked.sort_values("mae_log").iloc[0]
             text += (f" Over their real-time records (n = {int(best['n'])} for the lowest), the "
                      f"{MODEL_LABELS.get(best['forecaster'], best['forecaster']).lower()} has the lowest mean absolute "
                      f"log error, {best['mae_log']:.3f}.")

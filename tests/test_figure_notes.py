@@ -50,6 +50,9 @@ def test_comparison_note_counts_intervals_holding_the_report_and_will_not_rank_f
     assert "at most 4 comparable real-time pairs: too few to rank" in text
     ranked = figure_notes.comparison_note(comparison(), summary(6))
     assert "the growth decay has the lowest mean absolute log error, 0.050" in ranked and "(n = 6" in ranked
+    one_event = summary(6).assign(enough=False)  # six pairs each, but against fewer than five outcomes
+    text = figure_notes.comparison_note(comparison(), one_event)
+    assert "at most 6 comparable real-time pairs, against fewer than 5 distinct outcomes: too few to rank" in text
 
 
 def test_record_note_counts_pairs_and_claims_a_bias_only_with_five_pairs():

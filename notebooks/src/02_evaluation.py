@@ -99,6 +99,10 @@ print(choice.RULE)
 #   time: its long-run rates were argued from sources up to the 2023–24 edition (29 November
 #   2023), so the decay, nowcast and combination scores at earlier origins had help a
 #   forecaster of the day did not. With fewer than 5 pairs per model, no model is ranked on them.
+#   The nowcast is fitted wherever both half-years of a series' last year are known, which the
+#   information set holds only for the AI-server market's 2023, complete on 7 December 2023: no
+#   outcome has followed yet, so the nowcast has no pair (counted below). The first later
+#   edition scores it.
 #
 # A pair is **comparable** when forecast and outcome follow one definition. The horizon counts
 # years after the last complete year at the origin. Fewer than 5 pairs, or fewer than 5
@@ -118,7 +122,8 @@ comparable = record[record["same_definition"]]
 print(f"{len(record)} forecast-outcome pairs, {len(comparable)} comparable: "
       f"{int((comparable['forecaster_type'] == 'vintage').sum())} of the vintages' own forecasts and "
       f"{int((comparable['forecaster_type'] == 'model').sum())} of the models' "
-      f"({comparable.loc[comparable['forecaster_type'] == 'model', 'origin'].nunique()} origins)")
+      f"({comparable.loc[comparable['forecaster_type'] == 'model', 'origin'].nunique()} origins); "
+      f"the nowcast's pairs: {int((record['forecaster'] == 'nowcast').sum())}")
 notebook.table(record, ["forecaster", "series", "origin", "target_year", "horizon", "read", "forecast", "outcome",
                         "outcome_vintage", "same_definition", "error_pct", "pit"])
 
