@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from analysis.base import paths  # the one source of paths (a shared leaf)
 from analysis.domain import MAX_HORIZON
@@ -198,22 +197,35 @@ def _frame(table: Table, path: Path) -> pd.DataFrame:
     return frame
 
 
+def _pandera():
+    """pandera, imported when a raw table is validated rather than with this module: the
+    notebooks that only read the processed tables import this module for its constants and
+    would otherwise pay pandera's import (about 0.3 s) for nothing."""
+    import pandera.pandas as pa
+
+    return pa
+
+
 def _nonempty(name: str) -> pa.Check:
+    pa = _pandera()
     return pa.Check(lambda s: s.str.strip().str.len() > 0, element_wise=False,
                     error="must not be empty", name=f"{name}_nonempty")
 
 
 def _in(values, what: str) -> pa.Check:
+    pa = _pandera()
     allowed = sorted(values)
     return pa.Check.isin(allowed, error=f"must be one of the known {what}: {', '.join(map(str, allowed))}")
 
 
 def _published() -> pa.Column:
+    pa = _pandera()
     return pa.Column(str, checks=[pa.Check.str_matches(
         PUBLISHED_RE, error="must be one date per source (YYYY-MM-DD, YYYY-MM or undated), ' | '-separated")])
 
 
 def _schema(table: Table, known: dict[str, set[str]]) -> pa.DataFrameSchema:
+    pa = _pandera()
     s = lambda *checks, unique=False: pa.Column(str, checks=list(checks), unique=unique)  # noqa: E731
     number = pa.Column(float, coerce=True, checks=[
         pa.Check(lambda v: v.notna() & (v != float("inf")), error="must be a finite number"),
@@ -317,6 +329,7 @@ def _line_of(message: str) -> int:
 
 def load(name: str, raw_dir: Path | None = None, known: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """Load and validate one raw table; raise :class:`RawDataError` naming file, line, column."""
+    pa = _pandera()
     table = TABLES[name]
     path = Path(raw_dir or paths.RAW) / table.file
     frame = _frame(table, path)

@@ -305,13 +305,49 @@ def normalise(nb) -> None:
             cell.id = "injected-parameters"
 
 
-def render_html(nb, name: str) -> str:
-    """Render an executed notebook to a self-contained HTML page (no network requests)."""
+def _exporter():
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="suanli",
-                            extra_template_basedirs=[str(Path(__file__).parent / "templates")])
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+    return HTMLExporter(template_name="suanli", extra_template_basedirs=[str(Path(__file__).parent / "templates")])
+
+
+class WarmExporter:
+    """The HTML exporter, made ready in a thread while the kernel runs.
+
+    A first page costs an nbconvert import, its templates and the regular expressions of its
+    filters (0.5–1 s), a second one 0.1–0.4 s; the runner only waits for the kernel meanwhile.
+    :meth:`get` returns the exporter once that thread is done, or a fresh one if it failed: the
+    page is the same either way (``tests/pipeline/test_runner.py``)."""
+
+    def __init__(self):
+        import threading
+
+        self._exporter = None
+        self._thread = threading.Thread(target=self._warm, name="suanli-html-warm-up", daemon=True)
+        self._thread.start()
+
+    def _warm(self) -> None:
+        import nbformat
+
+        try:
+            exporter = _exporter()
+            page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# w\n\n*w* `w`"),
+                                                   nbformat.v4.new_code_cell("w = 1  # w")])
+            page.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+            exporter.from_notebook_node(page, resources={"metadata": {"name": "warm-up"}})
+            self._exporter = exporter
+        except Exception:  # noqa: BLE001 (a warm-up never fails a build: get() makes a fresh exporter)
+            self._exporter = None
+
+    def get(self):
+        self._thread.join()
+        return self._exporter or _exporter()
+
+
+def render_html(nb, name: str, exporter=None) -> str:
+    """Render an executed notebook to a self-contained HTML page (no network requests), with
+    ``exporter`` if given (:class:`WarmExporter`), else a fresh one."""
+    body, _ = (exporter or _exporter()).from_notebook_node(nb, resources={"metadata": {"name": name}})
     return body
 
 
@@ -370,6 +406,7 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         else:
             os.environ[k] = v
     engine = _engine()
+    warm = WarmExporter() if html else None  # readied while the kernel runs
     LAST_TIMINGS.clear()
     LAST_WARNINGS.clear()
     try:
@@ -402,7 +439,7 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         nbformat.validate(executed)
         text = nbformat.writes(executed) + "\n"
         if html:
-            atomic.write_text(Path(html), render_html(executed, name))
+            atomic.write_text(Path(html), render_html(executed, name, warm.get()))
         t1 = time.time()
         LAST_TIMINGS["HTML"] = t1 - t0
         atomic.write_text(output, text)

@@ -219,3 +219,33 @@ def test_a_runner_removes_every_private_folder_of_its_own_and_no_other(tmp_path,
     other.mkdir()
     assert sorted(runner.remove_own_private_folders()) == sorted(own)
     assert not any(p.exists() for p in own) and other.is_dir()
+
+
+@pytest.mark.parametrize("page", ["01_clean", "05_forecast_figures"])
+def test_a_page_from_the_warmed_exporter_is_the_page_a_fresh_one_renders(page):
+    """The runner readies its HTML exporter in a thread while the kernel runs; the committed
+    page, rendered again with a warmed exporter (twice) and with a fresh one, is the same."""
+    from pathlib import Path
+
+    import nbformat
+
+    repo = Path(__file__).resolve().parents[2]
+    nb = nbformat.read(str(repo / "notebooks" / f"{page}.ipynb"), as_version=4)
+    warm = runner.WarmExporter().get()
+    assert warm is not None and warm.__class__.__name__ == "HTMLExporter"
+    fresh = runner.render_html(nb, page)
+    assert runner.render_html(nb, page, warm) == fresh == runner.render_html(nb, page, warm)
+    assert fresh == (repo / "reports" / f"{page}.html").read_text(encoding="utf-8")
+
+
+def test_a_failed_warm_up_falls_back_to_a_fresh_exporter(monkeypatch):
+    calls = []
+
+    def broken():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("no templates")
+        return "fresh exporter"
+
+    monkeypatch.setattr(runner, "_exporter", broken)
+    assert runner.WarmExporter().get() == "fresh exporter" and len(calls) == 2
