@@ -31,7 +31,7 @@ import pandas as pd
 from analysis import fonts
 from analysis.base.atomic import write_bytes, write_text
 from analysis.domain import (DEFAULT_AS_OF, LAST_DATA_YEAR, MODEL_LABELS, REPORT_EDITION, REPORT_HORIZON,
-                             SERIES_LABELS, headline_level)
+                             SERIES_LABELS, enough, headline_level)
 
 #: SHA-256 of this module's source as it was imported: the drawing code running in this process
 #: (part of :mod:`analysis.figure_cache`'s key).
@@ -628,7 +628,7 @@ def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = ()
 def model_comparison(comparison, evaluation, run_note: list[str] = ()):
     """Top: each model's median and interval at the report's horizon against the report's path.
     Bottom: each model's real-time record, every comparable pair as a point (no ranking below
-    :data:`analysis.evaluation.MIN_PAIRS` pairs)."""
+    :data:`analysis.domain.MIN_PAIRS` pairs against as many outcomes, :func:`analysis.domain.enough`)."""
     mid = headline_level(comparison["level"])
     c = comparison[comparison["level"] == mid].copy()
     c["series_label"] = c["series"].map(SERIES_LABELS)
@@ -673,9 +673,7 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                      alt.Tooltip("error_pct:Q", format=".1f", title="Error (%)"),
                      alt.Tooltip("pit:Q", format=".2f", title="PIT")])
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
-        # too few to rank unless a model has 5 pairs against 5 distinct outcomes (analysis.evaluation.enough)
-        models = evaluation.loc[ev.index]
-        few = not any(len(g) >= 5 and g["outcome_id"].nunique() >= 5 for _, g in models.groupby("forecaster"))
+        few = not any(enough(g) for _, g in evaluation.loc[ev.index].groupby("forecaster"))
         bottom = alt.layer(zero, err).properties(width=420, title=alt.TitleParams(
             "Real-time record: each model fitted on what was public at the time"
             + (" (too few pairs to rank)" if few else ""), fontSize=12, anchor="start"))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.domain import MIN_PAIRS  # pairs a model needs before its record may weigh it
+
 #: The three views of growth the data cannot decide between: it persists (drift), it reverts
 #: (decay), or it keeps its latest momentum for a year and then reverts (nowcast).
 CANDIDATES = ("drift", "decay", "nowcast")
-#: Pairs a model needs before its record may weigh it.
-MIN_PAIRS = 5
 
 RULE = (
     "1. Members: drift (growth persists), decay (growth reverts) and nowcast (momentum, then reversion), "

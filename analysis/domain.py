@@ -40,6 +40,19 @@ SERIES_LABELS = {
     "general_compute": "General compute, FP64 (EFLOPS)",
 }
 
+#: Fewer comparable forecast-outcome pairs, or fewer distinct outcomes, than this carry no ranking,
+#: bias or coverage claim: "too few to tell" (the real-time record, its sentences and figures, and
+#: the combination rule all read it here).
+MIN_PAIRS = 5
+
+
+def enough(pairs) -> bool:
+    """Whether real-time ``pairs`` (rows of ``evaluation.csv``) can carry a claim: at least
+    :data:`MIN_PAIRS` pairs, scored against at least :data:`MIN_PAIRS` distinct outcomes (five
+    models fitted on one series and scored against one figure are five pairs but one event)."""
+    return len(pairs) >= MIN_PAIRS and pairs["outcome_id"].nunique() >= MIN_PAIRS
+
+
 #: Default prediction-interval levels (a 50/80/95% fan).
 DEFAULT_LEVELS = (0.5, 0.8, 0.95)
 #: The level a single interval is quoted at (tables, comparisons, sentences) when a run has several.

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import assembly, choice, editions, forecasting, scoring
+from analysis.domain import MIN_PAIRS, enough  # what carries a claim: one rule for the record, its notes and figures
 
 #: The interval whose score is reported (the headline level of the forecasts).
 LEVEL = 0.8
@@ -47,10 +48,6 @@ LEVEL = 0.8
 COVERAGE_LEVELS = (0.5, 0.8, 0.95)
 #: An outcome for year Y is a figure published on or after this day of Y (month-day).
 OUTCOME_FROM = editions.DATA_FROM
-#: Fewer pairs, or fewer distinct outcomes, than this carry no ranking, bias or coverage claim:
-#: "too few to tell". (Five models fitted on one series and scored against one figure are five
-#: pairs but one event.)
-MIN_PAIRS = 5
 #: The dating rule of a row dated only by the article (analysis/infoset.py): never an outcome.
 UNDATED = "undated: the article's date"
 
@@ -84,13 +81,6 @@ class Outcomes:
             if r["known_from"] > after and r["vintage"] != not_vintage:
                 return r
         return None
-
-
-def outcome(series: pd.DataFrame, indicator: str, year: int, after: str, not_vintage: str | None = None,
-            undated: frozenset[str] = frozenset()):
-    """The first data figure for ``indicator`` in ``year`` that became public after ``after`` (see
-    :class:`Outcomes`); None if there is none yet."""
-    return Outcomes(series, undated).first(indicator, year, after, not_vintage)
 
 
 def undated_ids(figures: pd.DataFrame, implied: pd.DataFrame) -> frozenset[str]:
@@ -209,12 +199,6 @@ def model_pairs(series: pd.DataFrame, fit, indicators: tuple[str, ...] | None = 
 
 
 ALL = "all"
-
-
-def enough(pairs: pd.DataFrame) -> bool:
-    """Whether ``pairs`` can carry a claim: at least :data:`MIN_PAIRS` pairs scored against at
-    least :data:`MIN_PAIRS` distinct outcomes."""
-    return len(pairs) >= MIN_PAIRS and pairs["outcome_id"].nunique() >= MIN_PAIRS
 
 
 def _scores(g: pd.DataFrame) -> dict:

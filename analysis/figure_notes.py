@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from analysis.domain import MODEL_LABELS, SERIES_LABELS, headline_level
+from analysis.domain import MIN_PAIRS, MODEL_LABELS, SERIES_LABELS, headline_level
 
 UNITS = {"ai_server_market": "USD bn", "intelligent_compute": "EFLOPS", "general_compute": "EFLOPS"}
 NAMES = {"ai_server_market": "the AI-server market", "intelligent_compute": "intelligent compute",
@@ -97,10 +97,6 @@ def spread_note(comparison: pd.DataFrame, series: str) -> str:
     d, k = s.at["drift", "median"], s.at["decay", "median"]
     return (f"If growth persists (drift) {NAMES[series]} reaches {amount(d, series)}; if it decays toward its "
             f"long-run rate, {_n(k)}: a factor of {max(d, k) / min(d, k):.1f} that two or three data points cannot settle.")
-
-
-#: Fewer comparable pairs than this carry no ranking, bias or coverage claim (analysis/evaluation.py).
-MIN_PAIRS = 5
 
 
 def _too_few(n: int) -> bool:
