@@ -195,12 +195,20 @@ def test_a_name_given_with_colon_equals_is_refused(compendium):
 
 def test_make_s_own_language_runs_before_the_makefile_as_the_readme_says(compendium, tmp_path):
     """The boundary, shown: make expands a `$(…)` in a name, and runs `!=`, before it reads the
-    Makefile (like a command typed at a shell). The Makefile then refuses what it can see."""
+    Makefile (like a command typed at a shell). The Makefile then refuses what it can see.
+
+    At that stage make runs the command with the environment's SHELL (the Makefile has not set
+    one yet), so the drill names a shell: a CI job with no SHELL in its environment made the
+    command fail to start, and the canary never appeared."""
+    from .conftest import clean_env
+
     canary = tmp_path / "canary"
-    named = compendium.make("-n", "all", f"a$(shell touch {canary})=1")
-    assert canary.exists() and named.returncode == 2  # make ran it; the leftover name 'a' is refused
+    env = clean_env(SHELL="/bin/sh")
+    named = compendium.make("-n", "all", f"a$(shell touch {canary})=1", env=env)
+    assert canary.exists(), named.stderr  # make ran it, before reading the Makefile
+    assert named.returncode == 2  # and the leftover name 'a' is refused
     canary.unlink()
-    shelled = compendium.make("-n", "all", f"METHOD!=touch {canary}; echo nope")
+    shelled = compendium.make("-n", "all", f"METHOD!=touch {canary}; echo nope", env=env)
     assert canary.exists() and _one_error_line(shelled) and "method must be one of" in shelled.stderr
 
 
