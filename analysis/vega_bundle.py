@@ -11,14 +11,24 @@ used only if its bytes have exactly that hash: a damaged, stale or planted file 
 into a page, only replaced. For a vl-convert with no recorded hash the bundle is built in every
 process, as before, and nothing is cached.
 
-The cache is not an input of any step and not an output: the registry drill ignores it, and it
-is written at once (never staged). ``make clean`` deletes it with the rest of ``build/``.
+Two copies are looked for, in order, and each is used only if it has the pinned hash:
+
+* the environment's own, ``<prefix>/share/suanli/``, written by ``make env`` right after pip
+  (:func:`install`): the bundle belongs to the environment that made it, like the packages
+  beside it, so ``make clean`` leaves it and a clean build does not pay for it again;
+* the build's, ``build/cache/``, written by the first kernel that needed the bundle and found
+  neither copy (an environment made before this module kept one, or ``PYTHON=`` a conda
+  environment that ``make env`` never touched). ``make clean`` deletes it with ``build/``.
+
+Neither is an input of any step nor an output: the registry drill ignores both, and they are
+written at once (never staged).
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from analysis.base import paths
@@ -47,35 +57,72 @@ def _cached(target: Path, digest: str) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
-def javascript(cache: Path | None = None) -> str:
-    """``vl_convert.javascript_bundle()``, from ``cache`` (default ``build/cache/``) when the copy
-    there has the pinned hash; otherwise built, and stored there if it has the pinned hash."""
-    import vl_convert as vlc
+def environment_copy(prefix: Path | str | None = None) -> Path:
+    """Where ``make env`` keeps the bundle: in the environment (``sys.prefix`` unless given)."""
+    return Path(sys.prefix if prefix is None else prefix) / "share" / "suanli" / f"vega-bundle-{version()}.js"
 
+
+def _store(target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` at once (a temporary, then a rename); False if the disk refuses."""
     from analysis.base.atomic import temporary
+
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary(target)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return True
+    except OSError:  # a read-only or full disk: the build goes on without a copy
+        return False
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+@functools.lru_cache(maxsize=None)
+def javascript(cache: Path | None = None, prefix: Path | None = None) -> str:
+    """``vl_convert.javascript_bundle()``: the environment's copy (under ``prefix``, default
+    ``sys.prefix``) or else the one in ``cache`` (default ``build/cache/``), whichever first has
+    the pinned hash; otherwise built, and stored in ``cache`` if it has the pinned hash."""
+    import vl_convert as vlc
 
     v = version()
     digest = PINNED.get(v)
-    folder = Path(cache) if cache is not None else paths.CACHE
-    target = folder / f"vega-bundle-{v}.js"
+    target = (Path(cache) if cache is not None else paths.CACHE) / f"vega-bundle-{v}.js"
     if digest is not None:
-        text = _cached(target, digest)
-        if text is not None:
-            return text
+        for copy in (environment_copy(prefix), target):
+            text = _cached(copy, digest)
+            if text is not None:
+                return text
     text = vlc.javascript_bundle()
     data = text.encode("utf-8")
     if digest is None or hashlib.sha256(data).hexdigest() != digest:
         return text  # not the pinned bundle: use it, keep nothing
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = temporary(target)
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except OSError:  # a read-only or full disk: the build goes on without a cache
-        pass
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+    _store(target, data)
     return text
+
+
+def install(prefix: Path | None = None) -> str:
+    """Build the bundle and keep it in the environment (``make env`` runs this with the
+    environment's own Python); a line saying what was done. Nothing is kept for a vl-convert
+    without a recorded hash, or whose bundle does not have it."""
+    import vl_convert as vlc
+
+    v = version()
+    digest = PINNED.get(v)
+    target = environment_copy(prefix)
+    if digest is None:
+        return f"vega bundle: vl-convert-python {v} has no recorded hash (analysis/vega_bundle.py): not kept"
+    if _cached(target, digest) is not None:
+        return f"vega bundle: kept in the environment already ({v})"
+    data = vlc.javascript_bundle().encode("utf-8")
+    if hashlib.sha256(data).hexdigest() != digest:
+        return f"vega bundle: vl-convert-python {v} built a bundle without the recorded hash: not kept"
+    if not _store(target, data):
+        return f"vega bundle: could not write into the environment: not kept (each build makes its own)"
+    return f"vega bundle: kept in the environment ({v})"
+
+
+if __name__ == "__main__":
+    print(install())

@@ -94,10 +94,47 @@ def test_an_unwritable_cache_still_gives_the_bundle_and_leaves_no_temporary(tmp_
 
 def test_the_real_bundle_round_trips_through_the_cache(tmp_path):
     vega_bundle.javascript.cache_clear()
+    no_env = tmp_path / "no-env"  # an environment without a copy: the build's cache is used
     try:
-        built = vega_bundle.javascript(tmp_path)
+        built = vega_bundle.javascript(tmp_path, no_env)
         assert _entry(tmp_path).exists()
         vega_bundle.javascript.cache_clear()
-        assert vega_bundle.javascript(tmp_path) == built == vlc.javascript_bundle()
+        assert vega_bundle.javascript(tmp_path, no_env) == built == vlc.javascript_bundle()
     finally:
         vega_bundle.javascript.cache_clear()
+
+
+# ----------------------------------------------------------------------------- the environment's copy
+
+def test_make_env_keeps_the_bundle_in_the_environment_and_builds_then_use_it(tmp_path, fake_bundle):
+    env, cache = tmp_path / "env", tmp_path / "cache"
+    assert vega_bundle.install(env) == f"vega bundle: kept in the environment ({vega_bundle.version()})"
+    assert vega_bundle.environment_copy(env).read_text(encoding="utf-8") == FAKE
+    assert vega_bundle.environment_copy(env).relative_to(env).parts[:2] == ("share", "suanli")
+    assert vega_bundle.install(env).startswith("vega bundle: kept in the environment already")
+    assert vega_bundle.javascript(cache, env) == FAKE
+    assert fake_bundle == [1] and not cache.exists()  # built once, by install; the build wrote nothing
+
+
+@pytest.mark.parametrize("damage", ["edited", "symlink"])
+def test_an_environment_copy_without_the_pinned_hash_is_never_used_or_rewritten(tmp_path, fake_bundle, damage):
+    env, cache = tmp_path / "env", tmp_path / "cache"
+    copy = vega_bundle.environment_copy(env)
+    copy.parent.mkdir(parents=True)
+    if damage == "edited":
+        copy.write_text(FAKE + "console.log('edited')", encoding="utf-8")
+    else:
+        (tmp_path / "elsewhere.js").write_text(FAKE, encoding="utf-8")
+        copy.symlink_to(tmp_path / "elsewhere.js")
+    before = copy.read_bytes()
+    assert vega_bundle.javascript(cache, env) == FAKE
+    assert fake_bundle == [1] and _entry(cache).read_text(encoding="utf-8") == FAKE
+    assert copy.read_bytes() == before  # a build never writes into the environment; make env does
+
+
+def test_install_keeps_nothing_without_the_pinned_hash(tmp_path, fake_bundle, monkeypatch):
+    monkeypatch.setattr(vega_bundle, "PINNED", {vega_bundle.version(): "0" * 64})
+    assert vega_bundle.install(tmp_path).endswith("without the recorded hash: not kept")
+    monkeypatch.setattr(vega_bundle, "PINNED", {})
+    assert vega_bundle.install(tmp_path).endswith("has no recorded hash (analysis/vega_bundle.py): not kept")
+    assert list(tmp_path.iterdir()) == []

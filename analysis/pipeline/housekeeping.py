@@ -184,4 +184,9 @@ def build_env(venv: str) -> None:
             sys.stdout.write(line)
     if pip.wait() != 0:
         raise RefusedError(f"pip could not install requirements.txt into {venv} (exit status {pip.returncode})")
+    # The figure pages' JavaScript is a pure function of the installed vl-convert: kept with the
+    # environment, so that a clean build does not rebuild it (analysis/vega_bundle.py).
+    kept = subprocess.run([str(python), "-m", "analysis.vega_bundle"], cwd=paths.ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    sys.stdout.write(kept.stdout if kept.returncode == 0 else "vega bundle: not kept (each build makes its own)\n")
     (target / ".stamp").touch()

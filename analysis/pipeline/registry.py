@@ -67,17 +67,20 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          reads=("series", "figures", "implied", "editions", "evaluation", "evaluation_summary", "error_scale"),
          tables=("forecasts", "model_comparison", "series_assembly", "plausibility", "decay_prior"),
          in_runs=True),
-    Step("04_context_figures", "the figures drawn from the cleaned data",
-         modules=_BASE + ("base.atomic", "charts", "figure_cache", "findings", "fonts", "vega_bundle"),
-         reads=("figures", "audit", "rankings"),
+    # The real-time record's figures are drawn here, beside the forecasts, not after them: they do
+    # not depend on the forecasts, and 05 is the end of the critical path.
+    Step("04_context_figures", "the figures drawn from the cleaned data and the real-time record",
+         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "findings", "fonts", "vega_bundle"),
+         reads=("figures", "audit", "rankings", "evaluation", "evaluation_summary", "vintages"),
          assets=FONT_FILES,
-         figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking")),
-    Step("05_forecast_figures", "the forecast and evaluation figures, each with what it shows",
+         figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
+                  "track_record", "edition_paths")),
+    Step("05_forecast_figures", "the forecast figures and the models' comparison, each with what it shows",
          modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "fonts", "vega_bundle"),
          reads=("forecasts", "model_comparison", "series_assembly", "evaluation", "evaluation_summary", "plausibility",
-                "series", "figures", "vintages"),
+                "series"),
          assets=FONT_FILES,
-         figures=("compute_growth", "ai_server_market", "model_comparison", "track_record", "edition_paths"),
+         figures=("compute_growth", "ai_server_market", "model_comparison"),
          in_runs=True),
 )}
 # Pipeline code whose bytes shape every executed notebook and page (the HTML template embeds the font).

@@ -1,8 +1,9 @@
 # %% [markdown]
-# # 04 · Context figures: adoption, rankings, NVIDIA, GenAI share, the audit
+# # 04 · Context figures: adoption, rankings, NVIDIA, GenAI share, the audit, the real-time record
 #
-# The figures that come straight from the cleaned data of notebook 01 (they do not wait for the
-# forecasts, so `make -j2` draws them while notebooks 02 and 03 run). Each chart is exported to
+# The figures that come straight from the cleaned data of notebook 01 and the real-time record
+# of notebook 02: they do not wait for the forecasts, so `make -j2` draws them while notebooks
+# 03 and 05 run. Each chart is exported to
 # `figures/` as SVG, PNG (2×), Vega-Lite JSON and standalone offline HTML. Chart code lives in
 # `analysis/charts.py`.
 
@@ -17,7 +18,7 @@ as_of = params.check("04_context_figures", {"as_of": as_of})["as_of"]
 # %%
 import pandas as pd
 
-from analysis import charts, findings
+from analysis import charts, domain, figure_notes, findings
 from analysis.base import paths
 from analysis.pipeline import notebook
 
@@ -25,6 +26,10 @@ notebook.setup()
 figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
 audit = pd.read_csv(paths.PROCESSED / "audit.csv")
 rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
+evaluation = pd.read_csv(paths.PROCESSED / "evaluation.csv", keep_default_na=False, na_values=[""])
+summary = pd.read_csv(paths.PROCESSED / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
+vintage_table = pd.read_csv(paths.PROCESSED / "vintages.csv", keep_default_na=False, na_values=[""])
+run_note = charts.run_lines("", None, as_of)  # a build as of another date says so
 
 # %% [markdown]
 # ## Adoption survey (IDC, 2023)
@@ -84,11 +89,40 @@ fig = charts.export(drawn, "city_ranking", paths.FIGURES)
 fig
 
 # %% [markdown]
+# ## The real-time record
+#
+# Every forecast the compendium can reconstruct — each edition's and release's own, and each
+# model's fitted on what was public at the time — against the first figure for the same year
+# published after it.
+
+# %%
+labels = dict(zip(vintage_table["indicator"], vintage_table["series_label"]))
+drawn = charts.as_of_or_placeholder(as_of, "The real-time record",
+                                    lambda: charts.track_record(evaluation, labels, run_note))
+fig = charts.export(drawn, "track_record", paths.FIGURES)
+display(fig, figure_notes.markdown([figure_notes.record_note(evaluation, summary)]))
+
+# %% [markdown]
+# ## What each edition said
+#
+# One line per edition or release through its stated levels: where the lines part, an edition
+# revised another (2022 intelligent compute: 268.0 in the 2022–23 edition, 260 in the 2023–24).
+
+# %%
+shown_series = tuple(dict.fromkeys(list(domain.FORECAST_SERIES) + sorted(set(evaluation["series"]))))
+drawn = charts.as_of_or_placeholder(as_of, "What each edition said",
+                                    lambda: charts.edition_paths(vintage_table, shown_series, run_note))
+fig = charts.export(drawn, "edition_paths", paths.FIGURES)
+fig
+
+# %% [markdown]
 # ## What the context shows
 #
 # The demand side is real (two in three firms already explore generative AI, and NVIDIA's
 # data-centre revenue nearly quadrupled in a year), but the report's own numbers do not all
-# hold together. The audit's tally by claim (a claim checked twice counts once), from `audit.csv`:
+# hold together, and the editions' own forecasts are to be read with their record (the sentence
+# under the real-time record, from `evaluation.csv`). The audit's tally by claim (a claim checked
+# twice counts once), from `audit.csv`:
 
 # %%
 implications = findings.counts(audit).get("implication", 0)

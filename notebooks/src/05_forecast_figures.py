@@ -2,9 +2,9 @@
 # # 05 · Forecast figures
 #
 # The compute-growth and AI-server figures (medians, a 50/80/95% fan, the report's path and,
-# past its horizon, the extrapolation marked), the model comparison, the real-time record of
-# the editions and the models, and what each edition said, drawn from notebooks 01, 02 and 03's
-# tables, as of the build's date. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
+# past its horizon, the extrapolation marked) and the model comparison, drawn from notebooks 01,
+# 02 and 03's tables, as of the build's date. The real-time record and what each edition said,
+# which do not depend on the forecasts, are drawn by notebook 04. For a named rerun (`make forecast RUN=name …`) this notebook reads and writes
 # `runs/<name>/` instead of the default outputs.
 
 # %% tags=["parameters"]
@@ -31,8 +31,6 @@ assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
 evaluation = pd.read_csv(paths.PROCESSED / "evaluation.csv", keep_default_na=False, na_values=[""])
 summary = pd.read_csv(paths.PROCESSED / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
 series_table = pd.read_csv(paths.PROCESSED / "series.csv", keep_default_na=False, na_values=[""])
-figures = pd.read_csv(paths.PROCESSED / "figures.csv", keep_default_na=False, na_values=[""])
-vintage_table = pd.read_csv(paths.PROCESSED / "vintages.csv", keep_default_na=False, na_values=[""])
 notes = figure_notes.notes(comparison, evaluation, summary)
 print(f"Information set as of {as_of}.")
 run_note = charts.run_lines(run_name, forecasts, as_of)  # a named run (or another date) says so in every figure
@@ -75,33 +73,6 @@ drawn = charts.as_of_or_placeholder(as_of, "Models against the report's path",
                                     lambda: charts.model_comparison(comparison, evaluation, run_note))
 fig = charts.export(drawn, "model_comparison", out["figures"])
 display(fig, figure_notes.markdown(notes["model_comparison"]))
-
-# %% [markdown]
-# ## The real-time record
-#
-# Every forecast the compendium can reconstruct — each edition's and release's own, and each
-# model's fitted on what was public at the time — against the first figure for the same year
-# published after it.
-
-# %%
-labels = dict(zip(vintage_table["indicator"], vintage_table["series_label"]))
-drawn = charts.as_of_or_placeholder(as_of, "The real-time record",
-                                    lambda: charts.track_record(evaluation, labels, run_note))
-fig = charts.export(drawn, "track_record", out["figures"])
-display(fig, figure_notes.markdown(notes["track_record"]))
-
-# %% [markdown]
-# ## What each edition said
-#
-# One line per edition or release through its stated levels: where the lines part, an edition
-# revised another (2022 intelligent compute: 268.0 in the 2022–23 edition, 260 in the 2023–24).
-
-# %%
-shown_series = tuple(dict.fromkeys(list(domain.FORECAST_SERIES) + sorted(set(evaluation["series"]))))
-drawn = charts.as_of_or_placeholder(as_of, "What each edition said",
-                                    lambda: charts.edition_paths(vintage_table, shown_series, run_note))
-fig = charts.export(drawn, "edition_paths", out["figures"])
-fig
 
 # %% [markdown]
 # ## What the figures show

@@ -26,6 +26,7 @@ def test_changed_requirements_refresh_the_env_stamp_but_rerun_no_notebook(compen
     result = compendium.make("all")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "building the environment" in result.stdout
+    assert "vega bundle: kept in the environment" in result.stdout  # the figure pages' JavaScript, with it
     assert stamp.stat().st_mtime_ns >= req.stat().st_mtime_ns
     assert "runner:" not in result.stdout
     # Nothing is rerun; only the index's input hash, which covers requirements.txt, changes.
