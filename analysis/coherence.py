@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import editions
+from analysis.domain import WORLD_BOUND
 
 WORLD = "global_ai_server_market"
 CHINA = "ai_server_market"
@@ -83,7 +84,7 @@ def checks(forecasts: pd.DataFrame, world: pd.DataFrame, last_levels: dict[str, 
             b = w.loc[int(r["year"])]
             rows.append(dict(series=r["series"], model=r["model"], year=int(r["year"]), median=r["median"],
                              bound=b["world"], bound_low=b["world_low"], bound_high=b["world_high"],
-                             bound_kind="the world's AI-server market", ratio=r["median"] / b["world"]))
+                             bound_kind=WORLD_BOUND, ratio=r["median"] / b["world"]))
         if fastest is not None and r["series"] in last_levels:
             g, where = fastest
             y0, v0 = last_levels[r["series"]]

@@ -40,6 +40,10 @@ SERIES_LABELS = {
     "general_compute": "General compute, FP64 (EFLOPS)",
 }
 
+#: The plausibility table's bound on China's AI-server market: the whole world's, as the same
+#: sources forecast it (written by analysis.coherence; read by the notes, the figures and notebook 03).
+WORLD_BOUND = "the world's AI-server market"
+
 #: Fewer comparable forecast-outcome pairs, or fewer distinct outcomes, than this carry no ranking,
 #: bias or coverage claim: "too few to tell" (the real-time record, its sentences and figures, and
 #: the combination rule all read it here).

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from analysis.domain import MIN_PAIRS, MODEL_LABELS, SERIES_LABELS, headline_level
+from analysis.domain import MIN_PAIRS, MODEL_LABELS, SERIES_LABELS, WORLD_BOUND, headline_level
 
 UNITS = {"ai_server_market": "USD bn", "intelligent_compute": "EFLOPS", "general_compute": "EFLOPS"}
 NAMES = {"ai_server_market": "the AI-server market", "intelligent_compute": "intelligent compute",
@@ -190,7 +190,6 @@ def markdown(sentences: list[str]):
     return Markdown(" ".join(sentences))
 
 
-WORLD_BOUND = "the world's AI-server market"
 #: Models named in running text.
 SHORT = {"drift": "drift", "decay": "decay", "nowcast": "the nowcast", "loglinear": "the log-linear trend",
          "ets": "the damped trend", "combination": "the combination", "scenario": "the scenario"}
@@ -275,8 +274,9 @@ def readme_blocks(read) -> dict[str, str]:
 
 def _main() -> int:
     from analysis.base import paths  # the one source of paths (a shared leaf)
+    from analysis.base.atomic import read_csv
 
-    read = lambda name: pd.read_csv(paths.PROCESSED / f"{name}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    read = lambda name: read_csv(paths.PROCESSED / f"{name}.csv")  # noqa: E731
     for block in readme_blocks(read).values():
         print(block, end="")
     return 0

@@ -168,6 +168,14 @@ def csv_text(frame) -> str:
     return frame.infer_objects().to_csv(index=False, lineterminator="\n", float_format=f"%.{CSV_DIGITS}g")
 
 
+def read_csv(source: Path | str):
+    """A table as :func:`write_csv` wrote it: an empty cell is missing, and any other text ("NA",
+    "None", "n/a") stays text, which pandas would otherwise read as missing."""
+    import pandas as pd
+
+    return pd.read_csv(source, keep_default_na=False, na_values=[""])
+
+
 def staged(ledger: Path) -> list[tuple[Path, Path]]:
     """The (temporary, target) pairs a staged step wrote, last write of a target winning."""
     if not Path(ledger).exists():

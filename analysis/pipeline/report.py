@@ -24,7 +24,7 @@ import sys
 from analysis import fonts  # fonts: the page embeds Suanli Sans (算力 draws without a CJK font)
 from analysis.base import paths
 from analysis.pipeline import engine, registry
-from analysis.base.atomic import write_text
+from analysis.base.atomic import read_csv, write_text
 
 FORMATS = registry.FORMATS
 EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
@@ -144,8 +144,8 @@ def summary(run: str | None = None) -> list[str]:
             out.append(f"**The audit.** {len(made)} of the {len(audit_checks.CHECKS)} checks can be made with what was "
                        "public by then; its table holds them.")
     comparison = pd.read_csv(engine.table_path("model_comparison", run))
-    evaluation = pd.read_csv(engine.table_path("evaluation", run), keep_default_na=False, na_values=[""])
-    summary_table = pd.read_csv(engine.table_path("evaluation_summary", run), keep_default_na=False, na_values=[""])
+    evaluation = read_csv(engine.table_path("evaluation", run))
+    summary_table = read_csv(engine.table_path("evaluation_summary", run))
     notes = figure_notes.notes(comparison, evaluation, summary_table)
     forecast = notes["ai_server_market"] + notes["compute_growth"]
     if forecast:

@@ -27,10 +27,11 @@ from IPython.display import Markdown
 
 from analysis import assembly, choice, domain, evaluation, figure_notes, forecasting, priors
 from analysis.base import paths
+from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
-read = lambda name: pd.read_csv(paths.PROCESSED / f"{name}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+read = lambda name: read_csv(paths.PROCESSED / f"{name}.csv")  # noqa: E731
 series_table, figures, implied = read("series"), read("figures"), read("implied")
 assert series_table["known_from"].max() <= as_of  # notebook 01 built these tables as of this date
 print(f"Information set as of {as_of}.")

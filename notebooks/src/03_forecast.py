@@ -45,11 +45,12 @@ from IPython.display import Markdown
 from analysis import (assembly, choice, coherence, domain, editions, evaluation, figure_notes, forecasting, package,
                       priors)
 from analysis.base import paths
+from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
 out = paths.out_dirs(run_name)
-read = lambda name: pd.read_csv(paths.PROCESSED / f"{name}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+read = lambda name: read_csv(paths.PROCESSED / f"{name}.csv")  # noqa: E731
 series_table, figures, implied, known_editions = read("series"), read("figures"), read("implied"), read("editions")
 # notebook 01 built these tables as of this date: a mismatch would mix two information sets
 assert series_table["known_from"].max() <= as_of and known_editions["vintage_known_from"].max() <= as_of
@@ -182,7 +183,7 @@ warnings_ = [w for w in plausibility["warning"] if w] + coherence.parameter_warn
     scenario, long_run_growth, horizon_end, vantage.report_horizon)
 for line in warnings_:
     print(line)
-china = plausibility[(plausibility["series"] == coherence.CHINA) & (plausibility["bound_kind"] == "the world's AI-server market")]
+china = plausibility[(plausibility["series"] == coherence.CHINA) & (plausibility["bound_kind"] == domain.WORLD_BOUND)]
 notebook.table(china[china["year"] == at].assign(china_share_of_world=lambda d: d["median"] / d["bound"]),
                ["model", "year", "median", "bound", "bound_low", "bound_high", "china_share_of_world", "implausible"],
                digits={"china_share_of_world": 2}) if len(china) else "no world forecast known, or AI servers not forecast"

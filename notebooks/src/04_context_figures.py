@@ -20,15 +20,16 @@ import pandas as pd
 
 from analysis import charts, domain, figure_notes, findings
 from analysis.base import paths
+from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
 figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
 audit = pd.read_csv(paths.PROCESSED / "audit.csv")
 rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
-evaluation = pd.read_csv(paths.PROCESSED / "evaluation.csv", keep_default_na=False, na_values=[""])
-summary = pd.read_csv(paths.PROCESSED / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
-vintage_table = pd.read_csv(paths.PROCESSED / "vintages.csv", keep_default_na=False, na_values=[""])
+evaluation = read_csv(paths.PROCESSED / "evaluation.csv")
+summary = read_csv(paths.PROCESSED / "evaluation_summary.csv")
+vintage_table = read_csv(paths.PROCESSED / "vintages.csv")
 run_note = charts.run_lines("", None, as_of)  # a build as of another date says so
 
 # %% [markdown]

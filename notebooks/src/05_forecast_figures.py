@@ -21,6 +21,7 @@ import pandas as pd
 
 from analysis import charts, domain, figure_notes
 from analysis.base import paths
+from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
@@ -28,9 +29,9 @@ out = paths.out_dirs(run_name)
 forecasts = pd.read_csv(out["processed"] / "forecasts.csv")
 comparison = pd.read_csv(out["processed"] / "model_comparison.csv")
 assembly = pd.read_csv(out["processed"] / "series_assembly.csv")
-evaluation = pd.read_csv(paths.PROCESSED / "evaluation.csv", keep_default_na=False, na_values=[""])
-summary = pd.read_csv(paths.PROCESSED / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
-series_table = pd.read_csv(paths.PROCESSED / "series.csv", keep_default_na=False, na_values=[""])
+evaluation = read_csv(paths.PROCESSED / "evaluation.csv")
+summary = read_csv(paths.PROCESSED / "evaluation_summary.csv")
+series_table = read_csv(paths.PROCESSED / "series.csv")
 notes = figure_notes.notes(comparison, evaluation, summary)
 print(f"Information set as of {as_of}.")
 run_note = charts.run_lines(run_name, forecasts, as_of)  # a named run (or another date) says so in every figure
@@ -54,9 +55,9 @@ elif as_of != domain.DEFAULT_AS_OF:  # a build as of a date before the compute s
 
 # %%
 if "ai_server_market" in set(forecasts["series"]):
-    plausible = pd.read_csv(out["processed"] / "plausibility.csv", keep_default_na=False, na_values=[""])
+    plausible = read_csv(out["processed"] / "plausibility.csv")
     ceiling = plausible[(plausible["series"] == "ai_server_market")
-                        & (plausible["bound_kind"] == "the world's AI-server market")].drop_duplicates("year")
+                        & (plausible["bound_kind"] == domain.WORLD_BOUND)].drop_duplicates("year")
     world = ceiling[["year", "bound"]].rename(columns={"bound": "world"}).assign(vintage=domain.REPORT_EDITION)
     fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, run_note, world),
                         "ai_server_market", out["figures"])
