@@ -147,3 +147,13 @@ def test_temporaries_are_recognised_by_name_only(tmp_path):
     for f in (dead, alive):
         f.write_text("t")
     assert atomic.sweep_folder(tmp_path) == [dead] and alive.exists()
+
+
+def test_a_table_reads_back_as_written_empty_is_missing_and_text_stays_text(tmp_path):
+    import pandas as pd
+
+    target = tmp_path / "t.csv"
+    atomic.write_csv(target, pd.DataFrame({"label": ["NA", "None", None], "value": [1.5, None, 2.0]}))
+    back = atomic.read_csv(target)
+    assert back["label"].tolist()[:2] == ["NA", "None"] and pd.isna(back["label"][2])
+    assert pd.isna(back["value"][1]) and back["value"][0] == 1.5
