@@ -199,6 +199,7 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     members: list["Forecast"] = field(default_factory=list)
     weights: np.ndarray | None = None
+    member_names: list[str] = field(default_factory=list)  # a combination's members (analysis.choice)
 
     # -- the mixture's components, as arrays (component × year), built once
     def _parts(self):
