@@ -81,11 +81,21 @@ def series_note(comparison: pd.DataFrame, series: str) -> str:
     if row.empty:
         return ""
     r = row.iloc[0]
-    text = (f"For {NAMES[series]} in {int(r['year'])}, the {MODEL_LABELS.get(r['model'], r['model']).lower()} "
-            f"gives a median of {amount(r['median'], series)}, with {_n(r['lower'])} to {_n(r['upper'])} "
+    text = (f"For {NAMES[series]} in {int(r['year'])}, {model_name(r)} gives a median of {amount(r['median'], series)}, with {_n(r['lower'])} to {_n(r['upper'])} "
             f"as its {level:.0%} interval")
     versus = _against_report(r)
     return text + (f"; {versus}." if versus else ".")
+
+
+def model_name(row) -> str:
+    """How a model is named in a sentence: a combination of one member is that member
+    (``members`` of model_comparison.csv; rule point 2 of analysis/choice.py)."""
+    members = str(row.get("members", "") or "") if hasattr(row, "get") else ""
+    if row["model"] == "combination" and members and "," not in members:
+        return f"the {MODEL_LABELS.get(members, members).lower()} model (the combination's only member)"
+    if row["model"] == "combination" and members:
+        return f"the combination ({members})"
+    return f"the {MODEL_LABELS.get(row['model'], row['model']).lower()}"
 
 
 def spread_note(comparison: pd.DataFrame, series: str) -> str:
@@ -196,8 +206,9 @@ SHORT = {"drift": "drift", "decay": "decay", "nowcast": "the nowcast", "loglinea
 
 
 def world_note(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: pd.DataFrame) -> str:
-    """The AI-server headline beside the whole world's market: the combination's share of it, and
-    every model whose median passes it, named as implausible (never quoted without that caveat)."""
+    """The AI-server headline beside the whole world's market, triangulated (analysis/world.py):
+    the headline's share of it, the mass of its distribution beyond it, and every model whose median
+    passes the bound's band, named (never quoted without that caveat)."""
     c = _rows(comparison, _level(comparison))
     row = c[(c["series"] == "ai_server_market") & (c["model"] == "combination")]
     w = plausibility[(plausibility["series"] == "ai_server_market") & (plausibility["bound_kind"] == WORLD_BOUND)]
@@ -205,21 +216,24 @@ def world_note(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: 
         return ""
     r = row.iloc[0]
     year = int(r["year"])
-    world = w[(w["year"] == year)].drop_duplicates("year")
+    world = w[(w["year"] == year) & (w["model"] == "combination")]
     if world.empty:
         return ""
     b = world.iloc[0]
-    text = (f"That median is {r['median'] / b['bound']:.0%} of the whole world's AI-server market in {year} as the same "
-            f"sources forecast it ({amount(b['bound'], 'ai_server_market')}, {amount(b['bound_low'], 'ai_server_market')} "
-            f"to {amount(b['bound_high'], 'ai_server_market')} at the record's error)")
+    text = (f"That median is {r['median'] / b['bound']:.0%} of the whole world's AI-server market in {year}, "
+            f"triangulated from IDC's world figures, NVIDIA's data-centre revenue and China's share "
+            f"({amount(b['bound'], 'ai_server_market')}, {amount(b['bound_low'], 'ai_server_market')} "
+            f"to {amount(b['bound_high'], 'ai_server_market')} at 80%; never below what NVIDIA alone sold)")
+    if b["mass_beyond"] == b["mass_beyond"]:
+        text += f", and {b['mass_beyond']:.0%} of its distribution lies beyond it"
     over = w[(w["year"] == year) & w["implausible"] & (w["model"] != "combination")]
     f = forecasts[(forecasts["series"] == "ai_server_market") & (forecasts["year"] == year)].drop_duplicates("model")
     medians = f.set_index("model")["median"]
     if len(over):
         names = [f"{SHORT.get(m, m)} ({amount(medians[m], 'ai_server_market')}, "
                  f"{medians[m] / b['bound']:.1f} times the world)" for m in sorted(over["model"]) if m in medians.index]
-        text += ("; the medians of " + ", ".join(names) + " pass it, so they are implausible and stay out of "
-                 "the default combination")
+        text += ("; the medians of " + ", ".join(names) + " pass the bound's band, so they are implausible and "
+                 "warned about")
     return text + "."
 
 

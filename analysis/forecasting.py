@@ -32,9 +32,9 @@ parameter value: it does not depend on the data) plus the components above, and
   that ARIMA with σ² = σ_ε², plus σ_m². The half-life and g∞ are integrated over the prior grid
   of :mod:`analysis.priors` (weighted by the series' own growth path): a mixture.
 * ``nowcast`` — the next year from the latest half-year growth ("momentum, then reversion"): a
-  bridge over half-years from the last year's H1 and H2 levels, whose year-on-year growth starts
-  at the latest half-year rate (China's AI servers: H2 2023 +99.6%) and reverts toward g∞ at the
-  decay model's half-life (per half-year φ^½). Same grid, same variance as the decay model: the
+  bridge over half-years from the last year's H1 and H2 levels: the first forecast half-year grows
+  year on year at the latest half-year's rate, the exit rate (China's AI servers: H2 2023 +99.6%),
+  and reversion toward g∞ at the decay model's half-life (per half-year φ^½) begins after it. Same grid, same variance as the decay model: the
   bridge moves the centre, not the spread. A series with no half-year figure has no nowcast.
 * ``loglinear`` — OLS of log value on year, a sensitivity check. Variance: statsmodels' OLS
   prediction variance σ_ε²(1 + 1/n + (x − x̄)²/Sxx) with the borrowed σ_ε, plus σ_m².
@@ -419,13 +419,15 @@ def half_years(figures: pd.DataFrame, implied: pd.DataFrame, indicator: str, yea
 
 def fit_nowcast(name: str, y: pd.Series, years: np.ndarray, var: Variance, half_life: float,
                 long_run_growth: float, halves: HalfYears) -> Forecast:
-    """One nowcast component: the half-year bridge from the last year's H1 and H2, its year-on-year
-    growth starting at H2's and reverting toward g∞ at φ^½ per half-year."""
+    """One nowcast component: the half-year bridge from the last year's H1 and H2; the first forecast
+    half-year grows year on year at H2's rate (the exit rate), and each later one reverts toward g∞
+    by φ^½ per half-year."""
     p, g_inf = priors.phi(half_life), math.log1p(long_run_growth)
     ph = math.sqrt(p)
     h = _h(y, years)
     steps = int(h.max())
-    g = g_inf + ph ** np.arange(1, 2 * steps + 1) * (math.log1p(halves.h2_growth) - g_inf)  # half-years after H2
+    # half-years after H2: the first grows at the exit rate (H2's year-on-year), reversion begins after it
+    g = g_inf + ph ** np.arange(0, 2 * steps) * (math.log1p(halves.h2_growth) - g_inf)
     h1 = halves.h1 * np.exp(np.cumsum(g[0::2]))
     h2 = halves.h2 * np.exp(np.cumsum(g[1::2]))
     annual = np.log(h1 + h2)
@@ -523,8 +525,13 @@ def forecast_series(name: str, points: pd.DataFrame, horizon_end: int, var: Vari
         f"{len(g)} grid points (half-life {', '.join(f'{x:g}' for x in sorted(set(g['half_life'])))} y)"])
     if halves is not None and halves.year == int(y.index.max()):
         now = [fit_nowcast(name, y, years, var, r.half_life, r.g_inf, halves) for r in g.itertuples()]
-        fits["nowcast"] = integrated("nowcast", now, g["weight"], [
-            f"H2 {halves.year} growth {halves.h2_growth:+.1%} ({halves.source}), then the decay model's reversion"])
+        nc = integrated("nowcast", now, g["weight"], [])
+        first = float(nc.median()[0]) / math.exp(float(y.iloc[-1])) - 1 if years.size else math.nan
+        nc.notes.append(
+            f"exit rate: H2 {halves.year} growth {halves.h2_growth:+.1%} year on year ({halves.source}); H1 {halves.year + 1} "
+            f"grows at it, then the decay model's reversion; the first year's median growth is {first:+.1%}, below the "
+            f"exit rate because H2 {halves.year + 1} already reverts and the year is the sum of both halves")
+        fits["nowcast"] = nc
     fits["loglinear"] = fit_loglinear(name, y, years, var)
     fits["ets"] = integrated("ets", [fit_ets(name, y, years, var, p) for p in ETS_PHI_GRID],
                              np.full(len(ETS_PHI_GRID), 1 / len(ETS_PHI_GRID)),

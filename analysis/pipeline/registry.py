@@ -63,9 +63,10 @@ STEPS: dict[str, Step] = {s.name: s for s in (
     Step("03_forecast", "the forecasts with the real-time record's rule and scale, coherence with the world, and the "
                         "comparison with the report",
          modules=_BASE + ("assembly", "base.atomic", "choice", "cleaning", "coherence", "editions", "evaluation",
-                          "figure_notes", "forecasting", "package", "priors", "scoring", "sources"),
+                          "figure_notes", "forecasting", "package", "priors", "scoring", "sources", "world"),
          reads=("series", "figures", "implied", "editions", "evaluation", "evaluation_summary", "error_scale"),
-         tables=("forecasts", "model_comparison", "series_assembly", "plausibility", "decay_prior"),
+         tables=("forecasts", "model_comparison", "series_assembly", "plausibility", "decay_prior",
+                 "world_triangulation"),
          in_runs=True),
     # The real-time record's figures are drawn here, beside the forecasts, not after them: they do
     # not depend on the forecasts, and 05 is the end of the critical path.

@@ -43,7 +43,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from analysis import (assembly, choice, coherence, domain, editions, evaluation, figure_notes, forecasting, package,
-                      priors)
+                      priors, world)
 from analysis.base import paths
 from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
@@ -153,39 +153,59 @@ notebook.table(pd.DataFrame([dict(series=s, model=m, note="; ".join(f.notes)) fo
 # %% [markdown]
 # ## 5 · Coherence with the world, and the default combination
 #
-# The same sources forecast the whole world's AI-server market (the 2023–24 edition: USD 19.5 bn
-# in 2022, 34.7 bn in 2026). China's market cannot exceed it, and no series can grow, on
-# average, faster than the fastest year it has shown. Each model's median is checked against
-# both bounds; a model that breaks one at the report's horizon leaves the default combination
-# (rule point 2), and every breach is warned about in one line.
+# China's market cannot exceed the world's, and the world's cannot be smaller than what NVIDIA
+# alone sold into it: IDC's own world path (the 2023–24 edition: USD 19.5 bn in 2022, 34.7 bn in
+# 2026, so about 22.5 bn in 2023) lies below NVIDIA's USD 29.1 bn of data-centre revenue in
+# February–October 2023. So the world's path is triangulated from IDC's world figures, NVIDIA's
+# revenue and its share, and China's share (`analysis/world.py`), each with its uncertainty, and
+# never below a figure held for that year or an earlier one. Intelligent compute is bounded by
+# what the world's AI-server spending could buy, and no series may grow, on average, faster than
+# the fastest year any series has shown. Every model's **mass beyond** each bound is computed from
+# its predictive distribution; the combination's weights are multiplied by each member's
+# probability of lying below the world bound at the report's horizon (rule point 2), and no
+# member is dropped.
 
 # %%
 per_year = scale.loc[scale["horizon"] == "all (per year ahead)", "rms_log"]
+per_year_error = float(per_year.iloc[0]) if len(per_year) else None
 years_all = np.arange(vantage.last_data_year + 1, horizon_end + 1)
-world = coherence.world_path(series_table, years_all, float(per_year.iloc[0]) if len(per_year) else None)
+used_points = {s: assembly.assemble(series_table, s, train_start).query("used").set_index("year")["value"].astype(float)
+               for s in (coherence.CHINA, "intelligent_compute")}
+triangulated = world.triangulate(series_table, figures, used_points[coherence.CHINA], years_all, per_year_error)
+world_bound = world.bound_path(triangulated, years_all)
 last_levels = {s: (int(points[s]["year"].max()), float(points[s].sort_values("year")["value"].iloc[-1])) for s in chosen}
+compute = {"intelligent_compute": world.compute_bound(
+    triangulated, last_levels["intelligent_compute"],
+    world.efficiency(used_points["intelligent_compute"], used_points[coherence.CHINA]), years_all)} \
+    if "intelligent_compute" in chosen else {}
+notebook.table(triangulated, ["year", "idc_world", "nvidia_known", "nvidia_floor", "nvidia_estimate", "world",
+                              "world_low", "world_high", "china", "china_share_idc", "china_share"],
+               digits={"china_share_idc": 3, "china_share": 3})
+
+# %%
 medians = pd.DataFrame([dict(series=s, model=m, year=int(y), median=float(v)) for s, fs in fits.items()
                         for m, f in fs.items() for y, v in zip(f.years, f.median())])
 bounds = coherence.checks(medians if len(medians) else pd.DataFrame(columns=["series", "model", "year", "median"]),
-                          world, last_levels, obs)
+                          world_bound, last_levels, obs, compute, fits)
 at = min(horizon_end, vantage.report_horizon)
 for s in chosen:
     fits[s]["combination"] = choice.default_combination(fits[s], record_summary,
-                                                        coherence.implausible_at(bounds, s, at))
+                                                        coherence.below_at(bounds, s, at, domain.WORLD_BOUND))
     print(f"{s}: {fits[s]['combination'].notes[0]}")
 
 # %%
 combined = pd.DataFrame([dict(series=s, model="combination", year=int(y), median=float(v))
                          for s in chosen for y, v in zip(fits[s]["combination"].years, fits[s]["combination"].median())])
 plausibility = coherence.checks(pd.concat([medians, combined], ignore_index=True) if len(medians) else medians,
-                                world, last_levels, obs) if chosen else bounds
+                                world_bound, last_levels, obs, compute, fits) if chosen else bounds
 warnings_ = [w for w in plausibility["warning"] if w] + coherence.parameter_warnings(
     scenario, long_run_growth, horizon_end, vantage.report_horizon)
 for line in warnings_:
     print(line)
 china = plausibility[(plausibility["series"] == coherence.CHINA) & (plausibility["bound_kind"] == domain.WORLD_BOUND)]
 notebook.table(china[china["year"] == at].assign(china_share_of_world=lambda d: d["median"] / d["bound"]),
-               ["model", "year", "median", "bound", "bound_low", "bound_high", "china_share_of_world", "implausible"],
+               ["model", "year", "median", "bound", "bound_low", "bound_high", "china_share_of_world", "mass_beyond",
+                "implausible"],
                digits={"china_share_of_world": 2}) if len(china) else "no world forecast known, or AI servers not forecast"
 
 # %% [markdown]
@@ -305,7 +325,7 @@ from analysis.base.atomic import write_csv
 
 prior_weights = weights.assign(series=weights["series"]) if len(weights) else weights
 outputs = {"forecasts": forecasts, "model_comparison": comparison, "series_assembly": assembled,
-           "plausibility": plausibility, "decay_prior": prior_weights}
+           "plausibility": plausibility, "decay_prior": prior_weights, "world_triangulation": triangulated}
 for name, frame in outputs.items():
     cols = list(package.FORECAST_CODEBOOK[name])
     write_csv(out["processed"] / f"{name}.csv", frame[cols].infer_objects().round(6))
