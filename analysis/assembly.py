@@ -22,11 +22,17 @@ _SERVERS_BEFORE_2023 = (
 _SPENDING_BEFORE_2021 = (
     "IDC's AI spending guide before its 2021 V2 release: its 2020 is 50.1 (2020-08 release), against 68.4 implied "
     "by 2021 V2 (204.5/1.245^5) and 85.3 for 2021, a restatement of the whole series")
+_SPENDING_BEFORE_2022_V2 = (
+    "IDC's AI spending guide 2021 V2 ('AI systems'), and the 2021-22 ed that re-quotes it, before the 2022 V2 "
+    "release counts 'AI-centric systems' (data/raw/vintages.csv): 2022 V2 restates the finished 2021 from 85.3 to "
+    "92.95, a change of definition, not a revision (issue 26)")
 DEFINITIONS: dict[tuple[str, str], str] = {
     ("ai_server_market", "2020-21 ed"): _SERVERS_BEFORE_2023,
     ("ai_server_market", "2022-23 ed"): _SERVERS_BEFORE_2023,
     **{("global_ai_spending", f"IDC AI spending guide {r}"): _SPENDING_BEFORE_2021
        for r in ("2017-04", "2017-09", "2018-03", "2018-09", "2019-03", "2019-09", "2020-08")},
+    ("global_ai_spending", "IDC AI spending guide 2021 V2"): _SPENDING_BEFORE_2022_V2,
+    ("global_ai_spending", "2021-22 ed"): _SPENDING_BEFORE_2022_V2,
     ("global_ai_market_tracker", "IDC WW AI tracker 2020-08"): (
         "IDC's worldwide AI tracker of August 2020: its 2020 total, 156.5, is about half the 2020 base its "
         "February 2021 release implies (327.5/1.164 = 281): a change of scope, not a revision"),

@@ -157,7 +157,8 @@ def variance_sources(series_table: pd.DataFrame, figures: pd.DataFrame, implied:
         rows.append(dict(source=f"revisions of {len(e)} estimates of a year published in its second half or later "
                                 f"({', '.join(revisions['label'])})", measures="measurement",
                          sum_sq=float((e ** 2).sum()), df=len(e), used=True,
-                         note="log(estimate / next figure published); centred on zero (no bias correction)"))
+                         note="log(estimate / next figure published); centred on zero: the bias test (notebook 02) "
+                                     "does not measure a mean for so few revisions"))
     t = pd.DataFrame(rows, columns=["source", "measures", "sum_sq", "df", "used", "note"])
     t["sd"] = np.sqrt(t["sum_sq"].astype(float) / t["df"].astype(float))
     return t[["source", "measures", "sum_sq", "df", "sd", "used", "note"]]
@@ -508,13 +509,16 @@ def integrated(model: str, components: list[Forecast], weights, notes: list[str]
 
 def forecast_series(name: str, points: pd.DataFrame, horizon_end: int, var: Variance | None,
                     half_life: float | None = None, long_run_growth: float | None = None,
-                    scenario_growth: float | None = None, halves: HalfYears | None = None) -> dict[str, Forecast]:
-    """Every model of one series (the combination is added by :mod:`analysis.choice`)."""
+                    scenario_growth: float | None = None, halves: HalfYears | None = None,
+                    per_year_bias: float | None = None) -> dict[str, Forecast]:
+    """Every model of one series (the combination is added by :mod:`analysis.choice`);
+    ``per_year_bias``: the record's bias, which raises the prior's long-run rates (:func:`analysis.priors.adjusted`)."""
     var = var or NO_VARIANCE
     y = np.log(points.set_index("year")["value"].sort_index().astype(float))
     years = np.arange(int(y.index.max()) + 1, horizon_end + 1)
     fits = {"drift": fit_drift(name, y, years, var)}
-    g = priors.posterior(priors.grid(name, half_life, long_run_growth), y, var.noise if var.noise_df else None)
+    g = priors.posterior(priors.grid(name, half_life, long_run_growth, per_year_bias), y,
+                         var.noise if var.noise_df else None)
     last = math.expm1(float(y.iloc[-1] - y.iloc[-2]) / int(y.index[-1] - y.index[-2]))
     lr = tuple(sorted(set(g["g_inf"])))
     kind = priors.direction(last, lr)
@@ -579,15 +583,17 @@ def report_path(series_table: pd.DataFrame, name: str, vantage) -> tuple[pd.Data
 def comparison(forecasts: pd.DataFrame, scores: pd.DataFrame, horizon_end: int, report_horizon: int) -> pd.DataFrame:
     """Each model's forecast for the report's horizon (or the last forecast year, if earlier)
     against the report's path, with the model's real-time scores (``scores``: the evaluation's
-    summary by model, comparable pairs, with each figure's n): one row per series, model and level."""
+    summary by series and model, comparable pairs, with each figure's n: a series' row carries that
+    series' own scores, never scores pooled over series): one row per series, model and level."""
     year = min(horizon_end, report_horizon)
     final = forecasts[forecasts["year"] == year]
     rep = final[final["model"] == "report_path"].set_index("series")["median"]
     overall = scores[scores["horizon"] == "all"] if len(scores) else scores
-    by_model = overall.set_index("forecaster") if len(overall) else pd.DataFrame()
+    by_model = overall.set_index(["series", "forecaster"]) if len(overall) else pd.DataFrame()
     rows = []
     for _, r in final[final["model"] != "report_path"].iterrows():
-        s = by_model.loc[r["model"]] if r["model"] in by_model.index else None
+        key = (r["series"], r["model"])
+        s = by_model.loc[key] if key in by_model.index else None
         report = rep.get(r["series"], np.nan)
         rows.append(dict(series=r["series"], model=r["model"], year=year, level=r["level"], median=r["median"],
                          lower=r["lower"], upper=r["upper"], report=report, vs_report_pct=(r["median"] / report - 1) * 100,

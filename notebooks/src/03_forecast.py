@@ -68,6 +68,10 @@ print(f"Information set as of {as_of}: the report is the {vantage.report_edition
 
 # %%
 record, record_summary, scale = read("evaluation"), read("evaluation_summary"), read("error_scale")
+long_run_bias, why_bias = evaluation.long_run_bias(read("bias_test"))
+if long_run_growth is not None:  # the user fixed the long-run rate: no adjustment
+    long_run_bias, why_bias = None, f"LONG_RUN_GROWTH = {long_run_growth:g} is the user's: no bias adjustment"
+print(f"The bias test (notebook 02): {why_bias}.")
 revisions = evaluation.measurement_pairs(record[record["forecaster_type"] == "vintage"])
 obs = priors.growth_observations(figures, series_table, assembly.assemble)
 print(choice.RULE)
@@ -137,9 +141,9 @@ notebook.table(sources, ["source", "measures", "df", "sd", "used", "note"], digi
 # %%
 halves = {s: forecasting.half_years(figures, implied, s, int(points[s]["year"].max())) for s in chosen}
 fits = {s: forecasting.forecast_series(s, points[s], horizon_end, var, decay_half_life, long_run_growth,
-                                       scenario.get(s), halves[s]) for s in chosen}
+                                       scenario.get(s), halves[s], long_run_bias) for s in chosen}
 noise = var.noise if var is not None else None
-weights = pd.concat([priors.posterior(priors.grid(s, decay_half_life, long_run_growth),
+weights = pd.concat([priors.posterior(priors.grid(s, decay_half_life, long_run_growth, long_run_bias),
                                       np.log(points[s].set_index("year")["value"].astype(float)), noise).assign(series=s)
                      for s in chosen], ignore_index=True) if chosen else pd.DataFrame(
     columns=["series", "half_life", "g_inf", "prior", "loglik", "weight"])
@@ -287,14 +291,19 @@ notebook.table(phi_table.pivot(index="series", columns="phi", values="median").r
 # ## 9 · Against the report, with the real-time record
 #
 # For the report's horizon (or the last forecast year, if earlier): each model's median and
-# interval against the report's path, and its real-time record from notebook 02 (all series,
-# comparable pairs, with n): mean absolute log error, the interval score (Gneiting & Raftery
+# interval against the report's path, and its real-time record from notebook 02 on that series
+# alone (comparable pairs, with n; no pooled score on a series' row): mean absolute log error, the interval score (Gneiting & Raftery
 # 2007; width plus 2/α times any miss) and the CRPS, lower being better for all three, and
 # none of them a ranking below 5 pairs.
 
 # %%
-model_scores = record_summary[record_summary["forecaster_type"] == "model"]
+# each series' own record (a pooled score on a series' row would claim a record it does not have)
+per_series = pd.concat([evaluation.summary(record[record["series"] == s]).assign(series=s) for s in chosen]
+                       or [record_summary.assign(series="")], ignore_index=True)
+model_scores = per_series[(per_series["forecaster_type"] == "model") & per_series["series"].isin(chosen)]
 comparison = forecasting.comparison(forecasts, model_scores, horizon_end, vantage.report_horizon)
+comparison["members"] = [", ".join(fits[r.series]["combination"].member_names) if r.model == "combination"
+                         and "combination" in fits.get(r.series, {}) else "" for r in comparison.itertuples()]
 notebook.table(comparison[comparison["level"] == mid],
                ["series", "model", "median", "lower", "upper", "report", "vs_report_pct", "report_inside_interval",
                 "evaluation_n", "mae_log", "evaluation_n_distribution", "interval_score_80", "crps_log"])
