@@ -124,8 +124,9 @@ def triangulate(series_table: pd.DataFrame, figures: pd.DataFrame, china: pd.Ser
             centre = max(r["nvidia_estimate"] / nv_share, r["idc_world"] if math.isfinite(r["idc_world"]) else 0)
             sd = math.log(centre / r["nvidia_floor"]) / Z80 if centre > r["nvidia_floor"] else 0.0
             anchor = (y, centre, sd)
+            share = f"over NVIDIA's share ({nv_share:.0%})" if accel else "NVIDIA's share not yet known: taken as the whole"
             basis = (f"NVIDIA's {int(r['nvidia_quarters'])} whole quarters ({r['nvidia_known']:.2f}) and one more at "
-                     f"the latest quarter's level, over NVIDIA's share ({nv_share:.0%}); 80% band from the floor")
+                     f"the latest quarter's level, {share}; 80% band from the floor")
         elif anchor is not None and y > anchor[0]:
             rate = _idc_rate(idc)
             centre = anchor[1] * (1 + rate) ** (y - anchor[0])
