@@ -137,7 +137,7 @@ def mass_beyond(fits: dict, row) -> float:
     sd = math.log(float(row.bound_high) / float(row.bound)) / Z80 if row.bound_high == row.bound_high else 0.0
     if sd <= 0:
         return 1.0 - f.cdf(i, centre)
-    return float(1.0 - sum(w * f.cdf(i, centre + sd * x) for x, w in zip(_NODES, _WEIGHTS)))
+    return float(1.0 - _WEIGHTS @ f.cdfs(i, centre + sd * _NODES))
 
 
 def below_at(table: pd.DataFrame, series: str, year: int, kind: str) -> dict[str, float]:

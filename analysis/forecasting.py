@@ -242,6 +242,13 @@ class Forecast:
             return math.nan
         return float(self._cdf_matrix(np.array([x]), [i])[0])
 
+    def cdfs(self, i: int, xs: np.ndarray) -> np.ndarray:
+        """The predictive CDF of year index ``i`` at every log value of ``xs``, in one pass."""
+        xs = np.asarray(xs, dtype=float)
+        if not self.has_distribution(i):
+            return np.full(xs.shape, math.nan)
+        return self._cdf_matrix(xs, np.full(xs.shape, i, dtype=int))
+
     def log_quantile(self, q: float) -> np.ndarray:
         """The q-quantile of every year (a point forecast: its median for every q)."""
         w, m, s, d = self._parts()
