@@ -350,7 +350,8 @@ def long_run_bias(bias: pd.DataFrame) -> tuple[float | None, str]:
                      f"{int(per_year['negative'])} of {int(per_year['n'])} negative, sign test p = "
                      f"{per_year['sign_test_p']:.2g}): "
                      + ("the long-run rates that are a forecaster's view are raised by it" if measured else
-                        "not measured well enough to use, so the long-run rates stand"))
+                        ("fewer than " + str(MIN_PAIRS) + " pairs or distinct outcomes" if not per_year["enough"] else
+                         "an interval that holds zero") + ", so the long-run rates stand"))
         use = float(per_year["mean_log"]) if measured else None
     if rev is not None and rev["n"] >= 2:
         measured = bool(rev["enough"]) and (rev["high"] < 0 or rev["low"] > 0)

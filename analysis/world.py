@@ -137,7 +137,8 @@ def triangulate(series_table: pd.DataFrame, figures: pd.DataFrame, china: pd.Ser
             sd = 0.0
             if y not in stated.index and len(idc) and y in idc.index and float(idc.at[y, "world_high"]) > centre:
                 sd = math.log(float(idc.at[y, "world_high"]) / centre) / Z80
-            basis = "IDC's world figure" if y in stated.index else "IDC's world path"
+            basis = ("IDC's world figure" if y in stated.index else
+                     "IDC's world path" if centre == centre else "no world figure known")
         floor = r["nvidia_floor"]
         if math.isfinite(floor) and centre < floor:  # never below a figure held for this year or an earlier one
             centre, basis = floor, basis + "; raised to NVIDIA's floor"
