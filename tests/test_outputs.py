@@ -146,3 +146,21 @@ def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
         assert f'href="{name}.html"' in page
     assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
     assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
+
+
+def test_no_bound_lies_below_a_figure_the_information_set_already_holds(repo):
+    """Issue 26: the world bound on China's AI servers is never below NVIDIA's data-centre revenue
+    already reported for that year or an earlier one, nor below China's own market."""
+    read = lambda n: pd.read_csv(repo / "data" / "processed" / f"{n}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    w = read("world_triangulation").set_index("year")
+    p = read("plausibility")
+    world = p[p["bound_kind"] == domain.WORLD_BOUND]
+    assert len(world)
+    held = w["nvidia_known"].dropna()
+    for _, r in world.iterrows():
+        floor = held[held.index <= r["year"]].max()
+        assert r["bound_low"] >= floor - 1e-6 and r["bound"] >= floor - 1e-6, (r["model"], r["year"])
+    assert w.at[2023, "nvidia_known"] > w.at[2023, "idc_world"]  # why IDC's own path cannot be the bound
+    s = read("series")
+    china = s[(s["indicator"] == "ai_server_market") & s["kind"].isin(["actual", "estimate", "derived"])]
+    assert (world["bound_low"] > china["value"].max()).all()
