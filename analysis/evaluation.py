@@ -21,7 +21,11 @@ a value derived from one, is never an outcome: that date is only the day by whic
 public, so neither "after O" nor "no earlier than 1 July" can be checked (the 2018 releases of
 IDC's spending guide, believed March and September 2018, would otherwise tie on 2023-12-07, and
 the March release's in-year 19.1 would pass for the next word on 2018). The pair is **comparable**
-when both follow one definition (:data:`analysis.assembly.DEFINITIONS`).
+when both follow one definition (:data:`analysis.assembly.DEFINITIONS`: the spending guide's
+2022 V2 release counts "AI-centric systems", so its pairs with 2021 V2 are not comparable). A
+forecast re-quoted by another edition is counted once, under the vintage that made it
+(:data:`REQUOTES`). Whether the vintages run low is tested, sign and size with an interval
+(:func:`bias_test`), and :func:`long_run_bias` says what the models do with it.
 
 **Horizon** h = Y − (year of O − 1): years after the last complete calendar year at the origin,
 so an estimate of 2022 published in January 2023 is h = 0, a 2023 estimate published in
