@@ -26,7 +26,8 @@ already sold, so the world's path is triangulated here, each source with its unc
 
 After the last year NVIDIA informs, the path grows at IDC's own world rate (the consensus is
 evidence of growth, with its real-time error: the band widens by the vintages' per-year error,
-:func:`analysis.evaluation.error_scale`). Where the information set holds no NVIDIA quarter
+:func:`analysis.evaluation.error_scale`), raised by the vintages' bias per year ahead where
+notebook 02 measures one (:func:`analysis.evaluation.long_run_bias`), as the prior's rates are. Where the information set holds no NVIDIA quarter
 wholly inside a year (a build as of an earlier date), the path is IDC's, as before.
 
 **Intelligent compute's bound** (:func:`compute_bound`): what the spending could buy. China
@@ -82,9 +83,11 @@ def _share(figures: pd.DataFrame, indicator: str) -> tuple[float, float] | None:
 
 
 def triangulate(series_table: pd.DataFrame, figures: pd.DataFrame, china: pd.Series, years,
-                per_year_error: float | None) -> pd.DataFrame:
+                per_year_error: float | None, per_year_bias: float | None = None) -> pd.DataFrame:
     """The world path for ``years`` (and the data years of ``china``, China's assembled AI-server
-    market by year), one row per year with every source beside it (:data:`COLUMNS`)."""
+    market by year), one row per year with every source beside it (:data:`COLUMNS`).
+    ``per_year_bias``: the vintages' measured bias per year ahead (notebook 02's bias test), which
+    raises IDC's world rate as it raises the prior's long-run rates: (1 + g)·exp(−b) − 1."""
     years = sorted({int(y) for y in years} | {int(y) for y in china.index})
     idc = coherence.world_path(series_table, np.asarray(years), per_year_error).set_index("year") \
         if len(years) else pd.DataFrame()
@@ -128,10 +131,13 @@ def triangulate(series_table: pd.DataFrame, figures: pd.DataFrame, china: pd.Ser
             basis = (f"NVIDIA's {int(r['nvidia_quarters'])} whole quarters ({r['nvidia_known']:.2f}) and one more at "
                      f"the latest quarter's level, {share}; 80% band from the floor")
         elif anchor is not None and y > anchor[0]:
-            rate = _idc_rate(idc)
+            idc_rate = _idc_rate(idc)
+            rate = math.expm1(math.log1p(idc_rate) - per_year_bias) if per_year_bias is not None else idc_rate
             centre = anchor[1] * (1 + rate) ** (y - anchor[0])
             sd = math.sqrt(anchor[2] ** 2 + (err * (y - anchor[0])) ** 2)
-            basis = f"from {anchor[0]} at IDC's world rate ({rate:.1%} a year), band widened by its per-year error"
+            basis = f"from {anchor[0]} at IDC's world rate ({idc_rate:.1%} a year" + (
+                f", raised by the vintages' bias to {rate:.1%}" if per_year_bias is not None else "") + \
+                "), band widened by its per-year error"
         else:
             centre = r["idc_world"]
             sd = 0.0

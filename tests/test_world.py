@@ -50,3 +50,13 @@ def test_the_compute_ceiling_buys_the_world_s_upper_spending_at_the_best_rate(ta
     assert c[2024] == pytest.approx(414.1 + hi[2024] * eff[0])
     assert c[2035] < 149_412  # the drift path of issue 26 passes it
     assert world.compute_bound(table, (2023, 414.1), None, [2030]).empty
+
+
+def test_the_world_rate_is_raised_by_the_vintages_bias(cleaned):
+    china = pd.Series({2023: 9.1})
+    plain = world.triangulate(cleaned["series"], cleaned["figures"], china, [2024, 2025], 0.07).set_index("year")
+    raised = world.triangulate(cleaned["series"], cleaned["figures"], china, [2024, 2025], 0.07, -0.044).set_index("year")
+    rate = (34.7 / 19.5) ** 0.25 - 1
+    assert plain.at[2025, "world"] / plain.at[2023, "world"] == pytest.approx((1 + rate) ** 2)
+    assert raised.at[2025, "world"] / raised.at[2023, "world"] == pytest.approx(((1 + rate) * np.exp(0.044)) ** 2)
+    assert "raised by the vintages' bias" in raised.at[2024, "basis"]

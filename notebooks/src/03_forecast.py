@@ -175,7 +175,8 @@ per_year_error = float(per_year.iloc[0]) if len(per_year) else None
 years_all = np.arange(vantage.last_data_year + 1, horizon_end + 1)
 used_points = {s: assembly.assemble(series_table, s, train_start).query("used").set_index("year")["value"].astype(float)
                for s in (coherence.CHINA, "intelligent_compute")}
-triangulated = world.triangulate(series_table, figures, used_points[coherence.CHINA], years_all, per_year_error)
+triangulated = world.triangulate(series_table, figures, used_points[coherence.CHINA], years_all, per_year_error,
+                                 long_run_bias)
 world_bound = world.bound_path(triangulated, years_all)
 last_levels = {s: (int(points[s]["year"].max()), float(points[s].sort_values("year")["value"].iloc[-1])) for s in chosen}
 compute = {"intelligent_compute": world.compute_bound(
