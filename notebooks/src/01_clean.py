@@ -165,10 +165,18 @@ notebook.table(checks, ["check_id", "formula", "precision"])
 # checks disagree holds under one reading and not another:
 
 # %%
-notebook.table(findings.claim_verdicts(checks), ["claim", "checks", "verdict"])
+notebook.table(findings.claim_verdicts(checks), ["claim", "whose", "checks", "verdict"])
 
 # %%
 notebook.table(pd.DataFrame([(v, n) for v, n in findings.claim_counts(checks).items()], columns=["verdict", "claims"]))
+
+# %% [markdown]
+# Whose claims they are: the 2023–24 report's own figures, the article's own (NVIDIA, the
+# trillion date, its headline), earlier editions', and the compendium's own hypotheses (that the
+# editions form one series, which fails as a definition break, not as a claim of the report):
+
+# %%
+notebook.table(findings.whose_counts(checks))
 
 # %% [markdown]
 # ## 5 · Rankings
@@ -212,7 +220,7 @@ print(f"information set as of {as_of}: {len(used)} rows, sha256 {info_sha}")
 
 # %%
 if len(possible) == len(audit.CHECKS):
-    display(Markdown(findings.markdown(findings.audit_findings(checks, figures))))
+    display(Markdown(findings.markdown(findings.audit_findings(checks, figures, series))))
 else:
     print(f"As of {as_of}, {len(possible)} of the {len(audit.CHECKS)} checks can be made; the findings above are "
           "written for the article's information set, so here the audit table speaks for itself.")
