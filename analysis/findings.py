@@ -189,6 +189,9 @@ def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame, series: pd.DataFr
                           f"own {s('art_nvidia_dc_fy24q3')}亿 and {s('art_nvidia_dc_fy23q3')}亿)",
         "nvidia_trillion_date": f"NVIDIA first traded above USD 1 trn of market value on {_day(td['recomputed'])}, not "
                                 "'at the start of the year' (年初)",
+        "ai_market_cagr_2024": f"the 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR fits its own levels "
+                               f"under neither window the dated pages give ({_pct(mkt['recomputed'])} over 2020–24, "
+                               f"{_pct(mkt19['recomputed'])} over 2019–24)",
         "revision_ai_server_2021_2022": f"the 2022–23 edition's 2021 AI-server market (USD {_num(sp['stated'], 2)} bn) is "
                                         f"*above* the 2022 market the 2023–24 edition implies (USD "
                                         f"{_num(sp['recomputed'], 2)} bn), so the editions cannot be spliced: "
