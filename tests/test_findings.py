@@ -105,3 +105,50 @@ def test_the_audit_title_counts_what_the_table_says(cleaned):
 def test_plurals_agree():
     assert findings.plural(1, "claim") == "1 claim" and findings.plural(6, "implication") == "6 implications"
     assert findings.tally({"consistent": 1}) == "1 consistent"
+
+
+def test_the_readme_tally_by_whose_claim_is_recounted_from_audit_csv(repo):
+    """Issue 27: an independent re-count from data/processed/audit.csv (plain pandas, not
+    analysis.findings): per group of whose claim it is, claims, and claims per verdict (a claim
+    whose rows disagree depends on the reading); the README's first finding says the same."""
+    a = pd.read_csv(repo / "data" / "processed" / "audit.csv", keep_default_na=False)
+    tests = a[a["verdict"] != "implication"]
+    per = tests.groupby("claim").agg(whose=("whose", "first"), n=("whose", "nunique"),
+                                     verdict=("verdict", lambda v: v.iloc[0] if v.nunique() == 1 else "depends"))
+    assert (per["n"] == 1).all()  # one claim, one owner
+    block = _readme_block(repo)
+    first = block.split("\n* ", 1)[0]
+    bad = per[per["verdict"] == "inconsistent"]
+    report = per[per["whose"] == audit.REPORT]
+    assert first.startswith(f"* **{len(bad)} of the {len(per)} claims the audit tests do not follow")
+    n_report_bad = int((report["verdict"] == "inconsistent").sum())
+    assert (f"and {'none' if n_report_bad == 0 else n_report_bad} of them" in first
+            and f"the 2023–24 report's own ({len(report)} claims)" in first)
+    words = {"depends": "depending on the reading"}
+    for who, g in per.groupby("whose"):
+        counts = g["verdict"].value_counts()
+        expected = ", ".join(f"{int(counts[v])} {words.get(v, v)}"
+                             for v in ("consistent", "consistent within rounding", "inconsistent", "revised", "depends")
+                             if v in counts.index)
+        head = f"{who}: {len(g)} claim{'s' if len(g) > 1 else ''}, "
+        assert head in first, who
+        stated = first.split(head, 1)[1].split(";", 1)[0].rstrip(".")
+        assert stated.replace(" and ", ", ") == expected, (who, stated, expected)
+        if (g["verdict"] == "inconsistent").any():
+            assert f"{who[:1].upper() + who[1:]} ({int((g['verdict'] == 'inconsistent').sum())} of {len(g)}):" in first
+    # the four groups, all present; a definition break is the compendium's hypothesis, never the report's
+    assert set(per["whose"]) == set(audit.WHOSE)
+    assert per.loc[per.index.str.contains("form one series"), "whose"].eq(audit.HYPOTHESIS).all()
+
+
+def test_the_splice_sentence_is_the_assemblys(repo, cleaned):
+    """Issue 27 M2: which series are fitted on a splice is read off the assembly, not typed in."""
+    text = findings.splices_sentence(cleaned["series"])
+    sp = findings.splices(cleaned["series"])
+    spliced = sp.groupby("indicator")["vintage"].nunique()
+    assert spliced["intelligent_compute"] == 2 and spliced["ai_server_market"] == 1
+    assert "Intelligent compute, FP16 is fitted on a splice" in text and "268.0 → 260 for 2022" in text
+    assert "never a splice" not in _readme_block(repo) and text in _readme_block(repo)
+    used = pd.read_csv(repo / "data" / "processed" / "series_assembly.csv")
+    used = used[used["used"]]
+    assert (used.groupby("indicator")["vintage"].nunique() == spliced).all()  # the forecasts' own table agrees

@@ -24,7 +24,7 @@ from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
-figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
+figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str, "period": str})  # "2023", "FY24 Q3": text
 audit = pd.read_csv(paths.PROCESSED / "audit.csv")
 rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
 evaluation = read_csv(paths.PROCESSED / "evaluation.csv")
