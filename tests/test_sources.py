@@ -134,7 +134,7 @@ def test_the_findings_of_the_provenance_review_are_fixed(raw):
     assert p.at["pub_global_server_cagr_e2324", "period"] == "2022-2026"
     for fid in ("pub_global_server_2021_idc2023", "pub_global_server_2022_idc2023"):
         assert p.at[fid, "location"].startswith("https://askci.com/") and p.at[fid, "published"] == "2023-06-21"
-    # 8. the 2020-21 ed's 7.8 is AI infrastructure, like its 3.93 base; the five-year CAGR's period is 2020-2025
+    # 8. the 2020-21 ed's 7.8 is AI infrastructure, like its 3.93 base; the CAGR's window is IDC's own 2021-2025 (issue 27 M1; it was read as 2020-2025)
     assert p.at["pub_infra_2024_e2021", "indicator"] == p.at["pub_infra_2020_e2021", "indicator"] == "ai_infrastructure_market"
     assert p.at["pub_global_ai_cagr_e2122", "period"] == "2021-2025"  # IDC's own window (issue 27 M1)
     # 9. NVIDIA's FY23 Q4 comes from NVIDIA's own results of February 2023, not a later compilation

@@ -60,8 +60,10 @@ notebook.table(
 # Each row counts as public from its earliest dated source (a date given to the month counts
 # from the month's last day); the article's own figures from the article's date; a row whose
 # every source is undated from its edition's release, or, when that is unknown, from the
-# earliest dated figure of the same edition. An edition counts from its release date, or else
-# from its earliest dated figure. The rows of the information set, by the rule that dated them
+# earliest dated figure of the same edition. A row dated before its own edition's release counts
+# from the release (a page cannot quote an edition that is not out yet), and a row that nothing
+# dates enters no build, not even one on the article's date. An edition counts from its release
+# date, or else from its earliest dated figure. The rows of the information set, by the rule that dated them
 # (rows published later are not counted: a build as of a date shows nothing of what came after):
 
 # %%
