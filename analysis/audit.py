@@ -78,6 +78,9 @@ class Check:
     claim: str = ""
     #: Whose claim it is (:data:`WHOSE`): a tally says whose figures fail, not only how many.
     whose: str = ""
+    #: The check whose reading this one repeats (its input is derived from that check's): shown, but
+    #: not an independent reading, so it does not count towards the claim's verdict.
+    same_reading_as: str = ""
 
 
 def _g(x: float) -> float:
@@ -186,24 +189,28 @@ CHECKS: tuple[Check, ...] = (
           "and {pub_global_server_2026_e2324} (2026)",
           "pub_global_server_cagr_e2324", ("pub_global_server_2022_e2324", "pub_global_server_2026_e2324"),
           lambda a, b: _cagr(a, b, 4), "({pub_global_server_2026_e2324} / {pub_global_server_2022_e2324})^(1/4) - 1",
-          "Two other bases fit it equally well (the next two checks): IDC's earlier 2022 figure of about "
-          "{pub_global_server_2022_idc2023} over four years, and its 2021 figure of {pub_global_server_2021_idc2023} "
-          "over five.",
+          "The page states this window, and it does not fit. Read over five years from IDC's 2021 figure of "
+          "{pub_global_server_2021_idc2023} it does (global_server_cagr_idc2021_base); the four-year fit from about "
+          "{pub_global_server_2022_idc2023} is that same reading again (global_server_cagr_idc2023_base).",
           claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026", whose=REPORT),
     Check("global_server_cagr_idc2023_base", "equal",
           "Global AI server {pub_global_server_cagr_e2324}% CAGR from IDC's June-2023 figure for 2022 "
           "(about {pub_global_server_2022_idc2023}) to {pub_global_server_2026_e2324} (2026)",
           "pub_global_server_cagr_e2324", ("pub_global_server_2022_idc2023", "pub_global_server_2026_e2324"),
           lambda a, b: _cagr(a, b, 4), "({pub_global_server_2026_e2324} / {pub_global_server_2022_idc2023})^(1/4) - 1",
-          "The CAGR matches the earlier base, not the {pub_global_server_2022_e2324} printed beside it.",
-          claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026", whose=REPORT),
+          "Not an independent reading: askci's 'about {pub_global_server_2022_idc2023}' for 2022 is its 2021 figure, "
+          "{pub_global_server_2021_idc2023}, grown by {pub_global_server_cagr_e2324}% (the page credits only the 2021 "
+          "figure to IDC), so a four-year fit from it is the five-year fit from 2021 again. Kept as a check, left out of "
+          "the claim's verdict (same_reading_as).",
+          claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026", whose=REPORT,
+          same_reading_as="global_server_cagr_idc2021_base"),
     Check("global_server_cagr_idc2021_base", "equal",
           "Global AI server {pub_global_server_cagr_e2324}% CAGR read as five years, from IDC's 2021 figure "
           "({pub_global_server_2021_idc2023}) to {pub_global_server_2026_e2324} (2026)",
           "pub_global_server_cagr_e2324", ("pub_global_server_2021_idc2023", "pub_global_server_2026_e2324"),
           lambda a, b: _cagr(a, b, 5), "({pub_global_server_2026_e2324} / {pub_global_server_2021_idc2023})^(1/5) - 1",
-          "Fits as well as the four-year reading from about {pub_global_server_2022_idc2023}; the figures cannot "
-          "tell which base the report used.",
+          "The reading the figures support: five years from IDC's 2021 figure; it also fits the Global Computing Power "
+          "Index report's unrounded {pub_global_server_2026_gci2223}亿 for 2026.",
           claim="The global AI-server market grows {pub_global_server_cagr_e2324}% a year to 2026", whose=REPORT),
     # The 2020-21 ed's CAGR is dated by pages that give two windows: Xinhua's 未来4年 (2020-24) and
     # chinamoneynetwork's and 人民網日本語版's 2019-24; each reading is tested with its own row.
@@ -338,14 +345,19 @@ def audit(figures: pd.DataFrame, implied: pd.DataFrame, dates: pd.DataFrame | No
     missing = sorted({i for c in checks for i in (c.inputs + ((c.stated,) if c.stated else ())) if i not in t.index})
     if missing:
         raise KeyError(f"audit: figure id '{missing[0]}' not found in the raw tables (or the implied values)")
+    claims = {c.id: c.claim for c in CHECKS}
     rows = []
     for c in checks:
+        if c.same_reading_as and claims.get(c.same_reading_as) != c.claim:
+            raise ValueError(f"audit: check '{c.id}' repeats the reading of '{c.same_reading_as}', which is not a check "
+                             "of the same claim")
         r = float(c.fn(*[float(t.at[i, "value_clean"]) for i in c.inputs]))
         r_lo, r_hi = propagate(c.fn, [(float(t.at[i, "value_low"]), float(t.at[i, "value_high"])) for i in c.inputs])
         if (c.rule == "implication") != (c.whose == "") or (c.whose and c.whose not in WHOSE):
             raise ValueError(f"audit: check '{c.id}' must say whose claim it tests (one of {WHOSE}), "
                              "and an implication none")
-        row = dict(check_id=c.id, rule=c.rule, claim=_fill(c.claim, t), whose=c.whose, description=_fill(c.description, t),
+        row = dict(check_id=c.id, rule=c.rule, claim=_fill(c.claim, t), whose=c.whose, same_reading_as=c.same_reading_as,
+                   description=_fill(c.description, t),
                    stated_id=c.stated or "",
                    inputs=" ".join(c.inputs), formula=_fill(c.formula, t), recomputed=round(r, 4),
                    recomputed_low=round(r_lo, 4), recomputed_high=round(r_hi, 4),
@@ -361,7 +373,7 @@ def audit(figures: pd.DataFrame, implied: pd.DataFrame, dates: pd.DataFrame | No
                        rel_difference_pct=round(abs(r - s) / abs(s) * 100, 2) if s else math.inf,
                        tolerance_pct=round(tol / abs(s) * 100, 2) if s else math.inf, verdict=v)
         rows.append(row)
-    cols = ["check_id", "rule", "claim", "whose", "description", "stated_id", "inputs", "formula", "precision", "stated", "stated_low",
+    cols = ["check_id", "rule", "claim", "whose", "same_reading_as", "description", "stated_id", "inputs", "formula", "precision", "stated", "stated_low",
             "stated_high", "recomputed", "recomputed_low", "recomputed_high", "difference", "tolerance",
             "rel_difference_pct", "tolerance_pct", "verdict", "comment"]
     return pd.DataFrame(rows, columns=cols)  # no rows when no check can be made yet (an early as-of date)

@@ -59,12 +59,14 @@ CLAIM_VERDICTS = ("consistent", "consistent within rounding", "inconsistent", "r
 
 def claim_verdicts(audit: pd.DataFrame) -> pd.DataFrame:
     """One row per claim tested (the audit's ``claim`` column; implications are not claims): whose
-    claim it is, its checks and its verdict, which is the checks' common verdict, or :data:`DEPENDS`
-    when they disagree. Claims keep the order of their first check."""
+    claim it is, its checks and its verdict, which is the common verdict of its independent checks
+    (a check that repeats another's reading, ``same_reading_as``, is listed but not counted), or
+    :data:`DEPENDS` when they disagree. Claims keep the order of their first check."""
     tests = audit[audit["verdict"] != "implication"]
     rows = []
     for claim, g in tests.groupby("claim", sort=False):
-        verdicts = list(dict.fromkeys(g["verdict"]))
+        independent = g[g["same_reading_as"].fillna("") == ""] if "same_reading_as" in g.columns else g
+        verdicts = list(dict.fromkeys(independent["verdict"]))
         rows.append(dict(claim=claim, whose=g["whose"].iloc[0], checks=" ".join(g["check_id"]), n_checks=len(g),
                          verdict=verdicts[0] if len(verdicts) == 1 else DEPENDS))
     return pd.DataFrame(rows, columns=["claim", "whose", "checks", "n_checks", "verdict"])

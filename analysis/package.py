@@ -71,6 +71,8 @@ CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
                  "exceeds another) or implication (a derived fact, not a test)", "", S),
         "claim": ("The claim tested, in words; checks of one claim (two sources, both bounds of a range, two "
                   "readings) share it (empty for an implication)", "", S),
+        "same_reading_as": ("The check whose reading this one repeats (an input derived from that check's): not an "
+                            "independent reading, so left out of the claim's verdict (empty for most checks)", "", S),
         "whose": ("Whose claim it is: the 2023–24 report's own figures, the article's own figures, earlier editions' "
                   "figures or the compendium's own hypotheses (empty for an implication)", "", S),
         "description": ("What is checked", "", S),

@@ -112,7 +112,7 @@ def test_the_readme_tally_by_whose_claim_is_recounted_from_audit_csv(repo):
     analysis.findings): per group of whose claim it is, claims, and claims per verdict (a claim
     whose rows disagree depends on the reading); the README's first finding says the same."""
     a = pd.read_csv(repo / "data" / "processed" / "audit.csv", keep_default_na=False)
-    tests = a[a["verdict"] != "implication"]
+    tests = a[(a["verdict"] != "implication") & (a["same_reading_as"] == "")]  # independent readings only
     per = tests.groupby("claim").agg(whose=("whose", "first"), n=("whose", "nunique"),
                                      verdict=("verdict", lambda v: v.iloc[0] if v.nunique() == 1 else "depends"))
     assert (per["n"] == 1).all()  # one claim, one owner
@@ -152,3 +152,16 @@ def test_the_splice_sentence_is_the_assemblys(repo, cleaned):
     used = pd.read_csv(repo / "data" / "processed" / "series_assembly.csv")
     used = used[used["used"]]
     assert (used.groupby("indicator")["vintage"].nunique() == spliced).all()  # the forecasts' own table agrees
+
+
+def test_a_reading_that_repeats_another_does_not_decide_the_claim(cleaned):
+    """Issue 27 M3: askci's 'about 18.3' is 15.6 x 1.173; its four-year fit is the five-year fit again."""
+    a = cleaned["audit"].copy()
+    row = a.set_index("check_id").loc["global_server_cagr_idc2023_base"]
+    assert row["same_reading_as"] == "global_server_cagr_idc2021_base"
+    assert 15.6 * 1.173 == pytest.approx(18.3, abs=0.01)
+    claims = findings.claim_verdicts(a).set_index("claim")
+    assert claims.at[row["claim"], "verdict"] == findings.DEPENDS and claims.at[row["claim"], "n_checks"] == 3
+    # the five-year reading failing too would make the claim fail, whatever the repeated reading says
+    a.loc[a["check_id"] == "global_server_cagr_idc2021_base", "verdict"] = "inconsistent"
+    assert findings.claim_verdicts(a).set_index("claim").at[row["claim"], "verdict"] == "inconsistent"
