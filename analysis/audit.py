@@ -26,7 +26,14 @@ holds at the stated values only, inconsistent when it fails at the stated values
 CAGR whose base is not printed; 创下历史新高, a record share or a record in revenue). Each row
 names its claim (column ``claim``), and tallies count claims
 (:func:`analysis.findings.claim_verdicts`): a claim whose rows disagree holds under one reading
-and not another, and is reported as such.
+and not another, and is reported as such. A reading counts only with its own dated source (the
+2020-21 ed's 30.4% under Xinhua's 2020-24 and under the 2019-24 of two other pages); a check
+whose input is derived from another check's (askci's 'about 18.3' is its 15.6 x 1.173) names it in
+``same_reading_as`` and does not decide the verdict.
+
+**Whose claim** (column ``whose``, :data:`WHOSE`): the 2023-24 report's own figures, the
+article's own, earlier editions', or the compendium's own hypotheses (that the editions form one
+series). Tallies say whose claims fail, so a definition break is never read as the report's error.
 
 **Implications** are derived facts worth reporting (the H2 growth that H1 and the full year
 require, a base no page gives): shown with their interval, never called a test. A check that

@@ -17,6 +17,8 @@ import datetime as dt
 
 import pandas as pd
 
+from analysis.audit import REPORT, WHOSE
+
 
 def _row(audit: pd.DataFrame, check: str) -> pd.Series:
     a = audit.set_index("check_id")
@@ -75,8 +77,6 @@ def claim_verdicts(audit: pd.DataFrame) -> pd.DataFrame:
 def whose_counts(audit: pd.DataFrame) -> pd.DataFrame:
     """The tally by whose claim it is (:data:`analysis.audit.WHOSE`, in that order): one row per
     group, its number of claims and of claims per verdict (:data:`CLAIM_VERDICTS`)."""
-    from analysis.audit import WHOSE
-
     c = claim_verdicts(audit)
     rows = []
     for who in WHOSE:
@@ -199,7 +199,6 @@ def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame, series: pd.DataFr
                                         f"{_num(sp['recomputed'], 2)} bn), so the editions cannot be spliced: "
                                         "a definition break, not a failed claim of the report",
     }
-    from analysis.audit import REPORT
     whose = claim_verdicts(audit).set_index("claim")["whose"]
     by_whose: dict[str, list[str]] = {}
     for check, text in failing.items():
