@@ -744,8 +744,8 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
     """What each edition said: for each series, every vintage's path through its stated points as
     its own line, so revisions show where the lines part."""
     v = vintage_table[vintage_table["indicator"].isin(series)].copy()
-    v["vintage_label"] = v["vintage"] + " (" + v["edition_published"].str[:7] + ")"
-    order = (v.drop_duplicates("vintage_label").sort_values(["edition_published", "vintage"])["vintage_label"].tolist())
+    v["vintage_label"] = v["vintage"] + " (" + v["edition_known_from"].str[:7] + ")"
+    order = (v.drop_duplicates("vintage_label").sort_values(["edition_known_from", "vintage"])["vintage_label"].tolist())
     palette = [OKABE_ITO[i % 7] for i in range(len(order))]
     base = alt.Chart(v)
     x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, padding=12))
@@ -759,7 +759,7 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
             domain=["actual", "estimate", "derived", "forecast"], range=["circle", "triangle-up", "square", "diamond"])),
         tooltip=[alt.Tooltip("series_label:N", title="Series"), alt.Tooltip("year:Q", title="Year"),
                  alt.Tooltip("vintage:N", title="Edition or release"),
-                 alt.Tooltip("edition_published:N", title="Edition public from"),
+                 alt.Tooltip("edition_known_from:N", title="Edition public from"),
                  alt.Tooltip("kind:N", title="Given as"), alt.Tooltip("value:Q", format=".2f", title="Value"),
                  alt.Tooltip("known_from:N", title="Figure public from"),
                  alt.Tooltip("previous_vintage:N", title="Revises"),

@@ -71,6 +71,10 @@ CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
                  "exceeds another) or implication (a derived fact, not a test)", "", S),
         "claim": ("The claim tested, in words; checks of one claim (two sources, both bounds of a range, two "
                   "readings) share it (empty for an implication)", "", S),
+        "same_reading_as": ("The check whose reading this one repeats (an input derived from that check's): not an "
+                            "independent reading, so left out of the claim's verdict (empty for most checks)", "", S),
+        "whose": ("Whose claim it is: the 2023–24 report's own figures, the article's own figures, earlier editions' "
+                  "figures or the compendium's own hypotheses (empty for an implication)", "", S),
         "description": ("What is checked", "", S),
         "stated_id": ("Id of the stated figure checked (empty for an implication)", "", S),
         "inputs": ("Ids of the figures the recomputed value is computed from", "", S),
@@ -112,14 +116,18 @@ CODEBOOK: dict[str, dict[str, tuple[str, str, str]]] = {
         "year": ("Calendar year the figure is about", "year", I),
         "qualifier": ("How it was stated: = exact, ~ about, > more than (a bound, never scored as a point), ...", "", S),
         "vintage": ("Edition or release that published it", "", S),
-        "edition_published": ("The day the edition or release became public", "", D),
+        "edition_published": ("The edition's or release's own release date; empty where none is known (then only "
+                              "edition_known_from, a bound, dates it)", "", D),
+        "edition_known_from": ("The day the edition is known to have been public: its release date, or else its "
+                               "earliest dated figure, or else the article's date", "", D),
         "kind": ("actual, estimate, derived or forecast, as that vintage gave it", "", S),
         "value": ("The vintage's level for that year", "unit", N),
         "id": ("Id of the figure or derived value", "", S),
         "known_from": ("The day this figure became public", "", D),
         "previous_vintage": ("The vintage whose figure for the same year was public before this one", "", S),
         "previous_value": ("That figure", "unit", N),
-        "change_pct": ("value / previous_value - 1: the revision", "percent", N),
+        "change_pct": ("value / previous_value - 1: the revision; empty where either is a bound or has no date of "
+                       "its own", "percent", N),
     },
     "editions": {
         "vintage": ("Edition or release", "", S),
