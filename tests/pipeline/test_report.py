@@ -67,7 +67,8 @@ def test_the_page_opens_with_the_findings_read_from_the_tables(at_repo):
     assert page.index("<h2>What it finds</h2>") < page.index("<h2>Figures</h2>")
     audit = pd.read_csv(paths.PROCESSED / "audit.csv")
     figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
-    for sentence in findings.audit_findings(audit, figures):  # the README's own sentences
+    series = pd.read_csv(paths.PROCESSED / "series.csv")
+    for sentence in findings.audit_findings(audit, figures, series):  # the README's own sentences
         assert f"<li>{report._inline_markdown(sentence)}</li>" in page
     comparison = pd.read_csv(paths.PROCESSED / "model_comparison.csv")
     row = comparison[(comparison["series"] == "ai_server_market") & (comparison["model"] == "combination")
