@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -80,32 +81,74 @@ def variables(pairs: list[str], environ=None) -> dict[str, str]:
     return out
 
 
+#: The only folder ``check --vars`` reads and empties: the one make writes for its parse-time check
+#: (``build/vars/<its process id>``, relative to the root). Any other value is refused before
+#: anything is read or deleted: the option is make's, never a program's (N1 of issue 29).
+VARS_FOLDER = re.compile(r"build/vars/[0-9]{1,10}")
+#: The files make writes there: one per variable given on its command line, and its own two.
+VARS_OWN = {".names": "SUANLI_CLI_VARS", ".goals": ".goals"}
+
+
+def vars_folder(text: str) -> Path:
+    """The folder ``check --vars`` was given, if it is make's: ``build/vars/<number>`` in this
+    compendium, a real folder (no link on the way). Raise :class:`ParameterError` otherwise."""
+    from analysis.pipeline import params as P
+
+    if not VARS_FOLDER.fullmatch(text):
+        raise P.ParameterError(f"check --vars: got {P._short(text)}; it takes only the folder make writes "
+                               "(build/vars/<number>), and is not for programs (give NAME=VALUE arguments)")
+    root = paths.CODE_ROOT  # where the Makefile is, whatever the environment says
+    folder = root / text
+    for step in (root / "build", root / "build" / "vars", folder):
+        if step.is_symlink() or not step.is_dir():
+            raise P.ParameterError(f"check --vars: {paths.rel(step, root)} is not a folder make wrote "
+                                   "(missing, or a symbolic link); nothing read or deleted")
+    return folder
+
+
 def read_vars(folder: Path) -> dict[str, str]:
     """The variables make wrote with $(file) (one file each, its value verbatim): ``.names``
     (the command line's variable names) and ``.goals`` (make's goals) are make's own."""
     out = {}
     for f in folder.iterdir():
         text = f.read_text(encoding="utf-8", errors="surrogateescape")
-        out[{".names": "SUANLI_CLI_VARS", ".goals": ".goals"}.get(f.name, f.name)] = \
-            text[:-1] if text.endswith("\n") else text
+        out[VARS_OWN.get(f.name, f.name)] = text[:-1] if text.endswith("\n") else text
     return out
 
 
-def check_vars(folder: Path) -> int:
-    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error))."""
-    import shutil
+def remove_vars(folder: Path) -> None:
+    """Delete what make wrote in ``folder``, by name (its two files and one per name in ``.names``),
+    then the folder and ``build/vars`` if that left them empty. Nothing else, whatever it holds."""
+    try:
+        names = (folder / ".names").read_text(encoding="utf-8", errors="surrogateescape").split()
+    except OSError:
+        names = []
+    for name in list(VARS_OWN) + [n for n in names if re.fullmatch(r"[A-Za-z0-9_]+", n)]:
+        f = folder / name
+        if f.is_file() and not f.is_symlink():
+            f.unlink()
+    for empty in (folder, folder.parent):
+        try:
+            empty.rmdir()
+        except OSError:
+            break
 
+
+def check_vars(text: str) -> int:
+    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error)).
+    A ``DIR`` that is not make's folder is refused (exit 2) before anything is read or deleted."""
     from analysis.pipeline import engine
     from analysis.pipeline import params as P
 
     try:
+        folder = vars_folder(text)
+    except P.ParameterError as err:
+        print(f"error: {_one_line(err)}")
+        return 2
+    try:
         environ = read_vars(folder)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            folder.parent.rmdir()
-        except OSError:
-            pass
+        remove_vars(folder)
     goals = environ.pop(".goals", "").split() or ["all"]
     try:
         engine.check_all(environ, goals)
@@ -205,8 +248,8 @@ def _goals(environ, command: str) -> list[str]:
 def _cmd_check(args, environ) -> int:
     from analysis.pipeline import engine
 
-    if args.vars:  # at make's parse time: print the error (make stops on it)
-        return check_vars(Path(args.vars))
+    if args.vars is not None:  # at make's parse time: print the error (make stops on it)
+        return check_vars(args.vars)
     engine.check_all(environ)
     return 0
 
@@ -324,12 +367,12 @@ def _cmd_readme_table(args, environ) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline",
+    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline", allow_abbrev=False,
                                  description="The suanli pipeline's command line (what make calls).")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, doc, variables=False, before=()):
-        p = sub.add_parser(name, help=doc, description=doc)
+        p = sub.add_parser(name, help=doc, description=doc, allow_abbrev=False)  # `--v=x` is not `--vars=x`
         p.set_defaults(func=func)
         for args, kw in before:
             p.add_argument(*args, **kw)
@@ -341,7 +384,7 @@ def parser() -> argparse.ArgumentParser:
     from analysis.pipeline.registry import STEPS
 
     p = command("check", _cmd_check, "validate the variables, before anything runs", variables=True)
-    p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check
+    p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check: build/vars/N only
     command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
             before=[(("step",), {"choices": list(STEPS)})])
     command("index", _cmd_index, "write the default index page if its inputs changed")
@@ -388,6 +431,16 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.pipeline import params as P
     from analysis.pipeline.engine import BuildError
 
+    refused = paths.check_environment()
+    if refused:  # the root is where the code is (issue 29, N2): nothing runs, nothing is read
+        at_parse_time = getattr(args, "vars", None) is not None
+        if at_parse_time:
+            try:
+                remove_vars(vars_folder(args.vars))
+            except P.ParameterError:
+                pass
+        print(f"error: {refused}", file=sys.stdout if at_parse_time else sys.stderr)
+        return 2
     try:
         environ = variables(getattr(args, "variables", []) or [])
         # This process's environment is this call's variables from now on, so that every module that

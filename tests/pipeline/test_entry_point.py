@@ -1,0 +1,149 @@
+"""Issue 29 in-process: the entry point's internal option takes only make's folder, no option is
+abbreviated, an internal variable in the environment is refused, `LAB_ARGS` takes an allowlist,
+and every parameter's range edges and empty-like spellings are either refused by the check or
+are values the science has been shown to take (the builds are in tests/integration/test_values.py)."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.base import paths
+from analysis.pipeline import cli, lab, params as P
+
+
+# ----------------------------------------------------------------------------- N1: --vars
+
+@pytest.mark.parametrize("text", ["data", ".", "..", "/", "build", "build/vars", "build/vars/..", "build/vars/1/..",
+                                  "build/vars/x", "data/raw", "/tmp", "./build/vars/1", "build/vars/1/", "build/vars/１"])
+def test_check_vars_refuses_every_folder_but_make_s(text, capsys):
+    assert cli.check_vars(text) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("error: check --vars: ")
+
+
+def test_check_vars_deletes_only_what_make_wrote(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CODE_ROOT", tmp_path)
+    folder = tmp_path / "build" / "vars" / "123"
+    folder.mkdir(parents=True)
+    (folder / ".names").write_text("METHOD\n")
+    (folder / ".goals").write_text("all\n")
+    (folder / "METHOD").write_text("ets\n")
+    (folder / "mine.txt").write_text("not make's\n")
+    assert cli.read_vars(cli.vars_folder("build/vars/123"))["METHOD"] == "ets"
+    cli.remove_vars(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]  # kept: not a file make writes
+    (folder / "mine.txt").unlink()
+    cli.remove_vars(folder)
+    assert not (tmp_path / "build" / "vars").exists() and (tmp_path / "build").is_dir()
+
+
+def test_a_linked_vars_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CODE_ROOT", tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "build" / "vars").mkdir(parents=True)
+    (tmp_path / "build" / "vars" / "7").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(P.ParameterError, match="symbolic link"):
+        cli.vars_folder("build/vars/7")
+
+
+@pytest.mark.parametrize("argv", [["check", "--v=build/vars/1"], ["check", "--va", "x"], ["distclean", "--ven=.venv"],
+                                  ["plan", "--q"], ["readme-table", "--wr"]])
+def test_no_option_is_abbreviated(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.parser().parse_args(argv)
+    assert stop.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- N2: the root
+
+@pytest.mark.parametrize("name, value", [("SUANLI_ROOT", "/tmp"), ("SUANLI_ROOT", "."), ("SUANLI_OUTPUTS", "x"),
+                                         ("SUANLI_CACHE", "/tmp"), ("SUANLI_STAGE", "/tmp/ledger"),
+                                         ("SUANLI_STAGE_OWNER", "1")])
+def test_an_internal_variable_in_the_environment_is_refused(name, value, monkeypatch):
+    monkeypatch.chdir("/")
+    why = paths.check_environment({name: value})
+    assert why and why.startswith(name) and f"unset {name}" in why
+
+
+def test_the_code_s_own_root_and_empty_values_are_accepted():
+    assert paths.check_environment({"SUANLI_ROOT": str(paths.CODE_ROOT), "SUANLI_OUTPUTS": "", "HOME": "/"}) is None
+
+
+# ----------------------------------------------------------------------------- N6: LAB_ARGS
+
+@pytest.mark.parametrize("args", [["--no-browser"], ["--port", "8899"], ["--port=8899", "--no-browser"],
+                                  ["--ip=127.0.0.1"], ["--ip", "localhost"], ["--ip=0.0.0.0", "--IdentityProvider.token=s3cret"],
+                                  ["--notebook-dir=notebooks"], ["--ServerApp.open_browser=False"]])
+def test_lab_args_on_the_allowlist_pass(args):
+    assert lab.check_args(args, {}) == args
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--config=x.py"], "'--config=x.py' is not allowed"),
+    (["--config", "x.py"], "'--config' is not allowed"),
+    (["--ServerApp.browser=touch /tmp/x %s"], "is not allowed"),
+    (["--browser=firefox"], "is not allowed"),
+    (["--ServerApp.jpserver_extensions={'x': True}"], "is not allowed"),
+    (["--ip=0.0.0.0"], "needs a token"),
+    (["--ip=0.0.0.0", "--IdentityProvider.token="], "needs a token"),
+    (["--ip", "192.168.1.2", "--ServerApp.token", " "], "needs a token"),
+    (["--port=80; rm"], "a port is a whole number"),
+    (["--notebook-dir=/"], "is not a folder in the repository"),
+    (["--notebook-dir=.."], "is not a folder in the repository"),
+    (["--port"], "needs a value"),
+    (["notebooks/x.ipynb"], "is not allowed"),
+])
+def test_lab_args_off_the_allowlist_are_refused_in_one_line(args, says):
+    with pytest.raises(lab.LabArgsError) as err:
+        lab.check_args(args, {})
+    assert says in str(err.value) and "\n" not in str(err.value)
+
+
+def test_lab_args_reach_the_check_before_anything_runs():
+    with pytest.raises(P.ParameterError, match="LAB_ARGS: '--config=x.py' is not allowed"):
+        P.check_build_variables({"LAB_ARGS": "--no-browser --config=x.py"})
+    P.check_build_variables({"LAB_ARGS": "--no-browser --port 8899"})
+
+
+# ----------------------------------------------------------------------------- N3: a value the check accepts runs
+
+EMPTY_LIKE = ["none", "None", "null", " ", "\t", "NULL", "nil", "-"]
+
+
+def _edges(p: P.Param) -> list[str]:
+    """Values from the declared range: its edges, just past them, and empty-like spellings."""
+    if p.choices:
+        return [p.choices[0], p.choices[-1], p.choices[0].upper(), p.choices[0] + " x"] + EMPTY_LIKE
+    if p.low is not None:
+        step = 1 if p.type is int else 1e-9
+        return [str(p.low), str(p.high), str(p.low - step), str(p.high + step), "1e-320", "1e308", "inf", "nan",
+                "１", "1_0"] + EMPTY_LIKE
+    return EMPTY_LIKE
+
+
+@pytest.mark.parametrize("notebook, name", [(nb, n) for nb, spec in P.SPECS.items() for n in spec
+                                            if n not in P.INTERNAL])
+def test_empty_like_values_are_refused_unless_the_parameter_is_optional(notebook, name):
+    p = P.SPECS[notebook][name]
+    for value in EMPTY_LIKE:
+        if p.optional and value.strip() in P.EMPTY_LIKE:
+            assert P.check(notebook, {name: value})[name] is None
+        else:
+            with pytest.raises(P.ParameterError, match=name):
+                P.check(notebook, {name: value})
+
+
+@pytest.mark.parametrize("notebook, name", [(nb, n) for nb, spec in P.SPECS.items() for n in spec
+                                            if n not in P.INTERNAL])
+def test_every_edge_value_is_accepted_only_inside_the_declared_range(notebook, name):
+    p = P.SPECS[notebook][name]
+    for value in _edges(p):
+        try:
+            got = P.check(notebook, {name: value})[name]
+        except P.ParameterError:
+            continue
+        if got is None:
+            assert p.optional and value.strip() in P.EMPTY_LIKE
+        elif p.choices:
+            assert got in p.choices
+        elif p.low is not None:
+            assert p.low <= got <= p.high and value.strip().isascii()
