@@ -366,8 +366,16 @@ def _cmd_readme_table(args, environ) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line like every other error (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {_one_line(message)} (`python -m analysis.pipeline --help` lists "
+                     "the commands)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline", allow_abbrev=False,
+    ap = _Parser(prog="python -m analysis.pipeline", allow_abbrev=False,
                                  description="The suanli pipeline's command line (what make calls).")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
