@@ -129,7 +129,13 @@ override STEPS = $(PYTHON) -m analysis.pipeline
 # The Python for the targets that must work before or without the environment (clean, distclean).
 override TOOL_PYTHON := $(if $(ENV),$(BASE_PYTHON),$(PYTHON))
 ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(QUESTION),)
 include build/steps.mk
+else
+# make -n and make -q write nothing: the step rules are read if they exist, never made (the plan
+# they print comes from the pipeline, which reads the registry itself).
+-include build/steps.mk
+endif
 endif
 # Parameters, RUN and REPLACE count only when given on the command line: a METHOD or SERIES left
 # in a shell's environment must not quietly rebuild the committed outputs with it.
@@ -150,9 +156,11 @@ $(if $(filter-out suanli:up-to-date,$(CHECKED)),$(error $(CHECKED)))
 endif
 endif
 
+ifeq ($(QUESTION),)
 build/steps.mk: analysis/pipeline/registry.py analysis/pipeline/cli.py analysis/pipeline/params.py | $(ENV)
 	@mkdir -p $(@D)
 	@$(PYTHON) -m analysis.pipeline mk > $@.part && mv $@.part $@
+endif
 
 ## all              build the environment if needed, run every stale step, write every output (default)
 ifneq ($(QUESTION),)

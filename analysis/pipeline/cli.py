@@ -127,7 +127,7 @@ def remove_vars(folder: Path) -> None:
         f = folder / name
         if f.is_file() and not f.is_symlink():
             f.unlink()
-    for empty in (folder, folder.parent):
+    for empty in (folder, folder.parent, folder.parent.parent):  # build/ too, if make made it for this alone
         try:
             empty.rmdir()
         except OSError:
@@ -255,17 +255,29 @@ def _cmd_check(args, environ) -> int:
 
 
 def _cmd_run(args, environ) -> int:
-    from analysis.pipeline import engine
+    from analysis.pipeline import engine, housekeeping
 
     engine.check_all(environ, _goals(environ, "all"))
-    engine.run_step(args.step, None, environ)
+    try:
+        with housekeeping.building():  # `make clean` waits for no one: it is refused meanwhile
+            engine.run_step(args.step, None, environ)
+    except Exception as err:  # a failed step says what the build left (earlier steps may have published)
+        from analysis.pipeline.runner import RunnerError
+
+        left = engine.left_behind(args.step) if isinstance(err, (engine.BuildError, RunnerError)) else ""
+        if not left:
+            raise
+        if isinstance(err, engine.BuildError):  # bad raw data: one line per cell, then what was left
+            raise engine.BuildError(f"{str(err).rstrip()}\n{left}") from None
+        raise RunnerError(f"{_one_line(err)}; {left}") from None
     return 0
 
 
 def _cmd_index(args, environ) -> int:
-    from analysis.pipeline import report
+    from analysis.pipeline import housekeeping, report
 
-    report.run_index(None)
+    with housekeeping.building():
+        report.run_index(None)
     return 0
 
 
@@ -284,10 +296,11 @@ def _cmd_plan(args, environ) -> int:
 
 
 def _cmd_forecast(args, environ) -> int:
-    from analysis.pipeline import engine, runs
+    from analysis.pipeline import engine, housekeeping, runs
 
     engine.check_all(environ, _goals(environ, "forecast"))
-    runs.make(environ)
+    with housekeeping.building():
+        runs.make(environ)
     return 0
 
 

@@ -24,10 +24,16 @@ ENTRIES = ("Makefile", "analysis", "data", "notebooks", "figures", "reports", "j
            "requirements.txt", "requirements.in", "pyproject.toml", "README.md")
 
 
-def scratch(where: Path) -> Path:
+def scratch(where: Path, state: bool = False) -> Path:
     """A clone of this checkout made of hard links (files), so making it costs no copy; .venv and
-    a runs/ folder with one run-like entry are there to be deleted if anything goes wrong."""
+    a runs/ folder with one run-like entry are there to be deleted if anything goes wrong. With
+    ``state``, a copy of build/state/ too (so the clone is as up to date as this checkout). The
+    build writes by renaming (analysis/base/atomic.py), which never changes a linked file."""
     where.mkdir(parents=True)
+    if state and (REPO / "build" / "state").is_dir():
+        import shutil
+
+        shutil.copytree(REPO / "build" / "state", where / "build" / "state")
     for name in ENTRIES:
         src = REPO / name
         if src.is_dir():
@@ -141,3 +147,14 @@ def test_make_clean_in_the_clone_itself_still_cleans_it(clones):
     assert done.returncode == 0, done.stderr
     assert not (a / "data" / "processed").exists() and (a / "data" / "raw").is_dir()
     assert (a / "runs" / "kept" / "params.yaml").is_file() and snapshot(b) == before_b
+
+
+def test_make_n_after_make_clean_writes_nothing(clones):
+    a, _ = clones
+    assert make(a, "clean").returncode == 0
+    before = snapshot(a)
+    for args in (["-n"], ["-n", "all"], ["-q", "all"], ["-n", "forecast", "RUN=x"]):
+        result = make(a, *args)
+        assert result.returncode in (0, 1), (args, result.stderr[-500:])
+        assert snapshot(a) == before, args
+    assert not (a / "build").exists()

@@ -33,7 +33,7 @@ def test_check_vars_deletes_only_what_make_wrote(tmp_path, monkeypatch):
     assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]  # kept: not a file make writes
     (folder / "mine.txt").unlink()
     cli.remove_vars(folder)
-    assert not (tmp_path / "build" / "vars").exists() and (tmp_path / "build").is_dir()
+    assert not (tmp_path / "build").exists()  # make -n after make clean leaves no build/ behind
 
 
 def test_a_linked_vars_folder_is_refused(tmp_path, monkeypatch):
@@ -147,3 +147,43 @@ def test_every_edge_value_is_accepted_only_inside_the_declared_range(notebook, n
             assert got in p.choices
         elif p.low is not None:
             assert p.low <= got <= p.high and value.strip().isascii()
+
+
+def test_the_first_as_of_is_the_first_day_the_audit_can_check_anything(raw):
+    """AS_OF's lower edge is derived from the data: as of the day before it, no audit check has its
+    inputs (01_clean then failed); as of it, at least one has."""
+    import datetime as dt
+
+    from analysis import audit, cleaning, infoset
+
+    def checks_possible(day: str) -> int:
+        info = infoset.as_of(raw, day)
+        figures = cleaning.figures(info)
+        implied = cleaning.implied(figures, cleaning.possible(figures))
+        known = set(figures["id"]) | set(implied["id"]) | set(info["article_dates"]["id"])
+        return sum(set(c.inputs) | ({c.stated} if c.stated else set()) <= known for c in audit.CHECKS)
+
+    before = (dt.date.fromisoformat(P.FIRST_AS_OF) - dt.timedelta(days=1)).isoformat()
+    assert checks_possible(before) == 0 and checks_possible(P.FIRST_AS_OF) >= 1
+    with pytest.raises(P.ParameterError, match="before 2020-12-16"):
+        P.check("01_clean", {"as_of": before})
+    assert P.check("01_clean", {"as_of": P.FIRST_AS_OF})["as_of"] == P.FIRST_AS_OF
+
+
+# ----------------------------------------------------------------------------- N5: what a failed build left
+
+def test_a_failed_step_says_which_outputs_are_newer_than_the_rest(tmp_path, monkeypatch):
+    import os
+
+    from analysis.pipeline import engine
+
+    monkeypatch.setattr(engine, "state_file", lambda n, run=None: tmp_path / f"{n}.json")
+    for age, name in enumerate(["03_forecast", "05_forecast_figures", "04_context_figures", "01_clean", "02_evaluation"]):
+        (tmp_path / f"{name}.json").write_text("{}")
+        os.utime(tmp_path / f"{name}.json", (1000 + age, 1000 + age))  # 01 and 02 recorded after 03
+    left = engine.left_behind("03_forecast")
+    assert left.startswith("left: the outputs of 01_clean, 02_evaluation are from this build, those of "
+                           "03_forecast, 05_forecast_figures and the index page from an earlier one"), left
+    os.utime(tmp_path / "03_forecast.json", (2000, 2000))  # 03 recorded last: nothing is mixed
+    assert engine.left_behind("03_forecast") == ""
+    assert engine.left_behind("01_clean") == ""  # nothing upstream of the first step
