@@ -436,9 +436,21 @@ def _one_line(err: BaseException) -> str:
 
 
 def _os_error(err: OSError) -> str:
-    """An operating-system error as one line: the repository path and what went wrong."""
+    """An operating-system error as one line: the repository path and what went wrong (a file in
+    the temporary folder as ``$TMPDIR/…``, any other outside the repository by its name alone)."""
+    import tempfile
+
     what = err.strerror or _one_line(err) or type(err).__name__
-    return f"{paths.rel(err.filename)}: {what}" if getattr(err, "filename", None) else what
+    if not getattr(err, "filename", None):
+        return what
+    where = paths.rel(err.filename)
+    if Path(where).is_absolute():
+        tmp = Path(tempfile.gettempdir()).resolve()
+        try:
+            where = "$TMPDIR/" + Path(err.filename).resolve().relative_to(tmp).as_posix()
+        except (ValueError, OSError):
+            where = f"{Path(str(err.filename)).name} (outside the repository)"
+    return f"{where}: {what}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -476,9 +488,11 @@ def main(argv: list[str] | None = None) -> int:
         print("error: " + str(err).strip().replace("\n", ": ", 1), file=sys.stderr)
         return 1
     except Terminated:
+        _quiet_exit()
         print("suanli: stopped (SIGTERM); its temporaries are removed", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
+        _quiet_exit()
         print("suanli: stopped (SIGINT); its temporaries are removed", file=sys.stderr)
         return 130
     except OSError as err:
@@ -495,6 +509,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unexpected {type(err).__name__}: {_one_line(err)[:300]} (SUANLI_DEBUG=1 shows where)",
               file=sys.stderr)
         return 1
+
+
+def _quiet_exit() -> None:
+    """After a stop, the kernel client's event loop may still hold tasks that the interpreter
+    reports at exit (asyncio's "Task was destroyed but it is pending!", an unraisable exception in
+    a coroutine): the stop is already said in one line, so they are not printed (issue 29, N8)."""
+    import logging
+
+    logging.getLogger("asyncio").disabled = True
+    sys.unraisablehook = lambda unraisable: None
+    if threading_is_main():  # a second SIGTERM while the cleanup ends: no traceback either
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def threading_is_main() -> bool:

@@ -187,3 +187,17 @@ def test_a_failed_step_says_which_outputs_are_newer_than_the_rest(tmp_path, monk
     os.utime(tmp_path / "03_forecast.json", (2000, 2000))  # 03 recorded last: nothing is mixed
     assert engine.left_behind("03_forecast") == ""
     assert engine.left_behind("01_clean") == ""  # nothing upstream of the first step
+
+
+# ----------------------------------------------------------------------------- N10: only repository paths
+
+def test_an_os_error_names_a_repository_path_or_the_temporary_folder():
+    import errno
+    import tempfile
+
+    full = errno.ENOSPC, "No space left on device"
+    assert cli._os_error(OSError(*full, str(paths.ROOT / "data" / "processed" / "figures.csv"))) == \
+        "data/processed/figures.csv: No space left on device"
+    assert cli._os_error(OSError(*full, f"{tempfile.gettempdir()}/suanli-stage-1-x/a.csv")) == \
+        "$TMPDIR/suanli-stage-1-x/a.csv: No space left on device"
+    assert cli._os_error(OSError(*full, "/elsewhere/secret/a.csv")) == "a.csv (outside the repository): No space left on device"
