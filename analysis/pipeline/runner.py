@@ -446,6 +446,8 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         pairs = atomic.staged(ledger)
         published = atomic.publish(pairs, last=Path(os.path.abspath(output)))
         LAST_TIMINGS["publish"] = time.time() - t1
+        if fresh:
+            evict_bypassed(stage_dir / "cache" / "figures")
         return published
     except BaseException:
         atomic.discard(atomic.staged(ledger))
@@ -458,6 +460,25 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
                 os.environ[k] = v
         shutil.rmtree(stage_dir, ignore_errors=True)
         remove_own_private_folders()
+
+
+def evict_bypassed(drawn: Path) -> list[str]:
+    """A restore drew its figures afresh, bypassing the figure cache: evict the entries it bypassed
+    (the keys it drew), so that a poisoned entry does not come back on the next ordinary rerun
+    (issue 29, N12). Only entries named like a key; a link is unlinked, never followed."""
+    from analysis import figure_cache
+
+    real, gone = figure_cache.folder(), []
+    for entry in (drawn.iterdir() if drawn.is_dir() else ()):
+        target = real / entry.name
+        if len(entry.name) == 64 and all(c in "0123456789abcdef" for c in entry.name) and \
+                (target.exists() or target.is_symlink()):
+            if target.is_symlink() or not target.is_dir():
+                target.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+            gone.append(entry.name)
+    return gone
 
 
 class _QuietTimeout:

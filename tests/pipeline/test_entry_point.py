@@ -201,3 +201,25 @@ def test_an_os_error_names_a_repository_path_or_the_temporary_folder():
     assert cli._os_error(OSError(*full, f"{tempfile.gettempdir()}/suanli-stage-1-x/a.csv")) == \
         "$TMPDIR/suanli-stage-1-x/a.csv: No space left on device"
     assert cli._os_error(OSError(*full, "/elsewhere/secret/a.csv")) == "a.csv (outside the repository): No space left on device"
+
+
+# ----------------------------------------------------------------------------- N12: a restore evicts what it bypassed
+
+def test_a_restore_evicts_the_cache_entries_it_drew_afresh(tmp_path, monkeypatch):
+    from analysis import figure_cache
+    from analysis.pipeline import runner
+
+    real, drawn = tmp_path / "real", tmp_path / "drawn"
+    poisoned, other, linked = "a" * 64, "b" * 64, "c" * 64
+    for k in (poisoned, other):
+        (real / k).mkdir(parents=True)
+        (real / k / "manifest.json").write_text("{}")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("not the cache's\n")
+    (real / linked).symlink_to(tmp_path / "elsewhere")
+    for k in (poisoned, linked, "not-a-key"):
+        (drawn / k).mkdir(parents=True)
+    monkeypatch.setattr(figure_cache, "folder", lambda: real)
+    assert sorted(runner.evict_bypassed(drawn)) == sorted([poisoned, linked])
+    assert sorted(p.name for p in real.iterdir()) == [other]  # the entry it did not draw stays
+    assert (tmp_path / "elsewhere" / "keep.txt").is_file()  # a link is unlinked, not followed
