@@ -33,65 +33,10 @@ CONFIG_DIR = CODE_ROOT / "jupyter"
 EXECUTED = re.compile(r"^\d\d_\w+\.ipynb$")
 
 
-#: The options ``LAB_ARGS`` may pass (each as ``--name=value`` or ``--name value``; flags alone).
-#: Nothing else: every other Jupyter option is refused (issue 29, N6).
-PORT_OPTIONS = ("--port", "--ServerApp.port", "--port-retries", "--ServerApp.port_retries")
-IP_OPTIONS = ("--ip", "--ServerApp.ip")
-TOKEN_OPTIONS = ("--IdentityProvider.token", "--ServerApp.token")
-DIR_OPTIONS = ("--notebook-dir", "--ServerApp.root_dir")
-FLAGS = ("--no-browser",)
-BROWSER_OPTIONS = ("--ServerApp.open_browser",)
-LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
-ALLOWED = ("--port N, --port-retries N, --no-browser, --ip ADDRESS (other than loopback only with a token), "
-           "--IdentityProvider.token TOKEN, --notebook-dir DIR (in the repository)")
-
-
-class LabArgsError(ValueError):
-    """``LAB_ARGS`` holds an option that is not allowed (exit status 2, one line)."""
-
-
-def check_args(args: list[str], environ=None) -> list[str]:
-    """``args`` if every option is on the allowlist and a non-loopback ``--ip`` has a token; else
-    raise :class:`LabArgsError` naming the first option refused."""
-    environ = os.environ if environ is None else environ
-    values: dict[str, str] = {}
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        name, sep, value = arg.partition("=")
-        if name in FLAGS and not sep:
-            i += 1
-            continue
-        if name not in PORT_OPTIONS + IP_OPTIONS + TOKEN_OPTIONS + DIR_OPTIONS + BROWSER_OPTIONS:
-            raise LabArgsError(f"LAB_ARGS: {_shown(arg)} is not allowed (Jupyter options can run code or open "
-                               f"the server); LAB_ARGS takes only {ALLOWED}")
-        if not sep:
-            if i + 1 >= len(args):
-                raise LabArgsError(f"LAB_ARGS: {name} needs a value; LAB_ARGS takes only {ALLOWED}")
-            value = args[i + 1]
-            i += 1
-        i += 1
-        if name in PORT_OPTIONS and not (value.isascii() and value.isdigit() and 0 <= int(value) <= 65535):
-            raise LabArgsError(f"LAB_ARGS: {name}={_shown(value)}; a port is a whole number from 0 to 65535")
-        if name in BROWSER_OPTIONS and value not in ("True", "False"):
-            raise LabArgsError(f"LAB_ARGS: {name}={_shown(value)}; it takes True or False")
-        if name in DIR_OPTIONS:
-            folder = (CODE_ROOT / value).resolve()
-            if not folder.is_dir() or not folder.is_relative_to(CODE_ROOT):
-                raise LabArgsError(f"LAB_ARGS: {name}={_shown(value)} is not a folder in the repository")
-        values[name.split(".")[-1].lstrip("-")] = value
-    ip = values.get("ip", "")
-    if ip and ip not in LOOPBACK:
-        token = values.get("token", environ.get("JUPYTER_TOKEN", ""))
-        if not token.strip():
-            raise LabArgsError(f"LAB_ARGS: --ip={_shown(ip)} serves Lab beyond this machine; it needs a token "
-                               "(--IdentityProvider.token=…, not empty)")
-    return list(args)
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= limit else shown[:limit] + "…'"
+# The allowlist of LAB_ARGS is checked with the other variables, before make runs anything
+# (analysis/pipeline/params.py); main() checks options given directly again.
+from analysis.pipeline.params import ParameterError as LabArgsError  # noqa: E402
+from analysis.pipeline.params import check_lab_args as check_args  # noqa: E402
 
 
 def pre_save(model, path, contents_manager=None, **kwargs):

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 
+from analysis.base import paths
 from analysis.domain import DEFAULT_AS_OF, FIRST_DATA_YEAR, FIRST_EDITION_DATE, LAST_DATA_YEAR, MAX_HORIZON, REPORT_HORIZON
 from analysis.domain import FORECAST_SERIES as SERIES
 
@@ -280,15 +281,62 @@ def check_build_variables(environ=None) -> None:
         raise ParameterError(f"LAB_ARGS: got {_short(environ['LAB_ARGS'])}, which is not a list of options "
                              f"({err}); e.g. LAB_ARGS=\"--no-browser --port 8899\"") from None
     if lab_args:
-        from analysis.pipeline import lab
-
-        try:
-            lab.check_args(lab_args, environ)
-        except lab.LabArgsError as err:
-            raise ParameterError(str(err)) from None
+        check_lab_args(lab_args, environ)
     repeat = environ.get("REPEAT", "")
     if repeat and not (repeat.isdigit() and 1 <= int(repeat) <= 20):
         raise ParameterError(f"REPEAT: got {_short(repeat)}; REPEAT must be an integer from 1 to 20")
+
+
+#: The options ``LAB_ARGS`` (``make lab``, analysis/pipeline/lab.py) may pass (each as ``--name=value`` or ``--name value``; flags alone).
+#: Nothing else: every other Jupyter option is refused (issue 29, N6).
+LAB_PORT_OPTIONS = ("--port", "--ServerApp.port", "--port-retries", "--ServerApp.port_retries")
+LAB_IP_OPTIONS = ("--ip", "--ServerApp.ip")
+LAB_TOKEN_OPTIONS = ("--IdentityProvider.token", "--ServerApp.token")
+LAB_DIR_OPTIONS = ("--notebook-dir", "--ServerApp.root_dir")
+LAB_FLAGS = ("--no-browser",)
+LAB_BROWSER_OPTIONS = ("--ServerApp.open_browser",)
+LAB_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+LAB_ALLOWED = ("--port N, --port-retries N, --no-browser, --ip ADDRESS (other than loopback only with a token), "
+           "--IdentityProvider.token TOKEN, --notebook-dir DIR (in the repository)")
+
+
+def check_lab_args(args: list[str], environ=None) -> list[str]:
+    """``args`` if every option is on the allowlist and a non-loopback ``--ip`` has a token; else
+    raise :class:`ParameterError` naming the first option refused."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, sep, value = arg.partition("=")
+        if name in LAB_FLAGS and not sep:
+            i += 1
+            continue
+        if name not in LAB_PORT_OPTIONS + LAB_IP_OPTIONS + LAB_TOKEN_OPTIONS + LAB_DIR_OPTIONS + LAB_BROWSER_OPTIONS:
+            raise ParameterError(f"LAB_ARGS: {_short(arg)} is not allowed (Jupyter options can run code or open "
+                                 f"the server); LAB_ARGS takes only {LAB_ALLOWED}")
+        if not sep:
+            if i + 1 >= len(args):
+                raise ParameterError(f"LAB_ARGS: {name} needs a value; LAB_ARGS takes only {LAB_ALLOWED}")
+            value = args[i + 1]
+            i += 1
+        i += 1
+        if name in LAB_PORT_OPTIONS and not (value.isascii() and value.isdigit() and 0 <= int(value) <= 65535):
+            raise ParameterError(f"LAB_ARGS: {name}={_short(value)}; a port is a whole number from 0 to 65535")
+        if name in LAB_BROWSER_OPTIONS and value not in ("True", "False"):
+            raise ParameterError(f"LAB_ARGS: {name}={_short(value)}; it takes True or False")
+        if name in LAB_DIR_OPTIONS:
+            folder = (paths.CODE_ROOT / value).resolve()
+            if not folder.is_dir() or not folder.is_relative_to(paths.CODE_ROOT):
+                raise ParameterError(f"LAB_ARGS: {name}={_short(value)} is not a folder in the repository")
+        values[name.split(".")[-1].lstrip("-")] = value
+    ip = values.get("ip", "")
+    if ip and ip not in LAB_LOOPBACK:
+        token = values.get("token", environ.get("JUPYTER_TOKEN", ""))
+        if not token.strip():
+            raise ParameterError(f"LAB_ARGS: --ip={_short(ip)} serves Lab beyond this machine; it needs a token "
+                                 "(--IdentityProvider.token=…, not empty)")
+    return list(args)
 
 
 def cell_timeout(environ=None) -> int | None:
