@@ -64,7 +64,9 @@ def variables(pairs: list[str], environ=None) -> dict[str, str]:
 
     environ = os.environ if environ is None else environ
     known = set(P.make_variables()) | {"RUN", "REPLACE"}
-    from_make = environ.get("SUANLI_CLI_VARS", "").split()
+    # Only a recipe of make (which sets MAKELEVEL) passes variables this way: a SUANLI_CLI_VARS
+    # left in a program's environment names nothing (issue 29, N2: internal names are ignored).
+    from_make = environ.get("SUANLI_CLI_VARS", "").split() if environ.get("MAKELEVEL") else []
     out = {k: v for k, v in environ.items() if k not in known and k != "SUANLI_CLI_VARS"}
     names = []
     for name in from_make:
@@ -242,7 +244,7 @@ def write_readme_table() -> None:
 
 def _goals(environ, command: str) -> list[str]:
     """make's goals when make called (``SUANLI_GOALS``: ``make test`` runs the steps too), else the command's."""
-    return environ.get("SUANLI_GOALS", "").split() or [command]
+    return (environ.get("SUANLI_GOALS", "").split() if environ.get("MAKELEVEL") else []) or [command]
 
 
 def _cmd_check(args, environ) -> int:

@@ -223,3 +223,43 @@ def test_a_restore_evicts_the_cache_entries_it_drew_afresh(tmp_path, monkeypatch
     assert sorted(runner.evict_bypassed(drawn)) == sorted([poisoned, linked])
     assert sorted(p.name for p in real.iterdir()) == [other]  # the entry it did not draw stays
     assert (tmp_path / "elsewhere" / "keep.txt").is_file()  # a link is unlinked, not followed
+
+
+def test_make_s_channel_counts_only_in_a_recipe_of_make():
+    """SUANLI_CLI_VARS and SUANLI_GOALS are how make's recipes pass the command line on; left in a
+    program's environment they name nothing (the parameter in it stays ignored)."""
+    leftover = {"SUANLI_CLI_VARS": "METHOD", "METHOD": "ets", "SUANLI_GOALS": "forecast"}
+    assert "METHOD" not in cli.variables([], leftover) and cli._goals(leftover, "all") == ["all"]
+    in_make = dict(leftover, MAKELEVEL="1")
+    assert cli.variables([], in_make)["METHOD"] == "ets" and cli._goals(in_make, "all") == ["forecast"]
+
+
+# ----------------------------------------------------------------------------- N9: clean beside a live build
+
+def test_clean_is_refused_while_a_build_holds_the_lock(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from analysis.pipeline import housekeeping
+
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    cleaned = []
+    monkeypatch.setattr(housekeeping, "_clean", lambda: cleaned.append(1) or [])
+    (tmp_path / "build").mkdir()
+    # another process builds: it holds the lock (shared) until its stdin closes
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+                               "fcntl.flock(fd, fcntl.LOCK_SH); print('held', flush=True); sys.stdin.read()",
+                               str(tmp_path / "build" / housekeeping.BUILD_LOCK)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(housekeeping.RefusedError, match="a build is running in this compendium"):
+            housekeeping.clean()
+        assert cleaned == []
+        with housekeeping.building():  # builds share the lock
+            pass
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    housekeeping.clean()  # the build has ended
+    assert cleaned == [1]
