@@ -266,13 +266,30 @@ def _cmd_run(args, environ) -> int:
     except Exception as err:  # a failed step says what the build left (earlier steps may have published)
         from analysis.pipeline.runner import RunnerError
 
-        left = engine.left_behind(args.step) if isinstance(err, (engine.BuildError, RunnerError)) else ""
+        if not isinstance(err, (engine.BuildError, RunnerError)):
+            raise
+        left = "; ".join(x for x in (_not_set(args.step, err, environ), engine.left_behind(args.step)) if x)
         if not left:
             raise
         if isinstance(err, engine.BuildError):  # bad raw data: one line per cell, then what was left
             raise engine.BuildError(f"{str(err).rstrip()}\n{left}") from None
         raise RunnerError(f"{_one_line(err)}; {left}") from None
     return 0
+
+
+def _not_set(step: str, err: BaseException, environ) -> str:
+    """When a failed step's message blames a parameter the user did not set (its default no longer
+    fits the data: the review's date typo blamed ``train_start``), say so: the cause is elsewhere."""
+    from analysis.pipeline import params as P
+
+    given = set(environ.get("SUANLI_CLI_VARS", "").split())
+    text = str(err)
+    blamed = [n for n in P.known(step) if n not in P.INTERNAL and P.make_name(n) not in given
+              and re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text)]
+    if not blamed:
+        return ""
+    return (f"{', '.join(blamed)} {'was' if len(blamed) == 1 else 'were'} not set (the default applies): the cause is "
+            "more likely in the data than in a parameter (`git diff data/raw` shows what changed)")
 
 
 def _cmd_index(args, environ) -> int:

@@ -263,3 +263,13 @@ def test_clean_is_refused_while_a_build_holds_the_lock(tmp_path, monkeypatch):
         holder.wait(timeout=30)
     housekeeping.clean()  # the build has ended
     assert cleaned == [1]
+
+
+def test_a_failure_blaming_a_parameter_nobody_set_says_so():
+    from analysis.pipeline.runner import RunnerError
+
+    err = RunnerError("notebooks/src/03_forecast.py: cell 9 raised AssertionError: train_start 2021 leaves no data")
+    said = cli._not_set("03_forecast", err, {"SUANLI_CLI_VARS": "METHOD"})
+    assert said.startswith("train_start was not set (the default applies)") and "git diff data/raw" in said
+    assert cli._not_set("03_forecast", err, {"SUANLI_CLI_VARS": "TRAIN_START"}) == ""  # the user set it
+    assert cli._not_set("03_forecast", RunnerError("cell 3 raised KeyError: 'x'"), {}) == ""
