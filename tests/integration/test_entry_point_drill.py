@@ -158,3 +158,16 @@ def test_make_n_after_make_clean_writes_nothing(clones):
         assert result.returncode in (0, 1), (args, result.stderr[-500:])
         assert snapshot(a) == before, args
     assert not (a / "build").exists()
+
+
+@pytest.mark.parametrize("lab_args", ["--config=x.py", "--ServerApp.browser=touch {c} %s", "--ip=0.0.0.0",
+                                      "--ip=0.0.0.0 --IdentityProvider.token=", "--no-browser --config x.py"])
+def test_n6_lab_args_that_run_code_or_open_the_server_stop_make_lab_in_one_line(clones, tmp_path, lab_args):
+    a, _ = clones
+    canary = tmp_path / "canary"
+    before = snapshot(a)
+    for result in (make(a, "lab", f"LAB_ARGS={lab_args.format(c=canary)}"),
+                   python(a, "lab", f"LAB_ARGS={lab_args.format(c=canary)}")):
+        assert _one_line(result), (result.returncode, result.stderr[-500:])
+        assert "LAB_ARGS: " in result.stderr
+    assert not canary.exists() and snapshot(a) == before
