@@ -10,6 +10,13 @@ same commands read the variables given on make's command line from the environme
 exports them as literals, and names them in ``SUANLI_CLI_VARS``); a variable merely left in the
 environment is never read.
 
+Nothing a program passes here deletes what the project did not make (issue 29): the one internal
+option, ``check --vars DIR`` (make's parse-time check), takes only ``build/vars/<number>`` and
+deletes only the files make wrote there, by name; no option may be abbreviated (``--v=…`` is not
+``--vars=…``); and the pipeline's internal variables in the environment (``SUANLI_ROOT`` naming
+another folder, ``SUANLI_OUTPUTS``, …) are refused: the root is where this code is
+(:func:`analysis.base.paths.check_environment`).
+
 Every error is one line on stderr (``error: …``, repository paths only) and an exit status:
 2 for a bad name or value (before anything runs), 1 for a build that failed, 130 or 143 when
 stopped by SIGINT or SIGTERM (after removing the step's temporaries). ``SUANLI_DEBUG=1`` shows
