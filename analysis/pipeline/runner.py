@@ -106,9 +106,19 @@ def sweep_private_folders() -> list[Path]:
             owner = entry.stat(follow_symlinks=False).st_uid
         except OSError:
             return False
-        return pid != os.getpid() and owner == os.getuid() and not process_alive(pid)
+        return pid != os.getpid() and owner == os.getuid() and (not process_alive(pid) or _zombie(pid))
 
     return _remove(entry for entry, pid in _private_folders() if orphaned(entry, pid))
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited but is not yet reaped (Linux): a runner killed outright releases
+    its run's lock as it exits, so the waiter that takes over may find it a zombie (issue 29, N7)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def remove_own_private_folders() -> list[Path]:

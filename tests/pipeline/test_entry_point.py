@@ -273,3 +273,39 @@ def test_a_failure_blaming_a_parameter_nobody_set_says_so():
     assert said.startswith("train_start was not set (the default applies)") and "git diff data/raw" in said
     assert cli._not_set("03_forecast", err, {"SUANLI_CLI_VARS": "TRAIN_START"}) == ""  # the user set it
     assert cli._not_set("03_forecast", RunnerError("cell 3 raised KeyError: 'x'"), {}) == ""
+
+
+# ----------------------------------------------------------------------------- N7: a killed lock holder's folders
+
+def test_the_waiter_that_takes_over_a_killed_holder_sweeps_its_folders(tmp_path, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+    import threading
+
+    from analysis.pipeline import runner, runs
+
+    monkeypatch.setattr(paths, "RUNS", tmp_path / "runs")
+    (tmp_path / "runs").mkdir()
+    code = ("import fcntl, os, sys, tempfile; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); "
+            f"d = tempfile.mkdtemp(prefix='{runner.STAGE_PREFIX}%d-' % os.getpid()); print(d, flush=True); sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "runs" / ".r.lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    left = holder.stdout.readline().strip()
+    assert os.path.isdir(left) and os.path.dirname(left) == tempfile.gettempdir()
+    taken = threading.Event()
+
+    def waiter():
+        with runs.lock("r"):
+            taken.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not taken.wait(0.5)  # it waits for the holder
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    thread.join(timeout=60)
+    assert taken.is_set() and not os.path.exists(left)  # swept when the waiter took over
