@@ -519,7 +519,8 @@ def _one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline.runner", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline.runner", description=__doc__.split("\n")[0],
+                                 allow_abbrev=False)
     ap.add_argument("source", type=Path)
     ap.add_argument("output", type=Path)
     ap.add_argument("--params", type=Path, help="YAML file of parameters")
