@@ -128,7 +128,7 @@ endif
 override STEPS = $(PYTHON) -m analysis.pipeline
 # The Python for the targets that must work before or without the environment (clean, distclean).
 override TOOL_PYTHON := $(if $(ENV),$(BASE_PYTHON),$(PYTHON))
-ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean distclean help,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(QUESTION),)
 include build/steps.mk
 else
