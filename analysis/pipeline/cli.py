@@ -479,6 +479,17 @@ def _os_error(err: OSError) -> str:
     return f"{where}: {what}"
 
 
+def _repository_paths(text: str) -> str:
+    """A kernel's message with the repository's absolute path dropped and the temporary folder
+    written as ``$TMPDIR`` (an error names only repository paths: issue 29, N10)."""
+    import tempfile
+
+    for folder, shown in ((paths.ROOT.resolve(), ""), (paths.ROOT, ""), (Path(tempfile.gettempdir()).resolve(), "$TMPDIR/"),
+                          (Path(tempfile.gettempdir()), "$TMPDIR/")):
+        text = text.replace(f"{folder}/", shown)
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if threading_is_main():
@@ -528,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.pipeline.runner import RunnerError
 
         if isinstance(err, RunnerError):
-            print(f"error: {_one_line(err)}", file=sys.stderr)
+            print(f"error: {_repository_paths(_one_line(err))}", file=sys.stderr)
             return 1
         if os.environ.get("SUANLI_DEBUG"):
             raise

@@ -147,12 +147,28 @@ def lock(run: str):
             fcntl.flock(fd, fcntl.LOCK_EX)
             # The holder may have been killed (SIGKILL) rather than have finished: its stage and
             # socket folders are swept now, not when some later step happens to run (issue 29, N7).
+            # Its lock goes as its files close, a moment before the process is gone: wait for that.
             from analysis.pipeline.runner import sweep_private_folders
 
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if holder.isdigit():
+                _wait_gone(int(holder))
             sweep_private_folders()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)  # who holds it, for the next waiter
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _wait_gone(pid: int, seconds: float = 5.0) -> None:
+    """Wait (at most ``seconds``) until process ``pid`` has exited (a zombie counts as exited)."""
+    from analysis.base.atomic import process_alive
+    from analysis.pipeline.runner import _zombie
+
+    end = time.monotonic() + seconds
+    while pid != os.getpid() and process_alive(pid) and not _zombie(pid) and time.monotonic() < end:
+        time.sleep(0.02)
 
 
 def asides(run: str) -> list[Path]:

@@ -289,11 +289,11 @@ def test_the_waiter_that_takes_over_a_killed_holder_sweeps_its_folders(tmp_path,
 
     monkeypatch.setattr(paths, "RUNS", tmp_path / "runs")
     (tmp_path / "runs").mkdir()
-    code = ("import fcntl, os, sys, tempfile; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-            "fcntl.flock(fd, fcntl.LOCK_EX); "
-            f"d = tempfile.mkdtemp(prefix='{runner.STAGE_PREFIX}%d-' % os.getpid()); print(d, flush=True); sys.stdin.read()")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "runs" / ".r.lock")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    code = ("import os, sys, tempfile\nfrom analysis.pipeline import runs\nwith runs.lock('r'):\n"
+            f"    d = tempfile.mkdtemp(prefix='{runner.STAGE_PREFIX}%d-' % os.getpid()); print(d, flush=True)\n"
+            "    sys.stdin.read()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, SUANLI_ROOT=str(tmp_path)))  # its runs/ is tmp_path/runs
     left = holder.stdout.readline().strip()
     assert os.path.isdir(left) and os.path.dirname(left) == tempfile.gettempdir()
     taken = threading.Event()
@@ -309,3 +309,23 @@ def test_the_waiter_that_takes_over_a_killed_holder_sweeps_its_folders(tmp_path,
     holder.wait(timeout=30)
     thread.join(timeout=60)
     assert taken.is_set() and not os.path.exists(left)  # swept when the waiter took over
+
+
+def test_a_failed_ledger_write_names_the_ledger_not_the_output(tmp_path, monkeypatch):
+    from analysis.base import atomic
+
+    ledger = tmp_path / "gone" / "ledger.tsv"  # its folder is missing: the ledger cannot be written
+    monkeypatch.setenv(atomic.STAGE_ENV, str(ledger))
+    with pytest.raises(OSError) as err:
+        atomic.write_text(tmp_path / "out" / "figures.csv", "x\n")
+    assert err.value.filename == str(ledger)
+    assert not list((tmp_path / "out").iterdir())  # and its temporary is gone
+
+
+def test_a_kernel_s_message_shows_repository_paths_only():
+    import tempfile
+
+    text = (f"cell 3 raised OSError: [Errno 28] No space left on device: '{tempfile.gettempdir()}/suanli-stage-9-x/"
+            f"ledger.tsv' (writing {paths.ROOT}/data/processed/figures.csv)")
+    assert cli._repository_paths(text) == ("cell 3 raised OSError: [Errno 28] No space left on device: "
+                                           "'$TMPDIR/suanli-stage-9-x/ledger.tsv' (writing data/processed/figures.csv)")
