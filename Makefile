@@ -37,6 +37,11 @@ override OWN_VARIABLES := SHELL .SHELLFLAGS .DEFAULT_GOAL SHORT_FLAGS QUESTION O
 	PIP_DISABLE_PIP_VERSION_CHECK PYTHONS PYTHON_RANGE
 $(if $(value MAKEFILES),$(error error: MAKEFILES is set ($(value MAKEFILES)); make has read those files before this Makefile, like a command you typed: unset MAKEFILES))
 $(if $(findstring e,$(SHORT_FLAGS)),$(error error: make -e (environment overrides) is not supported: it would let the environment replace the Makefile's own variables))
+# The root is where this Makefile is. The pipeline's internal variables (analysis/base/paths.py) are
+# set by the runner for its kernels, and by the tests for theirs; one left in the environment stops
+# make here, in one line (`SUANLI_ROOT=<another clone> make clean` must not delete that clone's files).
+$(foreach v,SUANLI_ROOT SUANLI_OUTPUTS SUANLI_CACHE SUANLI_STAGE SUANLI_STAGE_OWNER,$(if $(and $(filter environment,$(origin $v)),$(value $v),$(if $(filter SUANLI_ROOT,$v),$(filter-out $(CURDIR),$(abspath $(value SUANLI_ROOT))),1)),\
+	$(error error: $v is set in the environment; it is internal to the pipeline (the root is the folder of this Makefile): unset $v)))
 override NAME_CHARS := a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y Z 0 1 2 3 4 5 6 7 8 9 _
 override strip_chars = $(if $(2),$(call strip_chars,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,$(words $(2)),$(2))),$(1))
 # Every variable given on the command line: its name must be plain (letters, digits, '_') and
@@ -68,7 +73,7 @@ override STEP_NAMES :=
 override VARS_DIR :=
 override CHECKED :=
 # Set by the runner for its kernels only (analysis/base/paths.py, analysis/base/atomic.py).
-unexport SUANLI_OUTPUTS SUANLI_CACHE SUANLI_STAGE SUANLI_STAGE_OWNER
+unexport SUANLI_ROOT SUANLI_OUTPUTS SUANLI_CACHE SUANLI_STAGE SUANLI_STAGE_OWNER
 
 override export PYTHONHASHSEED := 0
 override export JUPYTER_PREFER_ENV_PATH := 1
@@ -123,8 +128,14 @@ endif
 override STEPS = $(PYTHON) -m analysis.pipeline
 # The Python for the targets that must work before or without the environment (clean, distclean).
 override TOOL_PYTHON := $(if $(ENV),$(BASE_PYTHON),$(PYTHON))
-ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean distclean help,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(QUESTION),)
 include build/steps.mk
+else
+# make -n and make -q write nothing: the step rules are read if they exist, never made (the plan
+# they print comes from the pipeline, which reads the registry itself).
+-include build/steps.mk
+endif
 endif
 # Parameters, RUN and REPLACE count only when given on the command line: a METHOD or SERIES left
 # in a shell's environment must not quietly rebuild the committed outputs with it.
@@ -145,9 +156,11 @@ $(if $(filter-out suanli:up-to-date,$(CHECKED)),$(error $(CHECKED)))
 endif
 endif
 
+ifeq ($(QUESTION),)
 build/steps.mk: analysis/pipeline/registry.py analysis/pipeline/cli.py analysis/pipeline/params.py | $(ENV)
 	@mkdir -p $(@D)
 	@$(PYTHON) -m analysis.pipeline mk > $@.part && mv $@.part $@
+endif
 
 ## all              build the environment if needed, run every stale step, write every output (default)
 ifneq ($(QUESTION),)

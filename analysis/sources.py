@@ -71,14 +71,14 @@ UNITS: dict[str, tuple[str, float, str]] = {
     "count": ("count", 1.0, "count"),
     "亿 parameters": ("bn parameters", 0.1, "count"),
 }
-PERIOD_RE = r"^(\d{4}( H[12])?|\d{4}-\d{4}|FY\d{2} Q[1-4])$"
+PERIOD_RE = r"^([0-9]{4}( H[12])?|[0-9]{4}-[0-9]{4}|FY[0-9]{2} Q[1-4])$"  # ASCII digits: \d is Unicode
 #: The ``published`` column of a published figure, a ranking or a stated date: one publication date per source in ``location``
 #: (same order, " | "-separated): YYYY-MM-DD or YYYY-MM as the page shows it, or ``undated``.
-PUBLISHED_RE = r"^(\d{4}-\d{2}(-\d{2})?|undated)( \| (\d{4}-\d{2}(-\d{2})?|undated))*$"
+PUBLISHED_RE = r"^([0-9]{4}-[0-9]{2}(-[0-9]{2})?|undated)( \| ([0-9]{4}-[0-9]{2}(-[0-9]{2})?|undated))*$"
 #: Pages that compile figures after the fact (and were found to be updated after the article):
 #: never a source, not even beside another one.
 LATER_COMPILATIONS = ("wanwend.com", "huggingface.co")
-DATE_RE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+DATE_RE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 SHARE_ERROR = "a share ('%') must be at most 100"
 ZERO_ERROR = "must not be 0 for a level, count or ratio (the cleaning divides by it, the forecasts take its logarithm)"
 #: The longest cell a raw table may hold (the longest transcribed note is a few hundred characters).
@@ -232,9 +232,11 @@ def _schema(table: Table, known: dict[str, set[str]]) -> pa.DataFrameSchema:
         pa.Check.ge(0, error="must not be negative"),
     ])
     if table.name == "vintages":
-        cols = {"vintage": s(_nonempty("vintage"), unique=True), "publisher": s(_nonempty("publisher")),
+        cols = {"vintage": s(_nonempty("vintage"), pa.Check(lambda v: ~v.str.contains(r"(?![0-9])\d"),
+                                                            error="must write its digits in ASCII (0-9)"),
+                             unique=True), "publisher": s(_nonempty("publisher")),
                 "title": s(_nonempty("title")),
-                "published": s(pa.Check.str_matches(r"^(\d{4}-\d{2}-\d{2})?$", error="must be YYYY-MM-DD or empty")),
+                "published": s(pa.Check.str_matches(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", error="must be YYYY-MM-DD or empty")),
                 "order": pa.Column(int, coerce=True, checks=pa.Check.ge(1, error="must be 1 or more")), "note": s()}
         return pa.DataFrameSchema(cols, strict=True)
     if table.name == "indicators":
@@ -444,21 +446,40 @@ PRECISION_LENGTH = {"day": 10, "month": 7, "year": 4}
 
 
 def _check_dates(table: Table, path: Path, frame: pd.DataFrame) -> None:
-    """Every date is a real calendar date; an article date has the precision its row states; the
-    editions' publication dates follow their order."""
-    columns = {"vintages": "published", "article_dates": "date", "published_figures": "published"}
-    column = columns.get(table.name)
-    if column is None:
+    """Every date is a real calendar date (ASCII digits: the patterns above say [0-9], as ``\\d``
+    would take '２０２３'); no publication date is after today; the article's own date is the date
+    of its source; an article date has the precision its row states; the editions' publication
+    dates follow their order."""
+    dated = [c for c in ("date", "published") if c in frame.columns]
+    if not dated:
         return
-    for line, cell in frame[column].items():
-        for part in (d.strip() for d in cell.split(" | ")):
-            if part and part != "undated" and not calendar_date(part):
-                raise RawDataError(f"{_at(table, path, frame, line, column)}: {part!r} is not a real calendar date "
-                                   "(month 01-12, a day its month has)")
-        if table.name == "article_dates" and len(cell) != PRECISION_LENGTH[frame.at[line, "precision"]]:
-            raise RawDataError(f"{_at(table, path, frame, line, column)}: {cell!r} is not a date at the precision "
-                               f"'{frame.at[line, 'precision']}' its row states (day: YYYY-MM-DD, month: YYYY-MM, "
-                               "year: YYYY)")
+    today = dt.date.today().isoformat()
+    for col in dated:
+        for line, cell in frame[col].items():
+            for part in (d.strip() for d in cell.split(" | ")):
+                if part and part != "undated" and not calendar_date(part):
+                    raise RawDataError(f"{_at(table, path, frame, line, col)}: {part!r} is not a real calendar date "
+                                       "(month 01-12, a day its month has)")
+    # A publication date after today is a typo (the row would silently leave every build); an
+    # article date may name a later event (the end of a forecast path), so only its 'published'.
+    for col in ("published",) if "published" in frame.columns else ():
+        for line, cell in frame[col].items():
+            for part in (d.strip() for d in cell.split(" | ")):
+                if part and part != "undated" and part > today[:len(part)]:
+                    raise RawDataError(f"{_at(table, path, frame, line, col)}: {part} is after today ({today}); "
+                                       "a source cannot have been published yet")
+    if table.name == "article_dates":  # the article's own date (analysis/infoset.py ARTICLE_DATE_ID) dates its rows
+        own = frame[frame["id"] == "date_published"]
+        for line, row in own.iterrows():
+            if row["date"] != row["published"]:
+                raise RawDataError(f"{_at(table, path, frame, line, 'date')}: {row['date']!r} is not the date the "
+                                   f"row's source was published ({row['published']!r} in 'published'); "
+                                   "'date_published' is the article's own date, and dates every figure of the article")
+        for line, cell in frame["date"].items():
+            if len(cell) != PRECISION_LENGTH[frame.at[line, "precision"]]:
+                raise RawDataError(f"{_at(table, path, frame, line, 'date')}: {cell!r} is not a date at the precision "
+                                   f"'{frame.at[line, 'precision']}' its row states (day: YYYY-MM-DD, month: YYYY-MM, "
+                                   "year: YYYY)")
     if table.name == "vintages":
         dated = [(int(o), d, line) for line, (o, d) in frame[["order", "published"]].iterrows() if d]
         for order, date, line in dated:
@@ -475,7 +496,7 @@ def _check_periods(table: Table, path: Path, frame: pd.DataFrame) -> None:
         if period.startswith("FY"):
             years = [2000 + int(period[2:4])]
         else:
-            years = [int(y) for y in re.findall(r"\d{4}", period)]
+            years = [int(y) for y in re.findall(r"[0-9]{4}", period)]
         if any(not FIRST_PERIOD_YEAR <= y <= MAX_HORIZON for y in years):
             raise RawDataError(f"{_at(table, path, frame, line, 'period')}: {period!r} lies outside "
                                f"{FIRST_PERIOD_YEAR}-{MAX_HORIZON}, the years the pipeline can place "
@@ -484,13 +505,27 @@ def _check_periods(table: Table, path: Path, frame: pd.DataFrame) -> None:
             raise RawDataError(f"{_at(table, path, frame, line, 'period')}: the range {period!r} must run forwards")
 
 
+#: The magnitudes the science can take, in a value's clean unit: above LARGEST a square or an
+#: exponential overflows (a 300-digit value failed in 02 with "math domain error"); below
+#: SMALLEST a level, count or ratio rounds to 0 and divides (``0.000000000001`` failed with a
+#: ZeroDivisionError). The data span 2.09 to 4328 (USD bn, EFLOPS, 亿 …): both are far outside.
+LARGEST, SMALLEST = 1e9, 1e-6
+
+
 def _check_values(table: Table, path: Path, frame: pd.DataFrame) -> None:
-    """Every value is finite in its clean unit (1000 × a huge 万亿 number is not)."""
+    """Every value is finite in its clean unit (1000 × a huge 万亿 number is not), at most LARGEST,
+    and a level, count or ratio at least SMALLEST."""
     for line, row in frame.iterrows():
-        factor = UNITS[row["unit"]][1]
-        if not math.isfinite(float(row["value"]) * factor):
+        clean, factor, measure = UNITS[row["unit"]]
+        value = float(row["value"]) * factor
+        if not math.isfinite(value):
             raise RawDataError(f"{_at(table, path, frame, line, 'value')}: {_shown(row['value_text'])} {row['unit']} "
-                               f"is not a finite number once converted to {UNITS[row['unit']][0]} (× {factor:g})")
+                               f"is not a finite number once converted to {clean} (× {factor:g})")
+        small = measure in ("level", "count", "ratio") and abs(value) < SMALLEST
+        if abs(value) > LARGEST or small:
+            raise RawDataError(f"{_at(table, path, frame, line, 'value')}: {_shown(row['value_text'])} {row['unit']} "
+                               f"is {'below' if small else 'above'} what the cleaning and the forecasts can take "
+                               f"({SMALLEST:g} to {LARGEST:g} {clean}" + (" for a level, count or ratio)" if small else ")"))
 
 
 def _editions(vintages: pd.DataFrame) -> dict[str, str]:

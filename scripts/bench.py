@@ -118,7 +118,7 @@ def extract(commit: str, dest: Path) -> bool:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     repeat = os.environ.get("REPEAT", "") or "3"
     if not repeat.isdigit() or not 1 <= int(repeat) <= 20:
         sys.exit(f"error: REPEAT={repeat[:20]!r} must be an integer from 1 to 20")

@@ -152,7 +152,7 @@ def write_licence(source_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     # `make font FONT_SRC=dir` reaches here through the environment, never through a shell
     ap.add_argument("--source-dir", type=Path, default=Path(os.environ.get("FONT_SRC") or DEFAULT_SRC),
                     help=f"folder with the {PACKAGE} .ttc files (default: $FONT_SRC, else {DEFAULT_SRC})")

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make i
 
 
 def _make(repo, *args):
-    """Run make in the repository as a user would (not as a sub-make of `make test`)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    """Run make in the repository as a user would (not as a sub-make of `make test`, and without the
+    tests' SUANLI_ROOT, which make refuses in the environment)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "SUANLI_ROOT")}
     return subprocess.run(["make", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -66,7 +67,7 @@ def test_a_python_or_venv_that_is_not_a_plain_path_runs_nothing(repo, tmp_path, 
     if how == "command line":
         r = _make(repo, "-n", "all", f"{variable}={value}")
     else:
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "SUANLI_ROOT")}
         env[variable] = value
         r = subprocess.run(["make", "-n", "all"], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
     assert not canary.exists()

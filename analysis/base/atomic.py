@@ -110,8 +110,11 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         if ledger is None:
             os.replace(tmp, target)
         else:
-            with open(ledger, "a", encoding="utf-8") as fh:
-                fh.write(f"{os.path.abspath(tmp)}\t{os.path.abspath(target)}\n")
+            try:
+                with open(ledger, "a", encoding="utf-8") as fh:
+                    fh.write(f"{os.path.abspath(tmp)}\t{os.path.abspath(target)}\n")
+            except OSError as err:  # the stage's ledger (in the temporary folder), not the output, failed
+                raise OSError(err.errno, err.strerror, str(ledger)) from None
     except OSError as err:
         tmp.unlink(missing_ok=True)
         if err.filename in (None, str(tmp)):  # a failed write (a full disk) names the file it was for

@@ -1,9 +1,15 @@
 """The one place where paths come from.
 
 Every module, notebook and test asks this module for a location instead of spelling a path
-itself, so the layout of the compendium can change in one place, and so a temporary copy of the
-compendium (used by the integration tests) is as easy to address as the real one: set
-``SUANLI_ROOT`` or pass ``root=``.
+itself, so the layout of the compendium can change in one place.
+
+The root is where the code is (:data:`CODE_ROOT`, the folder holding ``analysis/`` and the
+Makefile). ``SUANLI_ROOT`` moves the data and outputs of *science* code only: the tests point
+nbval's kernels at a temporary copy of ``data/`` and ``figures/`` with it. The pipeline's entry
+point (``python -m analysis.pipeline``, what make calls) refuses it, and every other internal
+variable below, unless it names this very root (:func:`check_environment`), and the Makefile
+refuses it in the environment: a ``SUANLI_ROOT`` left in a shell must never make ``make clean``
+in one clone delete another clone's files.
 
 Both layers use it (the science reads ``data/raw/`` and writes its tables through it; the
 pipeline keeps its state, runs and pages by it), so it sits below both, in ``analysis/base/``,
@@ -14,7 +20,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("SUANLI_ROOT", Path(__file__).resolve().parents[2]))
+#: The compendium this code belongs to: the folder holding ``analysis/`` and the Makefile.
+CODE_ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(os.environ.get("SUANLI_ROOT") or CODE_ROOT)
 
 DATA = ROOT / "data"
 RAW = DATA / "raw"
@@ -47,6 +55,33 @@ if _OUTPUTS:
     REPORTS = RUNS / _OUTPUTS / "reports"
 if os.environ.get("SUANLI_CACHE", ""):
     CACHE = Path(os.environ["SUANLI_CACHE"])
+
+
+#: Variables the runner sets for the kernels it starts, and the tests for theirs; never read by the
+#: pipeline's entry point from its own environment (:func:`check_environment`).
+INTERNAL_ENVIRONMENT = ("SUANLI_ROOT", "SUANLI_OUTPUTS", "SUANLI_CACHE", "SUANLI_STAGE", "SUANLI_STAGE_OWNER")
+
+
+def check_environment(environ=None) -> str | None:
+    """Why the pipeline's entry point must not run with this environment, or None: an internal
+    variable is set (a ``SUANLI_ROOT`` that names this very root excepted). The root is where the
+    code is, never where a variable left in a shell points."""
+    environ = os.environ if environ is None else environ
+    for name in INTERNAL_ENVIRONMENT:
+        value = environ.get(name, "")
+        if not value:
+            continue
+        if name == "SUANLI_ROOT":
+            try:
+                same = Path(value).resolve() == CODE_ROOT
+            except (OSError, RuntimeError, ValueError):
+                same = False
+            if same:
+                continue
+            return (f"SUANLI_ROOT is set in the environment to another folder than this compendium's root "
+                    f"(the folder of its Makefile); the pipeline works only in its own folder: unset SUANLI_ROOT")
+        return f"{name} is set in the environment; it is internal (set by the runner for its kernels only): unset {name}"
+    return None
 
 
 def rel(path: Path | str, root: Path | None = None) -> str:

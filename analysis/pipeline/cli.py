@@ -10,6 +10,13 @@ same commands read the variables given on make's command line from the environme
 exports them as literals, and names them in ``SUANLI_CLI_VARS``); a variable merely left in the
 environment is never read.
 
+Nothing a program passes here deletes what the project did not make (issue 29): the one internal
+option, ``check --vars DIR`` (make's parse-time check), takes only ``build/vars/<number>`` and
+deletes only the files make wrote there, by name; no option may be abbreviated (``--v=…`` is not
+``--vars=…``); and the pipeline's internal variables in the environment (``SUANLI_ROOT`` naming
+another folder, ``SUANLI_OUTPUTS``, …) are refused: the root is where this code is
+(:func:`analysis.base.paths.check_environment`).
+
 Every error is one line on stderr (``error: …``, repository paths only) and an exit status:
 2 for a bad name or value (before anything runs), 1 for a build that failed, 130 or 143 when
 stopped by SIGINT or SIGTERM (after removing the step's temporaries). ``SUANLI_DEBUG=1`` shows
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -63,7 +71,9 @@ def variables(pairs: list[str], environ=None) -> dict[str, str]:
 
     environ = os.environ if environ is None else environ
     known = set(P.make_variables()) | {"RUN", "REPLACE"}
-    from_make = environ.get("SUANLI_CLI_VARS", "").split()
+    # Only a recipe of make (which sets MAKELEVEL) passes variables this way: a SUANLI_CLI_VARS
+    # left in a program's environment names nothing (issue 29, N2: internal names are ignored).
+    from_make = environ.get("SUANLI_CLI_VARS", "").split() if environ.get("MAKELEVEL") else []
     out = {k: v for k, v in environ.items() if k not in known and k != "SUANLI_CLI_VARS"}
     names = []
     for name in from_make:
@@ -80,32 +90,74 @@ def variables(pairs: list[str], environ=None) -> dict[str, str]:
     return out
 
 
+#: The only folder ``check --vars`` reads and empties: the one make writes for its parse-time check
+#: (``build/vars/<its process id>``, relative to the root). Any other value is refused before
+#: anything is read or deleted: the option is make's, never a program's (N1 of issue 29).
+VARS_FOLDER = re.compile(r"build/vars/[0-9]{1,10}")
+#: The files make writes there: one per variable given on its command line, and its own two.
+VARS_OWN = {".names": "SUANLI_CLI_VARS", ".goals": ".goals"}
+
+
+def vars_folder(text: str) -> Path:
+    """The folder ``check --vars`` was given, if it is make's: ``build/vars/<number>`` in this
+    compendium, a real folder (no link on the way). Raise :class:`ParameterError` otherwise."""
+    from analysis.pipeline import params as P
+
+    if not VARS_FOLDER.fullmatch(text):
+        raise P.ParameterError(f"check --vars: got {P._short(text)}; it takes only the folder make writes "
+                               "(build/vars/<number>), and is not for programs (give NAME=VALUE arguments)")
+    root = paths.CODE_ROOT  # where the Makefile is, whatever the environment says
+    folder = root / text
+    for step in (root / "build", root / "build" / "vars", folder):
+        if step.is_symlink() or not step.is_dir():
+            raise P.ParameterError(f"check --vars: {paths.rel(step, root)} is not a folder make wrote "
+                                   "(missing, or a symbolic link); nothing read or deleted")
+    return folder
+
+
 def read_vars(folder: Path) -> dict[str, str]:
     """The variables make wrote with $(file) (one file each, its value verbatim): ``.names``
     (the command line's variable names) and ``.goals`` (make's goals) are make's own."""
     out = {}
     for f in folder.iterdir():
         text = f.read_text(encoding="utf-8", errors="surrogateescape")
-        out[{".names": "SUANLI_CLI_VARS", ".goals": ".goals"}.get(f.name, f.name)] = \
-            text[:-1] if text.endswith("\n") else text
+        out[VARS_OWN.get(f.name, f.name)] = text[:-1] if text.endswith("\n") else text
     return out
 
 
-def check_vars(folder: Path) -> int:
-    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error))."""
-    import shutil
+def remove_vars(folder: Path) -> None:
+    """Delete what make wrote in ``folder``, by name (its two files and one per name in ``.names``),
+    then the folder and ``build/vars`` if that left them empty. Nothing else, whatever it holds."""
+    try:
+        names = (folder / ".names").read_text(encoding="utf-8", errors="surrogateescape").split()
+    except OSError:
+        names = []
+    for name in list(VARS_OWN) + [n for n in names if re.fullmatch(r"[A-Za-z0-9_]+", n)]:
+        f = folder / name
+        if f.is_file() and not f.is_symlink():
+            f.unlink()
+    for empty in (folder, folder.parent, folder.parent.parent):  # build/ too, if make made it for this alone
+        try:
+            empty.rmdir()
+        except OSError:
+            break
 
+
+def check_vars(text: str) -> int:
+    """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error)).
+    A ``DIR`` that is not make's folder is refused (exit 2) before anything is read or deleted."""
     from analysis.pipeline import engine
     from analysis.pipeline import params as P
 
     try:
+        folder = vars_folder(text)
+    except P.ParameterError as err:
+        print(f"error: {_one_line(err)}")
+        return 2
+    try:
         environ = read_vars(folder)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            folder.parent.rmdir()
-        except OSError:
-            pass
+        remove_vars(folder)
     goals = environ.pop(".goals", "").split() or ["all"]
     try:
         engine.check_all(environ, goals)
@@ -199,30 +251,59 @@ def write_readme_table() -> None:
 
 def _goals(environ, command: str) -> list[str]:
     """make's goals when make called (``SUANLI_GOALS``: ``make test`` runs the steps too), else the command's."""
-    return environ.get("SUANLI_GOALS", "").split() or [command]
+    return (environ.get("SUANLI_GOALS", "").split() if environ.get("MAKELEVEL") else []) or [command]
 
 
 def _cmd_check(args, environ) -> int:
     from analysis.pipeline import engine
 
-    if args.vars:  # at make's parse time: print the error (make stops on it)
-        return check_vars(Path(args.vars))
+    if args.vars is not None:  # at make's parse time: print the error (make stops on it)
+        return check_vars(args.vars)
     engine.check_all(environ)
     return 0
 
 
 def _cmd_run(args, environ) -> int:
-    from analysis.pipeline import engine
+    from analysis.pipeline import engine, housekeeping
 
     engine.check_all(environ, _goals(environ, "all"))
-    engine.run_step(args.step, None, environ)
+    try:
+        with housekeeping.building():  # `make clean` waits for no one: it is refused meanwhile
+            engine.run_step(args.step, None, environ)
+    except Exception as err:  # a failed step says what the build left (earlier steps may have published)
+        from analysis.pipeline.runner import RunnerError
+
+        if not isinstance(err, (engine.BuildError, RunnerError)):
+            raise
+        left = "; ".join(x for x in (_not_set(args.step, err, environ), engine.left_behind(args.step)) if x)
+        if not left:
+            raise
+        if isinstance(err, engine.BuildError):  # bad raw data: one line per cell, then what was left
+            raise engine.BuildError(f"{str(err).rstrip()}\n{left}") from None
+        raise RunnerError(f"{_one_line(err)}; {left}") from None
     return 0
 
 
-def _cmd_index(args, environ) -> int:
-    from analysis.pipeline import report
+def _not_set(step: str, err: BaseException, environ) -> str:
+    """When a failed step's message blames a parameter the user did not set (its default no longer
+    fits the data: the review's date typo blamed ``train_start``), say so: the cause is elsewhere."""
+    from analysis.pipeline import params as P
 
-    report.run_index(None)
+    given = set(environ.get("SUANLI_CLI_VARS", "").split())
+    text = str(err)
+    blamed = [n for n in P.known(step) if n not in P.INTERNAL and P.make_name(n) not in given
+              and re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text)]
+    if not blamed:
+        return ""
+    return (f"{', '.join(blamed)} {'was' if len(blamed) == 1 else 'were'} not set (the default applies): the cause is "
+            "more likely in the data than in a parameter (`git diff data/raw` shows what changed)")
+
+
+def _cmd_index(args, environ) -> int:
+    from analysis.pipeline import housekeeping, report
+
+    with housekeeping.building():
+        report.run_index(None)
     return 0
 
 
@@ -241,10 +322,11 @@ def _cmd_plan(args, environ) -> int:
 
 
 def _cmd_forecast(args, environ) -> int:
-    from analysis.pipeline import engine, runs
+    from analysis.pipeline import engine, housekeeping, runs
 
     engine.check_all(environ, _goals(environ, "forecast"))
-    runs.make(environ)
+    with housekeeping.building():
+        runs.make(environ)
     return 0
 
 
@@ -323,13 +405,21 @@ def _cmd_readme_table(args, environ) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line like every other error (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {_one_line(message)} (`python -m analysis.pipeline --help` lists "
+                     "the commands)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline",
+    ap = _Parser(prog="python -m analysis.pipeline", allow_abbrev=False,
                                  description="The suanli pipeline's command line (what make calls).")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, func, doc, variables=False, before=()):
-        p = sub.add_parser(name, help=doc, description=doc)
+        p = sub.add_parser(name, help=doc, description=doc, allow_abbrev=False)  # `--v=x` is not `--vars=x`
         p.set_defaults(func=func)
         for args, kw in before:
             p.add_argument(*args, **kw)
@@ -341,7 +431,7 @@ def parser() -> argparse.ArgumentParser:
     from analysis.pipeline.registry import STEPS
 
     p = command("check", _cmd_check, "validate the variables, before anything runs", variables=True)
-    p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check
+    p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check: build/vars/N only
     command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
             before=[(("step",), {"choices": list(STEPS)})])
     command("index", _cmd_index, "write the default index page if its inputs changed")
@@ -372,9 +462,32 @@ def _one_line(err: BaseException) -> str:
 
 
 def _os_error(err: OSError) -> str:
-    """An operating-system error as one line: the repository path and what went wrong."""
+    """An operating-system error as one line: the repository path and what went wrong (a file in
+    the temporary folder as ``$TMPDIR/…``, any other outside the repository by its name alone)."""
+    import tempfile
+
     what = err.strerror or _one_line(err) or type(err).__name__
-    return f"{paths.rel(err.filename)}: {what}" if getattr(err, "filename", None) else what
+    if not getattr(err, "filename", None):
+        return what
+    where = paths.rel(err.filename)
+    if Path(where).is_absolute():
+        tmp = Path(tempfile.gettempdir()).resolve()
+        try:
+            where = "$TMPDIR/" + Path(err.filename).resolve().relative_to(tmp).as_posix()
+        except (ValueError, OSError):
+            where = f"{Path(str(err.filename)).name} (outside the repository)"
+    return f"{where}: {what}"
+
+
+def _repository_paths(text: str) -> str:
+    """A kernel's message with the repository's absolute path dropped and the temporary folder
+    written as ``$TMPDIR`` (an error names only repository paths: issue 29, N10)."""
+    import tempfile
+
+    for folder, shown in ((paths.ROOT.resolve(), ""), (paths.ROOT, ""), (Path(tempfile.gettempdir()).resolve(), "$TMPDIR/"),
+                          (Path(tempfile.gettempdir()), "$TMPDIR/")):
+        text = text.replace(f"{folder}/", shown)
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,6 +501,16 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.pipeline import params as P
     from analysis.pipeline.engine import BuildError
 
+    refused = paths.check_environment()
+    if refused:  # the root is where the code is (issue 29, N2): nothing runs, nothing is read
+        at_parse_time = getattr(args, "vars", None) is not None
+        if at_parse_time:
+            try:
+                remove_vars(vars_folder(args.vars))
+            except P.ParameterError:
+                pass
+        print(f"error: {refused}", file=sys.stdout if at_parse_time else sys.stderr)
+        return 2
     try:
         environ = variables(getattr(args, "variables", []) or [])
         # This process's environment is this call's variables from now on, so that every module that
@@ -402,9 +525,11 @@ def main(argv: list[str] | None = None) -> int:
         print("error: " + str(err).strip().replace("\n", ": ", 1), file=sys.stderr)
         return 1
     except Terminated:
+        _quiet_exit()
         print("suanli: stopped (SIGTERM); its temporaries are removed", file=sys.stderr)
         return 143
     except KeyboardInterrupt:
+        _quiet_exit()
         print("suanli: stopped (SIGINT); its temporaries are removed", file=sys.stderr)
         return 130
     except OSError as err:
@@ -414,13 +539,25 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.pipeline.runner import RunnerError
 
         if isinstance(err, RunnerError):
-            print(f"error: {_one_line(err)}", file=sys.stderr)
+            print(f"error: {_repository_paths(_one_line(err))}", file=sys.stderr)
             return 1
         if os.environ.get("SUANLI_DEBUG"):
             raise
         print(f"error: unexpected {type(err).__name__}: {_one_line(err)[:300]} (SUANLI_DEBUG=1 shows where)",
               file=sys.stderr)
         return 1
+
+
+def _quiet_exit() -> None:
+    """After a stop, the kernel client's event loop may still hold tasks that the interpreter
+    reports at exit (asyncio's "Task was destroyed but it is pending!", an unraisable exception in
+    a coroutine): the stop is already said in one line, so they are not printed (issue 29, N8)."""
+    import logging
+
+    logging.getLogger("asyncio").disabled = True
+    sys.unraisablehook = lambda unraisable: None
+    if threading_is_main():  # a second SIGTERM while the cleanup ends: no traceback either
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def threading_is_main() -> bool:

@@ -293,6 +293,30 @@ def run_step(name: str, run: str | None = None, environ=None) -> bool:
     return True
 
 
+def left_behind(name: str, run: str | None = None) -> str:
+    """After step ``name`` failed, what the build left, in one sentence (empty if nothing is mixed):
+    the steps upstream of it whose records are newer than its own (they published in this build),
+    and the outputs that are now older than theirs (``name``'s and everything downstream of it,
+    the index page included), which the next successful ``make all`` redoes. Issue 29, N5."""
+    def recorded(n: str) -> float:
+        f = state_file(n, run)
+        return f.stat().st_mtime if f.is_file() else 0.0
+
+    mine = recorded(name)
+    ahead, todo = set(), list(upstream(name))
+    while todo:
+        u = todo.pop()
+        if u not in ahead:
+            ahead.add(u)
+            todo += upstream(u)
+    newer = [n for n in STEPS if n in ahead and recorded(n) > mine]
+    if not newer:
+        return ""
+    behind = downstream([name])
+    return (f"left: the outputs of {', '.join(newer)} are from this build, those of {', '.join(behind)} and the "
+            f"index page from an earlier one (`git status` lists them; `make all` redoes them once this is fixed)")
+
+
 def _check_raw() -> None:
     from analysis import cleaning, sources
 

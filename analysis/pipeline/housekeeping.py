@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.base import paths
@@ -91,8 +92,43 @@ def output_folders() -> list[Path]:
     return sorted({f.parent for f in declared_outputs()})
 
 
+#: Held (shared) by every process that builds (``run``, ``index``, ``forecast``), and taken
+#: exclusively by ``clean``: a clean beside a live build deleted its temporaries (issue 29, N9).
+BUILD_LOCK = ".build.lock"
+
+
+@contextmanager
+def building(exclusive: bool = False):
+    """Hold the build lock (``build/.build.lock``): shared while building; exclusive (never waiting)
+    for ``clean``, which is refused while a build runs. Without build/, clean has nothing to wait for."""
+    import fcntl
+
+    if exclusive and not paths.BUILD.is_dir():
+        yield
+        return
+    if paths.BUILD.is_symlink():
+        raise RefusedError(f"{paths.rel(paths.BUILD)}: is a symbolic link; the build writes only inside the repository")
+    paths.BUILD.mkdir(parents=True, exist_ok=True)
+    fd = os.open(paths.BUILD / BUILD_LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX | fcntl.LOCK_NB) if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            raise RefusedError("a build is running in this compendium (make all, make forecast); clean would delete "
+                               "what it is writing: run make clean when it has finished") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def clean() -> list[str]:
-    """Delete the default outputs, ``build/`` and the project's temporaries; return what went."""
+    """Delete the default outputs, ``build/`` and the project's temporaries; return what went.
+    Refused while a build runs here (:func:`building`)."""
+    with building(exclusive=True):
+        return _clean()
+
+
+def _clean() -> list[str]:
     from analysis.pipeline.runner import sweep_private_folders
 
     gone = []

@@ -13,6 +13,10 @@ opened as a text file on double-click, and Lab refused to start as root. Here:
   metadata header without one, so an unchanged source stays byte-identical (tested).
 * :func:`command` starts Lab with ``JUPYTER_CONFIG_PATH`` pointing at ``jupyter/`` (both files
   above) and ``--allow-root`` when run as uid 0 (containers, CI).
+* :func:`check_args` admits a short list of server options (``LAB_ARGS``): Jupyter's other
+  options run code (``--config=x.py`` executes the file, ``--ServerApp.browser='cmd %s'`` runs the
+  command) or open the server to the network, so they are refused in one line (exit status 2),
+  and an ``--ip`` other than loopback needs a token.
 
 Usage: ``python -m analysis.pipeline.lab [jupyter lab options]`` (``make lab LAB_ARGS=…``).
 """
@@ -27,6 +31,12 @@ from pathlib import Path
 CODE_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = CODE_ROOT / "jupyter"
 EXECUTED = re.compile(r"^\d\d_\w+\.ipynb$")
+
+
+# The allowlist of LAB_ARGS is checked with the other variables, before make runs anything
+# (analysis/pipeline/params.py); main() checks options given directly again.
+from analysis.pipeline.params import ParameterError as LabArgsError  # noqa: E402
+from analysis.pipeline.params import check_lab_args as check_args  # noqa: E402
 
 
 def pre_save(model, path, contents_manager=None, **kwargs):
@@ -57,7 +67,11 @@ def command(root: Path, extra: list[str]) -> tuple[list[str], dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     # `make lab LAB_ARGS="--port 8899"` arrives through the environment (never through a shell)
-    args = (sys.argv[1:] if argv is None else argv) + shlex.split(os.environ.get("LAB_ARGS", ""))
+    try:
+        args = check_args((sys.argv[1:] if argv is None else argv) + shlex.split(os.environ.get("LAB_ARGS", "")))
+    except (LabArgsError, ValueError) as err:
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
     cmd, env = command(CODE_ROOT / "notebooks", args)
     os.execvpe(cmd[0], cmd, env)
     return 0  # not reached

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 
+from analysis.base import paths
 from analysis.domain import DEFAULT_AS_OF, FIRST_DATA_YEAR, FIRST_EDITION_DATE, LAST_DATA_YEAR, MAX_HORIZON, REPORT_HORIZON
 from analysis.domain import FORECAST_SERIES as SERIES
 
@@ -75,13 +76,18 @@ class Param:
         return f"a {self.type.__name__}"
 
 
+#: The interval levels a forecast can draw: a level nearer 0 or 1 gives an interval of no width or
+#: of unbounded width (``LEVELS=1e-320`` failed in 03_forecast), and each is shown to two decimals.
+LEVEL_LOW, LEVEL_HIGH = 0.01, 0.99
+
+
 def parse_levels(text: str) -> tuple[float, ...]:
-    """a comma-separated list of 1 to 5 interval levels, each strictly between 0 and 1 (e.g. 0.5,0.8,0.95)"""
-    try:
-        levels = tuple(sorted({float(x) for x in text.split(",")}))
-    except ValueError:
-        raise ValueError(f"got {text!r}") from None
-    if not 1 <= len(levels) <= 5 or not all(0 < x < 1 for x in levels):
+    """a comma-separated list of 1 to 5 interval levels, each from 0.01 to 0.99 with at most two decimals (e.g. 0.5,0.8,0.95)"""
+    items = [x.strip() for x in text.split(",")]
+    if not all(re.fullmatch(r"0?\.[0-9]{1,2}", x, re.ASCII) for x in items):
+        raise ValueError(f"got {text!r}")
+    levels = tuple(sorted({float(x) for x in items}))
+    if not 1 <= len(levels) <= 5 or not all(LEVEL_LOW <= x <= LEVEL_HIGH for x in levels):
         raise ValueError(f"got {text!r}")
     return levels
 
@@ -92,10 +98,9 @@ def parse_growth(text: str) -> dict[str, float]:
     for item in text.split(","):
         name, sep, rate = item.strip().rpartition(":")
         names = (name.strip(),) if sep else SERIES
-        try:
-            r = float(rate)
-        except ValueError:
-            raise ValueError(f"got {text!r}") from None
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", rate.strip()):
+            raise ValueError(f"got {text!r}")
+        r = float(rate)
         if not sep and len(text.split(",")) > 1 or any(n not in SERIES for n in names) or not -0.5 <= r <= 2.0:
             raise ValueError(f"got {text!r}")
         for n in names:
@@ -105,18 +110,27 @@ def parse_growth(text: str) -> dict[str, float]:
     return out
 
 
+#: The first date a build can take. The first edition was released on FIRST_EDITION_DATE, but as of
+#: any day before this one the information set holds no figure that an audit check can use, and
+#: 01_clean stopped with a KeyError (issue 29, N3): a value the check accepts must build.
+#: tests/pipeline/test_entry_point.py ties the date to data/raw; if the audit learns to report
+#: "no check can be made yet", this can go back to FIRST_EDITION_DATE.
+FIRST_AS_OF = "2020-12-16"
+
+
 def parse_as_of(text: str) -> str:
-    """a date YYYY-MM-DD from 2019-08-28 (the first edition's release) to today"""
+    """a date YYYY-MM-DD from 2020-12-16 (the first day with a figure the audit can check) to today"""
     import datetime as dt
 
     try:
-        day = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        day = dt.date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
     except ValueError:
         day = None
     if day is None:
         raise ValueError(f"got {text!r}, not a date")
-    if day.isoformat() < FIRST_EDITION_DATE:
-        raise ValueError(f"got {text!r}, before the first edition ({FIRST_EDITION_DATE})")
+    if day.isoformat() < FIRST_AS_OF:
+        raise ValueError(f"got {text!r}, before {FIRST_AS_OF} (the first edition, {FIRST_EDITION_DATE}, "
+                         "and what followed it until then, give the audit nothing to check)")
     if day > dt.date.today():
         raise ValueError(f"got {text!r}, after today")
     return day.isoformat()
@@ -262,13 +276,67 @@ def check_build_variables(environ=None) -> None:
                              "or 0/empty (refuse to)")
     cell_timeout(environ)
     try:
-        shlex.split(environ.get("LAB_ARGS", ""))
+        lab_args = shlex.split(environ.get("LAB_ARGS", ""))
     except ValueError as err:
         raise ParameterError(f"LAB_ARGS: got {_short(environ['LAB_ARGS'])}, which is not a list of options "
                              f"({err}); e.g. LAB_ARGS=\"--no-browser --port 8899\"") from None
+    if lab_args:
+        check_lab_args(lab_args, environ)
     repeat = environ.get("REPEAT", "")
     if repeat and not (repeat.isdigit() and 1 <= int(repeat) <= 20):
         raise ParameterError(f"REPEAT: got {_short(repeat)}; REPEAT must be an integer from 1 to 20")
+
+
+#: The options ``LAB_ARGS`` (``make lab``, analysis/pipeline/lab.py) may pass (each as ``--name=value`` or ``--name value``; flags alone).
+#: Nothing else: every other Jupyter option is refused (issue 29, N6).
+LAB_PORT_OPTIONS = ("--port", "--ServerApp.port", "--port-retries", "--ServerApp.port_retries")
+LAB_IP_OPTIONS = ("--ip", "--ServerApp.ip")
+LAB_TOKEN_OPTIONS = ("--IdentityProvider.token", "--ServerApp.token")
+LAB_DIR_OPTIONS = ("--notebook-dir", "--ServerApp.root_dir")
+LAB_FLAGS = ("--no-browser",)
+LAB_BROWSER_OPTIONS = ("--ServerApp.open_browser",)
+LAB_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+LAB_ALLOWED = ("--port N, --port-retries N, --no-browser, --ip ADDRESS (other than loopback only with a token), "
+           "--IdentityProvider.token TOKEN, --notebook-dir DIR (in the repository)")
+
+
+def check_lab_args(args: list[str], environ=None) -> list[str]:
+    """``args`` if every option is on the allowlist and a non-loopback ``--ip`` has a token; else
+    raise :class:`ParameterError` naming the first option refused."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, sep, value = arg.partition("=")
+        if name in LAB_FLAGS and not sep:
+            i += 1
+            continue
+        if name not in LAB_PORT_OPTIONS + LAB_IP_OPTIONS + LAB_TOKEN_OPTIONS + LAB_DIR_OPTIONS + LAB_BROWSER_OPTIONS:
+            raise ParameterError(f"LAB_ARGS: {_short(arg)} is not allowed (Jupyter options can run code or open "
+                                 f"the server); LAB_ARGS takes only {LAB_ALLOWED}")
+        if not sep:
+            if i + 1 >= len(args):
+                raise ParameterError(f"LAB_ARGS: {name} needs a value; LAB_ARGS takes only {LAB_ALLOWED}")
+            value = args[i + 1]
+            i += 1
+        i += 1
+        if name in LAB_PORT_OPTIONS and not (value.isascii() and value.isdigit() and 0 <= int(value) <= 65535):
+            raise ParameterError(f"LAB_ARGS: {name}={_short(value)}; a port is a whole number from 0 to 65535")
+        if name in LAB_BROWSER_OPTIONS and value not in ("True", "False"):
+            raise ParameterError(f"LAB_ARGS: {name}={_short(value)}; it takes True or False")
+        if name in LAB_DIR_OPTIONS:
+            folder = (paths.CODE_ROOT / value).resolve()
+            if not folder.is_dir() or not folder.is_relative_to(paths.CODE_ROOT):
+                raise ParameterError(f"LAB_ARGS: {name}={_short(value)} is not a folder in the repository")
+        values[name.split(".")[-1].lstrip("-")] = value
+    ip = values.get("ip", "")
+    if ip and ip not in LAB_LOOPBACK:
+        token = values.get("token", environ.get("JUPYTER_TOKEN", ""))
+        if not token.strip():
+            raise ParameterError(f"LAB_ARGS: --ip={_short(ip)} serves Lab beyond this machine; it needs a token "
+                                 "(--IdentityProvider.token=…, not empty)")
+    return list(args)
 
 
 def cell_timeout(environ=None) -> int | None:
@@ -296,30 +364,38 @@ def known(notebook: str) -> dict[str, Param]:
         raise ParameterError(f"unknown notebook '{notebook}'; known notebooks: {', '.join(SPECS)}") from None
 
 
+INTEGER_TEXT = r"[+-]?[0-9]{1,6}"
+DECIMAL_TEXT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?"
+#: The spellings of "no value" an optional parameter accepts (and every other parameter refuses).
+EMPTY_LIKE = ("", "none", "None", "null")
+
+
 def _convert(name: str, spec: Param, value: Any) -> Any:
     bad = lambda: ParameterError(  # noqa: E731
         f"parameter '{name}': got {_short(value) if isinstance(value, str) else repr(value)}, which is not allowed; {name} must be {spec.allowed()}")
-    if value is None or (isinstance(value, str) and value.strip() in ("", "none", "None", "null")):
+    # "none" and the like mean "no value" only for an optional parameter (its `allowed()` says so);
+    # any other parameter's parser sees every value, so a value the check accepts is one that runs.
+    plain_text = spec.type is str and spec.parse is None and spec.choices is None  # run_name: its own rule below
+    if value is None or (isinstance(value, str) and value.strip() in EMPTY_LIKE and not plain_text):
         if spec.optional:
             return None
-        if spec.type is str and spec.choices is None:
-            return ""
         raise bad()
     if spec.type is int:
         if isinstance(value, bool):
             raise bad()
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, str):
-            try:
-                value = int(value.strip())
-            except ValueError:
-                raise bad() from None
+        if isinstance(value, str):  # ASCII digits only: int() also takes '２０３０' and '2_030'
+            if not re.fullmatch(INTEGER_TEXT, value.strip()):
+                raise bad()
+            value = int(value.strip())
         if not isinstance(value, int):
             raise bad()
     elif spec.type is float:
         if isinstance(value, bool):
             raise bad()
+        if isinstance(value, str) and not re.fullmatch(DECIMAL_TEXT, value.strip()):
+            raise bad()  # ASCII only: float() also takes '１.５', '1_0', 'nan' and 'inf'
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -389,23 +465,16 @@ def _values(items: list[str]) -> dict[str, Any]:
 
 
 def _main(argv: list[str]) -> int:
-    """``write NOTEBOOK FILE key=value ...``: validate, then write FILE only if it changes;
-    ``check NOTEBOOK key=value ...``: validate only."""
-    writing = argv[:1] == ["write"] and len(argv) >= 3
-    if not (writing or (argv[:1] == ["check"] and len(argv) >= 2)):
-        print("usage: python -m analysis.pipeline.params write NOTEBOOK FILE [key=value ...]\n"
-              "       python -m analysis.pipeline.params check NOTEBOOK [key=value ...]", file=sys.stderr)
+    """``check NOTEBOOK key=value ...``: validate only. (It wrote a file named on its command line
+    too, anywhere; nothing used that, and an entry point writes only where the project says.)"""
+    if not (argv[:1] == ["check"] and len(argv) >= 2):
+        print("usage: python -m analysis.pipeline.params check NOTEBOOK [key=value ...]", file=sys.stderr)
         return 2
-    notebook, items = argv[1], argv[3:] if writing else argv[2:]
     try:
-        checked = check(notebook, _values(items))
+        check(argv[1], _values(argv[2:]))
     except ParameterError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if writing:
-        from analysis.base.atomic import write_text
-
-        write_text(Path(argv[2]), dump(checked), touch=False)
     return 0
 
 

@@ -106,9 +106,19 @@ def sweep_private_folders() -> list[Path]:
             owner = entry.stat(follow_symlinks=False).st_uid
         except OSError:
             return False
-        return pid != os.getpid() and owner == os.getuid() and not process_alive(pid)
+        return pid != os.getpid() and owner == os.getuid() and (not process_alive(pid) or _zombie(pid))
 
     return _remove(entry for entry, pid in _private_folders() if orphaned(entry, pid))
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited but is not yet reaped (Linux): a runner killed outright releases
+    its run's lock as it exits, so the waiter that takes over may find it a zombie (issue 29, N7)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def remove_own_private_folders() -> list[Path]:
@@ -446,6 +456,8 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         pairs = atomic.staged(ledger)
         published = atomic.publish(pairs, last=Path(os.path.abspath(output)))
         LAST_TIMINGS["publish"] = time.time() - t1
+        if fresh:
+            evict_bypassed(stage_dir / "cache" / "figures")
         return published
     except BaseException:
         atomic.discard(atomic.staged(ledger))
@@ -458,6 +470,25 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
                 os.environ[k] = v
         shutil.rmtree(stage_dir, ignore_errors=True)
         remove_own_private_folders()
+
+
+def evict_bypassed(drawn: Path) -> list[str]:
+    """A restore drew its figures afresh, bypassing the figure cache: evict the entries it bypassed
+    (the keys it drew), so that a poisoned entry does not come back on the next ordinary rerun
+    (issue 29, N12). Only entries named like a key; a link is unlinked, never followed."""
+    from analysis import figure_cache
+
+    real, gone = figure_cache.folder(), []
+    for entry in (drawn.iterdir() if drawn.is_dir() else ()):
+        target = real / entry.name
+        if len(entry.name) == 64 and all(c in "0123456789abcdef" for c in entry.name) and \
+                (target.exists() or target.is_symlink()):
+            if target.is_symlink() or not target.is_dir():
+                target.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+            gone.append(entry.name)
+    return gone
 
 
 class _QuietTimeout:
@@ -488,7 +519,8 @@ def _one_line(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline.runner", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.pipeline.runner", description=__doc__.split("\n")[0],
+                                 allow_abbrev=False)
     ap.add_argument("source", type=Path)
     ap.add_argument("output", type=Path)
     ap.add_argument("--params", type=Path, help="YAML file of parameters")

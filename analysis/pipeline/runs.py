@@ -70,11 +70,23 @@ def read_record(folder: Path) -> dict | None:
 
 
 def is_complete(folder: Path) -> bool:
-    """Whether the run in ``folder`` finished: its completion record matches its parameters."""
+    """Whether the run in ``folder`` finished: its completion record matches its parameters, and
+    every output its steps and its index page recorded is there with the hash recorded (a
+    truncated or emptied output makes it incomplete: issue 29, N11)."""
     try:
         done = json.loads((folder / DONE).read_text(encoding="utf-8"))
-        return done.get("parameters_sha256") == _record_sha256(folder)
-    except (OSError, ValueError, AttributeError):
+        if done.get("parameters_sha256") != _record_sha256(folder):
+            return False
+        for n in list(done.get("steps", [])) + ["index"]:
+            recorded = engine.load_state(n, folder.name).get("outputs") or {}
+            if not recorded:
+                return False
+            for rel, digest in recorded.items():
+                f = paths.ROOT / rel
+                if not f.is_file() or f.is_symlink() or engine.sha256_file(f) != digest:
+                    return False
+        return True
+    except (OSError, ValueError, AttributeError, TypeError, BuildError):
         return False
 
 
@@ -133,9 +145,30 @@ def lock(run: str):
         except BlockingIOError:
             print(f"suanli: run '{run}' is being written by another process; waiting for it to finish", flush=True)
             fcntl.flock(fd, fcntl.LOCK_EX)
+            # The holder may have been killed (SIGKILL) rather than have finished: its stage and
+            # socket folders are swept now, not when some later step happens to run (issue 29, N7).
+            # Its lock goes as its files close, a moment before the process is gone: wait for that.
+            from analysis.pipeline.runner import sweep_private_folders
+
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            if holder.isdigit():
+                _wait_gone(int(holder))
+            sweep_private_folders()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)  # who holds it, for the next waiter
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _wait_gone(pid: int, seconds: float = 5.0) -> None:
+    """Wait (at most ``seconds``) until process ``pid`` has exited (a zombie counts as exited)."""
+    from analysis.base.atomic import process_alive
+    from analysis.pipeline.runner import _zombie
+
+    end = time.monotonic() + seconds
+    while pid != os.getpid() and process_alive(pid) and not _zombie(pid) and time.monotonic() < end:
+        time.sleep(0.02)
 
 
 def asides(run: str) -> list[Path]:

@@ -49,11 +49,13 @@ def test_every_case_kind_is_covered():
     assert names >= {(nb, n) for nb, spec in params.SPECS.items() for n in spec}
 
 
-def test_levels_are_a_list_of_open_interval_values():
-    for v in ("0", "1", "0.5,1.0", "a", "0.1,0.2,0.3,0.4,0.5,0.6"):
-        with pytest.raises(params.ParameterError, match="strictly between 0 and 1"):
+def test_levels_are_a_list_of_levels_a_forecast_can_draw():
+    for v in ("0", "1", "0.5,1.0", "a", "0.1,0.2,0.3,0.4,0.5,0.6", "1e-320", "0.001", "0.995", "none", "0.5,",
+              "０.５", "0.5_0"):
+        with pytest.raises(params.ParameterError, match="each from 0.01 to 0.99"):
             params.check("03_forecast", {"levels": v})
     assert params.check("03_forecast", {"levels": "0.95, 0.5"})["levels"] == "0.5,0.95"
+    assert params.check("03_forecast", {"levels": "0.01,0.99"})["levels"] == "0.01,0.99"
     assert params.parse_levels("0.5,0.8,0.95") == (0.5, 0.8, 0.95)
 
 
@@ -108,20 +110,12 @@ def test_runner_rejects_bad_parameters_before_a_kernel_starts(repo, tmp_path):
     assert "Kernel" not in proc.stderr and elapsed < 10
 
 
-def test_params_writer_exits_2_and_writes_nothing(tmp_path):
+def test_the_params_module_writes_no_file_it_is_given(tmp_path):
     target = tmp_path / "p.yml"
-    proc = subprocess.run([sys.executable, "-m", "analysis.pipeline.params", "write", "03_forecast", str(target), "method=nope"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2 and "one of all, drift, decay, nowcast, loglinear, ets, combination" in proc.stderr
+    for args in (["write", "03_forecast", str(target), "method=ets"], ["check", "03_forecast", "method=nope"]):
+        proc = subprocess.run([sys.executable, "-m", "analysis.pipeline.params", *args], capture_output=True, text=True)
+        assert proc.returncode == 2, proc.stderr
+    assert "one of all, drift, decay, nowcast, loglinear, ets, combination" in proc.stderr
     assert not target.exists()
-
-
-def test_params_writer_keeps_the_file_when_nothing_changes(tmp_path):
-    target = tmp_path / "p.yml"
-    cmd = [sys.executable, "-m", "analysis.pipeline.params", "write", "01_clean", str(target), "tolerance_pct=2"]
-    subprocess.run(cmd, check=True)
-    before = target.stat().st_mtime_ns
-    time.sleep(0.02)
-    subprocess.run(cmd, check=True)
-    assert target.stat().st_mtime_ns == before
-    assert target.read_text() == "as_of: '2023-12-07'\ntolerance_pct: 2.0\n"
+    ok = subprocess.run([sys.executable, "-m", "analysis.pipeline.params", "check", "01_clean", "tolerance_pct=2"])
+    assert ok.returncode == 0

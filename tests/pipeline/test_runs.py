@@ -72,7 +72,9 @@ def _a_run(root, name, record: str, complete: bool, forecasts=True):
     if complete:
         (folder / ".state").mkdir()
         digest = hashlib.sha256((folder / "params.yaml").read_bytes()).hexdigest()
-        (folder / ".state" / "run.json").write_text(json.dumps({"parameters_sha256": digest}))
+        (folder / ".state" / "run.json").write_text(json.dumps({"parameters_sha256": digest, "steps": []}))
+        outputs = {paths.rel(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in folder.rglob("*.csv")}
+        (folder / ".state" / "index.json").write_text(json.dumps({"outputs": outputs}))  # what the run recorded
     return folder
 
 
@@ -93,6 +95,9 @@ def test_make_runs_marks_incomplete_runs_escapes_control_characters_and_survives
     # a record edited after the run finished does not describe its outputs: incomplete
     done = _a_run(tmp_path, "f-edited", "method: all\n", complete=True)
     (done / "params.yaml").write_text("method: ets\n")
+    # an output truncated (or emptied) after the run finished: incomplete (issue 29, N11)
+    truncated = _a_run(tmp_path, "g-truncated", "method: all\n", complete=True)
+    (truncated / "processed" / "forecasts.csv").write_text("")
     assert runs.main() == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
@@ -100,6 +105,7 @@ def test_make_runs_marks_incomplete_runs_escapes_control_characters_and_survives
     sections = {block.split()[0]: block for block in out.split("## ")[1:]}
     assert sections["a-done"].startswith("a-done\n") and "INCOMPLETE" not in sections["a-done"]
     assert "INCOMPLETE" in sections["b-half"] and "INCOMPLETE" in sections["f-edited"]
+    assert "INCOMPLETE" in sections["g-truncated"]
     assert "unreadable, not listed: " in sections["c-broken"] and "c-broken/params.yaml" in sections["c-broken"]
     assert len([line for line in sections["c-broken"].splitlines() if line.strip()]) == 2
     assert "the run rebuilt 01_clean, 02_evaluation, 04_context_figures" in sections["e-tol"] and "TOLERANCE=5.0 for 01_clean" in sections["e-tol"]
