@@ -110,16 +110,15 @@ def parse_growth(text: str) -> dict[str, float]:
     return out
 
 
-#: The first date a build can take. The first edition was released on FIRST_EDITION_DATE, but as of
-#: any day before this one the information set holds no figure that an audit check can use, and
-#: 01_clean stopped with a KeyError (issue 29, N3): a value the check accepts must build.
-#: tests/pipeline/test_entry_point.py ties the date to data/raw; if the audit learns to report
-#: "no check can be made yet", this can go back to FIRST_EDITION_DATE.
-FIRST_AS_OF = "2020-12-16"
+#: The first date a build can take: the release of the first edition the compendium holds. Every
+#: date from it builds (an information set with no figure an audit check can use yet gives an audit
+#: with no checks; tests/test_infoset.py sweeps it month by month, tests/integration/test_as_of_sweep.py
+#: builds the earliest dates).
+FIRST_AS_OF = FIRST_EDITION_DATE
 
 
 def parse_as_of(text: str) -> str:
-    """a date YYYY-MM-DD from 2020-12-16 (the first day with a figure the audit can check) to today"""
+    """a date YYYY-MM-DD from 2019-08-28 (the first edition's release) to today"""
     import datetime as dt
 
     try:
@@ -129,8 +128,8 @@ def parse_as_of(text: str) -> str:
     if day is None:
         raise ValueError(f"got {text!r}, not a date")
     if day.isoformat() < FIRST_AS_OF:
-        raise ValueError(f"got {text!r}, before {FIRST_AS_OF} (the first edition, {FIRST_EDITION_DATE}, "
-                         "and what followed it until then, give the audit nothing to check)")
+        raise ValueError(f"got {text!r}, before {FIRST_AS_OF} (the release of the first edition: before it there "
+                         "is nothing to build from)")
     if day > dt.date.today():
         raise ValueError(f"got {text!r}, after today")
     return day.isoformat()

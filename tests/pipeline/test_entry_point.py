@@ -149,23 +149,16 @@ def test_every_edge_value_is_accepted_only_inside_the_declared_range(notebook, n
             assert p.low <= got <= p.high and value.strip().isascii()
 
 
-def test_the_first_as_of_is_the_first_day_the_audit_can_check_anything(raw):
-    """AS_OF's lower edge is derived from the data: as of the day before it, no audit check has its
-    inputs (01_clean then failed); as of it, at least one has."""
+def test_the_first_as_of_is_the_first_editions_release():
+    """AS_OF's lower edge is the first edition's release (data/raw/vintages.csv; every date from it
+    builds: tests/test_infoset.py, tests/integration/test_as_of_sweep.py); the day before is refused."""
     import datetime as dt
 
-    from analysis import audit, cleaning, infoset
+    from analysis import domain
 
-    def checks_possible(day: str) -> int:
-        info = infoset.as_of(raw, day)
-        figures = cleaning.figures(info)
-        implied = cleaning.implied(figures, cleaning.possible(figures))
-        known = set(figures["id"]) | set(implied["id"]) | set(info["article_dates"]["id"])
-        return sum(set(c.inputs) | ({c.stated} if c.stated else set()) <= known for c in audit.CHECKS)
-
+    assert P.FIRST_AS_OF == domain.FIRST_EDITION_DATE == "2019-08-28"
     before = (dt.date.fromisoformat(P.FIRST_AS_OF) - dt.timedelta(days=1)).isoformat()
-    assert checks_possible(before) == 0 and checks_possible(P.FIRST_AS_OF) >= 1
-    with pytest.raises(P.ParameterError, match="before 2020-12-16"):
+    with pytest.raises(P.ParameterError, match="before 2019-08-28"):
         P.check("01_clean", {"as_of": before})
     assert P.check("01_clean", {"as_of": P.FIRST_AS_OF})["as_of"] == P.FIRST_AS_OF
 
