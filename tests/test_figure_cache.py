@@ -109,7 +109,7 @@ def test_code_edited_and_reloaded_gets_its_own_key(tmp_path, monkeypatch):
     spec = _chart().to_dict()
     before = figure_cache.key(spec, charts.SOURCE_SHA256)
     package = tmp_path / "analysis"
-    shutil.copytree(Path(charts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "pipeline"))
+    shutil.copytree(Path(fonts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "pipeline"))
     monkeypatch.syspath_prepend(str(tmp_path))
     saved = {n: sys.modules[n] for n in ("analysis", "analysis.charts", "analysis.fonts")}
     try:

@@ -159,7 +159,8 @@ def figure_title(folder, fig: str) -> str:
     """The figure's own title (from its Vega-Lite spec), for captions and alt text."""
     spec = json.loads((folder / f"{fig}.vl.json").read_text(encoding="utf-8"))
     title = spec.get("title", fig)
-    return title.get("text", fig) if isinstance(title, dict) else str(title)
+    text = title.get("text", fig) if isinstance(title, dict) else str(title)
+    return " ".join(text) if isinstance(text, list) else text
 
 
 def build(run: str | None = None) -> str:
