@@ -167,7 +167,6 @@ def test_the_gap_check_catches_a_line_through_a_missing_year():
 
 # ---------------------------------------------------------------------------- tooltips and colours
 
-# model_comparison and track_record are being redrawn (the forecast rework) and are not checked here yet.
 READABLE_TOOLTIPS = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "figures").glob("*.vl.json"))
 
 
@@ -305,3 +304,125 @@ def test_the_overflow_check_fails_on_a_page_that_overflows(browser, tmp_path):
     got = overflow(browser, page.as_uri(), 390)
     assert got["count"] > 0 and got["scrollWidth"] > 390, got
     assert overflow(browser, page.as_uri(), 1280)["count"] == 0
+
+
+# ---------------------------------------------------------------------------- text a phone can read
+
+#: The smallest chart text allowed on the index and figure pages, in CSS pixels as rendered.
+MIN_TEXT_PX = 9
+#: How big each chart's text renders: an inline SVG's texts (font size times the SVG's screen
+#: scale), and for an <img> of an SVG the scale at which it is drawn (rendered ÷ natural width).
+TEXT_SIZES = """(async () => {
+  await document.fonts.ready;
+  const texts = [...document.querySelectorAll('svg text')].filter(t => t.textContent.trim() && t.getScreenCTM())
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b));
+  const imgs = [...document.querySelectorAll('img')].filter(i => i.naturalWidth > 0)
+    .map(i => ({src: i.getAttribute('src'), scale: i.getBoundingClientRect().width / i.naturalWidth}));
+  return {texts: texts.length, smallest: texts.length ? Math.min(...texts) : null, imgs: imgs};
+})()"""
+FIGURE_PAGES = sorted((REPO / "figures").glob("*.html"))
+
+
+def smallest_font(svg: Path) -> float:
+    """The smallest font size an SVG file sets (px)."""
+    sizes = [float(m) for m in re.findall(r'font-size="([0-9.]+)(?:px)?"', svg.read_text(encoding="utf-8"))]
+    return min(sizes)
+
+
+def rendered_text(browser, page: Path, width: int) -> list[str]:
+    """Every chart text on ``page`` at ``width`` CSS px that renders below MIN_TEXT_PX, as messages."""
+    got = browser.visit(page.as_uri(), TEXT_SIZES, settle=3.0 if page.parent.name == "figures" else 1.0,
+                        width=width).result
+    bad = []
+    if got["smallest"] is not None and got["smallest"] < MIN_TEXT_PX - 0.05:
+        bad.append(f"inline SVG text at {got['smallest']:.1f} px")
+    for img in got["imgs"]:
+        if img["src"].endswith(".svg"):
+            px = smallest_font((page.parent / img["src"]).resolve()) * img["scale"]
+            if px < MIN_TEXT_PX - 0.05:
+                bad.append(f"{img['src']}: text at {px:.1f} px (drawn at {img['scale']:.2f}×)")
+    assert got["texts"] or got["imgs"], "no chart found: the check would pass vacuously"
+    return bad
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", [REPO / "reports" / "index.html"] + FIGURE_PAGES,
+                         ids=lambda p: f"{p.parent.name}/{p.name}" if isinstance(p, Path) else str(p))
+def test_chart_text_renders_at_9_css_px_or_more(browser, page, width):
+    assert rendered_text(browser, page, width) == []
+
+
+@pytest.mark.browser
+def test_the_text_size_check_fails_on_a_shrunk_chart(browser, tmp_path):
+    """The old figure page: a 1,000-px chart with 11-px labels scaled to a 390-px phone (max-width: 100%)."""
+    page = tmp_path / "shrunk.html"
+    page.write_text('<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1">'
+                    '<style>svg{max-width:100%;height:auto}</style></head><body><svg width="1000" height="200" '
+                    'viewBox="0 0 1000 200" xmlns="http://www.w3.org/2000/svg"><text x="10" y="50" font-size="11px">'
+                    'label</text></svg></body></html>', encoding="utf-8")
+    bad = rendered_text(browser, page, 390)
+    assert len(bad) == 1 and bad[0].startswith("inline SVG text at 4."), bad
+    assert rendered_text(browser, page, 1280) == []
+
+
+def test_no_figure_draws_text_below_10_px():
+    """Drawn at 10 px or more, a figure can be shown at 0.9× and still meet the 9-px floor."""
+    assert {p.stem: smallest_font(p) for p in SVGS if smallest_font(p) < 10} == {}
+
+
+# ---------------------------------------------------------------------------- the audit's title and its marks
+
+def audit_title_and_marks(spec: dict) -> tuple[int, int]:
+    """The number the audit figure's title states, and the marks drawn in the inconsistent
+    verdict's colour (vermillion), read from the spec itself."""
+    from analysis.charts import style
+
+    title = spec["title"]["text"]
+    title = " ".join(title) if isinstance(title, list) else title
+    stated = int(re.match(r"([0-9]+) of the ", title).group(1))
+    vermillion = style.VERDICT_COLORS["inconsistent"]
+    marks = 0
+    for layer in _layers(spec):
+        colour = layer.get("encoding", {}).get("color", {})
+        scale = colour.get("scale") or {}
+        if "field" not in colour or vermillion not in scale.get("range", []):
+            continue
+        label = scale["domain"][scale["range"].index(vermillion)]
+        rows = spec["datasets"][layer["data"]["name"]]
+        marks += sum(1 for r in rows if r[colour["field"]] == label)
+    return stated, marks
+
+
+def test_the_audit_title_number_is_the_number_of_vermillion_marks():
+    spec = json.loads((REPO / "figures" / "audit.vl.json").read_text(encoding="utf-8"))
+    stated, marks = audit_title_and_marks(spec)
+    assert stated == marks >= 1
+
+
+def test_the_audit_mark_check_fails_on_one_mark_per_check():
+    """The old drawing: one mark per check, so a claim checked twice drew two vermillion marks."""
+    spec = json.loads((REPO / "figures" / "audit.vl.json").read_text(encoding="utf-8"))
+    for layer in _layers(spec):
+        if layer.get("encoding", {}).get("color", {}).get("field") == "claim_verdict":
+            rows = spec["datasets"][layer["data"]["name"]]
+            rows.append(next(r for r in rows if r["claim_verdict"] == "inconsistent"))
+    stated, marks = audit_title_and_marks(spec)
+    assert marks == stated + 1
+
+
+def test_each_compute_panel_states_where_the_report_lies():
+    """compute_growth's message covers both panels: each panel's title, recomputed here."""
+    f = pd.read_csv(REPO / "data" / "processed" / "forecasts.csv")
+    spec = json.loads((REPO / "figures" / "compute_growth.vl.json").read_text(encoding="utf-8"))
+    titles = [" ".join(p["title"]["text"]) for p in spec["hconcat"]]
+    for series, title in zip(("intelligent_compute", "general_compute"), titles):
+        g = f[f["series"] == series].drop_duplicates(["model", "year"])
+        year = int(g.loc[g["model"] == "report_path", "year"].max())
+        at = g[g["year"] == year]
+        report = float(at.loc[at["model"] == "report_path", "median"].iloc[0])
+        medians = at.loc[at["model"] != "report_path", "median"]
+        above = int((medians > report).sum())
+        where = {len(medians): "below every model's median", 0: "above every model's median"}.get(
+            above, f"below {above} of {len(medians)} models' medians")
+        assert f"{year}: the report's" in title and where in title, (series, title)

@@ -23,7 +23,8 @@ def adoption_survey(figures):
     shares.loc[shares["qualifier"] == "more than", "shown"] += " of firms (which firms: not stated)"
     explore, raise_ = shares["value"]
     bars = alt.Chart(shares).mark_bar(color=OKABE_ITO[0]).encode(
-        x=alt.X("value:Q", title="Share of firms (%)", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("value:Q", title="Share of firms (%)", scale=alt.Scale(domain=[0, 100]),
+                  axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])),
         y=alt.Y("label:N", title=None, sort=None),
         tooltip=tips("label", "zh", "qualifier", "value", "where"))
     text = bars.mark_text(align="left", dx=4).encode(text="shown:N")
@@ -31,7 +32,8 @@ def adoption_survey(figures):
                              high=f.at["art_genai_increase_high", "value_clean"], zh="投入增幅 20%-40%",
                              where=f.at["art_genai_increase_low", "location"])])
     band = alt.Chart(rng).mark_bar(color=OKABE_ITO[1], height=18).encode(
-        x=alt.X("low:Q", title="Planned increase over three years (%)", scale=alt.Scale(domain=[0, 100])), x2="high:Q",
+        x=alt.X("low:Q", title="Planned increase over three years (%)", scale=alt.Scale(domain=[0, 100]),
+                  axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])), x2="high:Q",
         y=alt.Y("label:N", title=None), tooltip=tips("label", "zh", "low", "high", "where"))
     chart = alt.vconcat((bars + text).properties(width=WIDTH, height=80), band.properties(width=WIDTH, height=40))
     return finish(chart, "Two in three Chinese firms are already exploring generative AI",

@@ -95,7 +95,7 @@ def city_ranking(rankings):
     right = alt.Chart(last).mark_text(align="left", dx=8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
     # a grey city in a middle edition is named beside its dot (the coloured ones are followed by colour)
     middle = yearly[~yearly["period"].isin([years[0], years[-1]]) & ~yearly["entity"].isin(top)]
-    mid = alt.Chart(middle).mark_text(align="left", dx=7, dy=-8, fontSize=9).encode(x=x, y=y, text="entity:N", color=color)
+    mid = alt.Chart(middle).mark_text(align="left", dx=7, dy=-8, fontSize=10).encode(x=x, y=y, text="entity:N", color=color)
     comp = r[r["period"] == composite].assign(panel="2018–2022 composite")
     cx = alt.X("panel:N", title="Five-year composite", axis=alt.Axis(labelAngle=0))
     comp_pts = alt.Chart(comp).mark_point(filled=True, size=80, opacity=1).encode(x=cx, y=y, color=color, tooltip=tip)
