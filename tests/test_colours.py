@@ -47,6 +47,8 @@ def label_colours(vega: dict, figure: str) -> tuple[dict[str, set[str]], list[st
     out, unnamed = defaultdict(set), []
     for s in colour_scales(vega):
         domain, rng = s.get("domain"), s.get("range")
+        if isinstance(domain, dict) and all(isinstance(f, list) for f in domain.get("fields", [None])):
+            domain = list(dict.fromkeys(v for f in domain["fields"] for v in f))  # Vega's union of shared scales
         if not isinstance(domain, list) or not isinstance(rng, list):
             unnamed.append(f"{figure}: {s['name']}")
             continue

@@ -35,7 +35,7 @@ def test_a_hit_writes_the_same_bytes_without_drawing(cache, tmp_path, monkeypatc
     def no_drawing(spec):
         raise AssertionError("drew a cached figure again")
 
-    monkeypatch.setattr(charts, "_draw", no_drawing)
+    monkeypatch.setattr(charts.machinery, "_draw", no_drawing)
     figure = charts.export(_chart(), "t", tmp_path / "warm")
     assert _files(tmp_path / "warm") == _files(tmp_path / "cold")
     assert figure._repr_mimebundle_()["image/svg+xml"] == (tmp_path / "cold" / "t.svg").read_text(encoding="utf-8")

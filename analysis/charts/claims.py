@@ -6,7 +6,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from analysis.charts.style import GREY, SOURCE_EDITIONS, color_scale, finish, stable, tips
+from analysis.charts.style import GREY, SOURCE_SHORT, color_scale, finish, stable, tips, wrapped_labels
 
 AUDIT_RULES = {"equal": "equal within tolerance (two-sided)",
                "greater": "'more than' claim: one-sided, fails only below",
@@ -36,15 +36,16 @@ def audit_chart(audit, title: str | None = None):
                   for d, t in zip(a["difference"], a["tolerance"])]
     claims = findings.claim_verdicts(audit).set_index("claim")
     a["claim_verdict"] = a["claim"].map(claims["verdict"])
-    a["label"] = a["claim"].map(lambda c: short_description(c, 64))
+    a["label"] = a["claim"].map(lambda c: short_description(c, 62))
     a["rule_label"] = a["rule"].map(AUDIT_RULES).fillna(a["rule"])
     # the claim's mark: its check nearest to agreement (the reading most favourable to the report)
     best = a.sort_values(["claim", "ratio"], kind="stable").drop_duplicates("claim")
     order = list(best.sort_values("ratio", kind="stable")["label"])
     verdicts = [v for v in findings.CLAIM_VERDICTS if v in set(best["claim_verdict"])]
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelFontSize=10))
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200, labelFontSize=10,
+                                                               labelExpr=wrapped_labels(best["label"], 32)))
     xs = alt.Scale(type="symlog", domain=[0, 60], nice=False)
-    x = alt.X("ratio:Q", title="|recomputed − stated| ÷ tolerance (1 = at the tolerance), symlog", scale=xs,
+    x = alt.X("ratio:Q", title=["gap ÷ tolerance (1: at the tolerance)", "symlog scale"], scale=xs,
               axis=alt.Axis(values=[0, 0.5, 1, 2, 5, 10, 20, 50]))
     spans = a.groupby("label", as_index=False).agg(low=("ratio", "min"), high=("ratio", "max"))
     spans = spans[spans["high"] > spans["low"]]
@@ -57,21 +58,22 @@ def audit_chart(audit, title: str | None = None):
         x=x, y=y, tooltip=tips("check_id", "description", "stated", "recomputed", "formula", "precision", "rule",
                                alt.Tooltip("verdict:N", title="this check's verdict"), "comment"))
     pts = alt.Chart(best).mark_point(filled=True, size=90, opacity=1).encode(
-        x=x, y=y, color=alt.Color("claim_verdict:N", title="The claim", legend=alt.Legend(orient="bottom", columns=2),
+        x=x, y=y, color=alt.Color("claim_verdict:N", title="The claim", legend=alt.Legend(orient="bottom", direction="vertical"),
                                   scale=color_scale(verdicts)),
-        shape=alt.Shape("rule_label:N", title="Rule", legend=alt.Legend(orient="bottom", columns=1),
+        shape=alt.Shape("rule_label:N", legend=None,
                         scale=alt.Scale(domain=list(AUDIT_RULES.values()), range=["circle", "triangle-right", "square"])),
         tooltip=tips("claim", "check_id", "description", "stated", "recomputed", "formula", "precision", "rule",
                      alt.Tooltip("claim_verdict:N", title="the claim's verdict"), "comment"))
-    chart = alt.layer(rule_at_one, span, rings, pts).properties(width=260, height=22 * len(best))
+    chart = alt.layer(rule_at_one, span, rings, pts).properties(width=170, height=34 * len(best))
     n_impl = int((audit["verdict"] == "implication").sum())
     head = title or "Auditing the report's arithmetic at the precision it was stated with"
-    return finish(chart, textwrap.wrap(head, 56),
+    return finish(chart, textwrap.wrap(head, 40),
                   textwrap.wrap(
                       f"One row per claim ({len(best)} claims, {len(a)} checks): its mark, in the claim's colour, is the "
                       "check nearest to agreement; grey rings, its other checks (another source, bound or reading). "
                       "Right of the dashed line: the gap exceeds the tolerance that the digits and qualifiers of the "
-                      "inputs allow (38 stated means 37.5 to 38.5). 'More than' claims fail only below. "
-                      f"{n_impl} implications are not tests.", 90),
-                  SOURCE_EDITIONS, "Consistency audit of the report's claims: the gap between stated and recomputed, "
+                      "inputs allow (38 stated means 37.5 to 38.5). Triangle: a 'more than' claim, which fails only below; "
+                      "square: a revision between editions. "
+                      f"{n_impl} implications are not tests.", 62),
+                  SOURCE_SHORT, "Consistency audit of the report's claims: the gap between stated and recomputed, "
                                    "as a multiple of each check's tolerance.")

@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.charts.machinery import _y_domain, end_labels
 from analysis.charts.record import EVALUATION_FIELDS
 from analysis.charts.style import (END_NAMES, tint, GREY, KIND_LABELS, KIND_SHAPES, MODEL_COLORS, MODEL_ORDER, REPORT_COLOR,
-                                   SERIES_ZH, SOURCE_EDITIONS, WIDTH, _fmt, _wrap, color_scale, finish, tips)
+                                   SERIES_ZH, SOURCE_EDITIONS, SOURCE_SHORT, WIDTH, _fmt, _wrap, color_scale, finish, tips)
 from analysis.domain import (DEFAULT_AS_OF, LAST_DATA_YEAR, MODEL_LABELS, REPORT_EDITION, REPORT_HORIZON,
                              SERIES_LABELS, enough, headline_level)
 
@@ -99,7 +99,7 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         first = w.iloc[[0]]
         layers.append(alt.Chart(first).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10, color=GREY)
                       .encode(x=x, y=alt.Y("top:Q", scale=yscale, title=y_title),
-                              text=alt.value("Tinted: above the whole world's market")))
+                              text=alt.value("Tinted: above the world's market")))
     for i, level in enumerate(_fan_levels(band)):
         fan = band[band["level"] == level]
         if len(last) and len(fan):  # the fan opens from the last point fitted, not with an edge at the first forecast year
@@ -253,42 +253,52 @@ def report_among_models(forecasts, series: str) -> str | None:
     return f"{year}: the report's {_fmt(report)} is {where} ({_fmt(medians.min())} to {_fmt(medians.max())})"
 
 
+#: The width of a forecast panel's plot: with its axis and end labels, a panel fits a 390-px phone.
+PHONE_PLOT = 230
+#: Characters per subtitle line of a phone-width figure (11 px text), and per title line (15 px bold).
+PHONE_LINE, PHONE_TITLE = 60, 40
+
+
+def _key(forecasts) -> str:
+    """What the marks of a forecast panel are, in one short paragraph."""
+    return ("Coloured lines: each model's median, labelled at its end. Fan: " + _fan_text(forecasts)
+            + ". Black: the report (dotted: its path; diamond: its " + str(REPORT_HORIZON)
+            + " value, hollow where only its growth rate is stated)" + _extrapolation_text(forecasts)
+            + ". Filled points were used for fitting, hollow ones not.")
+
+
 def compute_growth(series_table, assembly, forecasts, run_note: list[str] = (), title: str | None = None):
-    """Intelligent and general compute side by side; ``title`` states the message (see
+    """Intelligent and general compute, one panel above the other (a phone's width), each titled
+    with where the report lies among the models; ``title`` states the figure's message (see
     :func:`analysis.figure_notes.compute_growth_title`), else a neutral one."""
     names = {"intelligent_compute": "Intelligent compute 智能算力 (FP16)", "general_compute": "General compute 通用算力 (FP64)"}
-    panels = [forecast_panel(s, series_table, assembly, forecasts, width=300).properties(
-        title=alt.TitleParams([names[s], report_among_models(forecasts, s) or "no report value to compare"],
-                              fontSize=12, anchor="start"))
+    panels = [forecast_panel(s, series_table, assembly, forecasts, width=PHONE_PLOT, height=240).properties(
+        title=alt.TitleParams([names[s]] + _wrap(report_among_models(forecasts, s) or "no report value to compare",
+                                                  width=46), fontSize=12, anchor="start", offset=8))
         for s in names if s in set(forecasts["series"])]
-    chart = alt.hconcat(*panels, spacing=24).resolve_scale(y="independent", color="independent", shape="shared")
-    return finish(chart, title or "China's AI compute: data by edition, forecasts and the report's path",
-                  list(run_note) + _wrap(
-                      model_key(forecasts), "Fan: " + _fan_text(forecasts) + ".",
-                      "Black: the report (dotted: its path; diamond: its 2027 value, hollow where only its growth rate is "
-                      "stated)" + _extrapolation_text(forecasts) + ".",
-                      "Filled points: used for fitting; hollow: superseded or excluded.",
-                      "FP16 (intelligent) and FP64 (general) EFLOPS count different operations at different precisions: "
-                      "the panels are not comparable and are not added.", width=124),
-                  SOURCE_EDITIONS, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
+    chart = alt.vconcat(*panels, spacing=20).resolve_scale(y="independent", color="independent", shape="shared")
+    return finish(chart, _wrap(title or "China's AI compute: data by edition, forecasts and the report's path",
+                               width=PHONE_TITLE),
+                  _wrap(*run_note, width=PHONE_LINE) + _wrap(
+                      _key(forecasts), "FP16 and FP64 EFLOPS count different operations at different precisions: the "
+                      "panels are not comparable and are not added.", width=PHONE_LINE),
+                  SOURCE_SHORT, "China intelligent compute 智能算力 (FP16) and general compute 通用算力 (FP64): "
                   "actuals by edition, statsmodels forecasts with intervals, and the report's projection.")
 
 
 def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = (), world=None):
     """China's AI-server market, with the whole world's (``world``: year, world, vintage) as its ceiling."""
-    chart = forecast_panel("ai_server_market", series_table, assembly, forecasts, world=world)
+    chart = forecast_panel("ai_server_market", series_table, assembly, forecasts, world=world, width=PHONE_PLOT)
     where = report_among_models(forecasts, "ai_server_market")
-    return finish(chart, ("China's AI-server market 人工智能服务器市场 in " + where.replace(": the report's", ": the report's USD")
-                          + " bn") if where else "China's AI server market 人工智能服务器市场: two points, many futures",
-                  list(run_note) + _wrap(
-                      model_key(forecasts), "Fan: " + _fan_text(forecasts) + ".",
-                      "Black: the report's own figures (dotted: its path; diamond: its 2027 forecast)"
-                      + _extrapolation_text(forecasts) + ".",
-                      "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition.",
+    title = (("China's AI-server market 人工智能服务器市场 in " + where.replace(": the report's", ": the report's USD")
+              + " bn") if where else "China's AI server market 人工智能服务器市场: two points, many futures")
+    return finish(chart, _wrap(title, width=PHONE_TITLE),
+                  _wrap(*run_note, width=PHONE_LINE) + _wrap(
+                      _key(forecasts), "The 2022–23 edition's 2021 value is on another definition: not used.",
                       ("Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "
                        "it, where China's market cannot be." if world is not None and len(world) else ""),
-                      width=100),
-                  SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
+                      width=PHONE_LINE),
+                  SOURCE_SHORT, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")
 
 
@@ -304,8 +314,8 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
     y = alt.Y("model_label:N", title=None, sort=[MODEL_LABELS[m] for m in MODEL_ORDER])
     color = alt.Color("model_label:N", legend=None, scale=color_scale([MODEL_LABELS[m] for m in MODEL_ORDER]))
     bars = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("lower:Q", title=f"Value in {int(c['year'].max())} (series unit), log scale; {mid:.0%} interval",
-                scale=alt.Scale(type="log")), x2="upper:Q", y=y, color=color)
+        x=alt.X("lower:Q", title=f"{int(c['year'].max())} value, log scale; {mid:.0%} interval",
+                scale=alt.Scale(type="log"), axis=alt.Axis(labelOverlap="greedy")), x2="upper:Q", y=y, color=color)
     pts = base.mark_point(filled=True, size=60).encode(
         x="median:Q", y=y, color=color,
         tooltip=[alt.Tooltip("series_label:N", title="Series"), alt.Tooltip("model_label:N", title="Model"),
@@ -316,8 +326,10 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                  alt.Tooltip("distribution:N", title="Distribution")])
     rep = base.mark_tick(color=REPORT_COLOR, thickness=2, size=18).encode(
         x="report:Q", y=y, tooltip=[alt.Tooltip("report:Q", format=".1f", title="report's path")])
-    top = alt.layer(bars, pts, rep).properties(width=420, height=120).facet(
-        row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11)))
+    top = alt.layer(bars, pts, rep).properties(width=190, height=120).facet(
+        row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                                                     labelOrient="top", labelFontSize=12,
+                                                                     labelFontWeight="bold")))
     top = top.resolve_scale(x="independent")
     ev = evaluation.loc[(evaluation["forecaster_type"] == "model") & evaluation["same_definition"],
                         EVALUATION_FIELDS].copy()
@@ -328,7 +340,7 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
         ev["model_label"] = ev["model_name"] + " (n = " + ev["forecaster"].map(n).astype(str) + ")"
         order = [f"{MODEL_LABELS[m]} (n = {n[m]})" for m in MODEL_ORDER if m in n.index]
         err = alt.Chart(ev).mark_point(filled=True, size=60, opacity=0.8).encode(
-            x=alt.X("error_pct:Q", title="Error of the median (% of the next figure published)"),
+            x=alt.X("error_pct:Q", title="Error of the median (%)"),
             y=alt.Y("model_label:N", title=None, sort=order, axis=alt.Axis(labelLimit=400)),
             color=alt.Color("model_name:N", legend=None, scale=color_scale([MODEL_LABELS[m] for m in MODEL_ORDER])),
             tooltip=[alt.Tooltip("model_label:N", title="Model"), alt.Tooltip("origin:N", title="Fitted on"),
@@ -341,17 +353,17 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                      alt.Tooltip("pit:Q", format=".2f", title="PIT")])
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
         few = not any(enough(g) for _, g in evaluation.loc[ev.index].groupby("forecaster"))
-        bottom = alt.layer(zero, err).properties(width=420, title=alt.TitleParams(
-            "Real-time record: each model fitted on what was public at the time"
-            + (" (too few pairs to rank)" if few else ""), fontSize=12, anchor="start"))
+        bottom = alt.layer(zero, err).properties(width=190, title=alt.TitleParams(
+            _wrap("Real-time record: each model fitted on what was public at the time"
+                  + (" (too few pairs to rank)" if few else ""), width=46), fontSize=12, anchor="start"))
         chart = alt.vconcat(top, bottom).resolve_scale(color="independent")
     else:
         chart = top
     above = int((c["median"] > c["report"]).sum())
     message = (f"In {int(c['year'].max())}, {above} of {len(c)} model medians lie above the report's path"
                + ("; too few real-time pairs to rank any model" if len(ev) and few else ""))
-    return finish(chart, message,
-                  list(run_note) + [f"Top: medians and {mid:.0%} intervals per model; black tick: the report's path.",
-                                    "Bottom: every comparable real-time pair of each model, its error against the next "
-                                    "figure published; n per model."],
-                  SOURCE_EDITIONS, "Model comparison: forecasts against the report, and each model's real-time errors.")
+    return finish(chart, _wrap(message, width=PHONE_TITLE),
+                  _wrap(*run_note, f"Top: each model's median and {mid:.0%} interval; black tick: the report's path. "
+                        "Bottom: every comparable real-time pair of each model, its error against the next figure "
+                        "published; n per model.", width=PHONE_LINE),
+                  SOURCE_SHORT, "Model comparison: forecasts against the report, and each model's real-time errors.")

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analysis.charts.style import CITY_ZH, DISTINCT, OKABE_ITO, SOURCE_EDITIONS, WIDTH, finish, tips
+from analysis.charts.style import CITY_ZH, DISTINCT, OKABE_ITO, SOURCE_EDITIONS, SOURCE_SHORT, _wrap, finish, halo, tips
 
 def rank_segments(frame: pd.DataFrame, periods: list, period: str = "period") -> pd.DataFrame:
     """Each entity's line as segments between the editions it appears in, one row per end, with
@@ -35,8 +35,9 @@ def industry_ranking(rankings):
     r["highlight"] = np.where(r["entity"] == "Telecom", "Telecom", "Other industries")
     r["name"] = r["entity"] + " " + r["entity_zh"].fillna("")
     years = sorted(set(r["year"]))
-    x = alt.X("year:O", title="Year of the ranking (edition's year)", scale=alt.Scale(padding=0.9, domain=years),
-              axis=alt.Axis(labelAngle=0))
+    # a year axis, so that 2019 to 2022 is three years wide and 2022 to 2023 one
+    xs = alt.Scale(domain=[years[0] - 0.4, years[-1] + 0.4], nice=False, zero=False)
+    x = alt.X("year:Q", title="Year of the ranking", scale=xs, axis=alt.Axis(values=years, format="d", labelAngle=0))
     y = alt.Y("rank:Q", title="Rank in AI penetration (1 = highest)", scale=alt.Scale(reverse=True, domain=[0.5, 8.5], nice=False),
               axis=alt.Axis(tickMinStep=1))
     color = alt.Color("highlight:N", title=None, scale=alt.Scale(domain=["Telecom", "Other industries"],
@@ -47,20 +48,22 @@ def industry_ranking(rankings):
     lines = alt.Chart(segs).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, detail="segment:N",
                                                            strokeDash=GAP_DASH)
     dots = alt.Chart(r).mark_point(filled=True, size=40, opacity=1).encode(x=x, y=y, color=color, tooltip=tip)
-    labels = alt.Chart(r[r["year"] == years[-1]]).mark_text(align="left", dx=8).encode(x=x, y=y, text="name:N", color=color)
-    left = alt.Chart(r[r["year"] == years[0]]).mark_text(align="right", dx=-8).encode(x=x, y=y, text="name:N", color=color)
+    # each industry named once, where its line ends (a slopegraph read from the right)
+    ends = r.sort_values("year").groupby("entity").tail(1)
+    labels = alt.Chart(ends).mark_text(align="left", dx=8).encode(x=x, y=y, text="name:N", color=color)
     middle = r[~r["year"].isin([years[0], years[-1]]) & (r["entity"] != "Telecom")]  # telecom is followed by colour
-    mid = alt.Chart(middle).mark_text(align="left", dx=7, dy=-9, fontSize=10).encode(x=x, y=y, text="entity:N", color=color)
-    chart = alt.layer(lines, dots, labels, left, mid).properties(width=WIDTH, height=300)
+    mid = halo(alt.Chart(middle).mark_text(align="left", dx=7, dy=-9, fontSize=10).encode(x=x, y=y, text="entity:N",
+                                                                                          color=color))
+    chart = alt.layer(lines, dots, labels, mid).properties(width=190, height=280)
     tel = r[r["entity"] == "Telecom"].sort_values("year")
     ordinal = lambda n: f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"  # noqa: E731
     steps = " to ".join(f"{ordinal(int(k))} ({int(y)})" for y, k in zip(tel["year"], tel["rank"]))
     title = f"Telecom's rise: {steps} in AI penetration" if len(tel) > 1 else "Industry AI penetration"
-    return finish(chart, title,
-                  ["Industry AI-penetration ranking of the IDC–Inspur reports; 2022 is known for telecom only, so the",
-                   "other industries' lines are dashed across it. Ranks 6–8 of 2023 (transport, services, education) are",
-                   "not corroborated elsewhere."],
-                  SOURCE_EDITIONS, "Industry AI penetration ranking 人工智能行业渗透度排名, 2019 to 2023.")
+    return finish(chart, _wrap(title, width=40),
+                  _wrap("Industry AI-penetration ranking of the IDC–Inspur reports; 2022 is known for telecom only, so the "
+                        "other industries' lines are dashed across it. Ranks 6–8 of 2023 (transport, services, education) "
+                        "are not corroborated elsewhere.", width=62),
+                  SOURCE_SHORT, "Industry AI penetration ranking 人工智能行业渗透度排名, 2019 to 2023.")
 
 
 
@@ -95,7 +98,8 @@ def city_ranking(rankings):
     right = alt.Chart(last).mark_text(align="left", dx=8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
     # a grey city in a middle edition is named beside its dot (the coloured ones are followed by colour)
     middle = yearly[~yearly["period"].isin([years[0], years[-1]]) & ~yearly["entity"].isin(top)]
-    mid = alt.Chart(middle).mark_text(align="left", dx=7, dy=-8, fontSize=10).encode(x=x, y=y, text="entity:N", color=color)
+    mid = halo(alt.Chart(middle).mark_text(align="left", dx=7, dy=-8, fontSize=10).encode(x=x, y=y, text="entity:N",
+                                                                                          color=color))
     comp = r[r["period"] == composite].assign(panel="2018–2022 composite")
     cx = alt.X("panel:N", title="Five-year composite", axis=alt.Axis(labelAngle=0))
     comp_pts = alt.Chart(comp).mark_point(filled=True, size=80, opacity=1).encode(x=cx, y=y, color=color, tooltip=tip)

@@ -32,6 +32,9 @@ SOURCE_EDITIONS = ["Source: IDC & Inspur, China AI Computing Power Development A
 SOURCE_SHORT = ["Source: IDC & Inspur, China AI Computing Power Development",
                 "Assessment Reports, 2019–20 to 2023–24; IDC releases;",
                 "Shuzhi Qianxian (2023-12-07); analysis: suanli."]
+SOURCE_2324_SHORT = ["Source: IDC & Inspur, 2023–2024 China AI Computing Power",
+                     "Development Assessment Report, as reported by Shuzhi",
+                     "Qianxian (2023-12-07); transcription and analysis: suanli."]
 SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
 MODEL_ORDER = ["drift", "decay", "nowcast", "loglinear", "ets", "combination", "scenario"]
 #: Line colours chosen to stay apart under protanopia and deuteranopia as well as in full colour
@@ -46,7 +49,7 @@ END_NAMES = {"drift": "Drift", "decay": "Decay", "nowcast": "Nowcast", "loglinea
 DISTINCT = ["#332288", "#E69F00", "#009E73", "#8B4513", "#56B4E9"]
 #: Verdicts of the audit, each with its colour (the inconsistent one vermillion, the only warm colour).
 VERDICT_COLORS = {"consistent": "#009E73", "consistent within rounding": "#56B4E9", "revised": "#332288",
-                  "depends on the reading": "#E69F00", "inconsistent": "#D55E00"}
+                  "depends on the reading": "#AA44FF", "inconsistent": "#D55E00"}
 #: The two kinds of forecaster of the real-time record.
 FORECASTER_COLORS = {"Editions and releases": "#000000", "This compendium's models": "#0072B2"}
 #: Decorations a legend may add to a label without changing what it names: " (n = 3)", and the
@@ -64,6 +67,24 @@ def _colour_map() -> dict[str, str]:
     out.update(VERDICT_COLORS)
     out.update(FORECASTER_COLORS)
     return out
+
+
+def wrapped_labels(labels, width: int) -> str:
+    """A Vega ``labelExpr`` that draws each of ``labels`` on lines of at most ``width`` characters
+    (an axis label longer than a phone allows, kept whole rather than cut off)."""
+    import json
+    import textwrap
+
+    table = {str(label): textwrap.wrap(str(label), width) for label in labels}
+    return json.dumps(table, ensure_ascii=False, sort_keys=True) + "[datum.value] || datum.label"
+
+
+def halo(text):
+    """A text layer drawn over a white outline of itself, so that a line passing under a label
+    never strikes through it."""
+    props = {k: v for k, v in text.mark.to_dict().items() if k != "type"}
+    outline = text.mark_text(**{**props, "stroke": "#ffffff", "strokeWidth": 3, "strokeJoin": "round"})
+    return alt.layer(outline, text)
 
 
 def tint(colour: str, strength: float) -> str:
