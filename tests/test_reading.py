@@ -122,9 +122,10 @@ def _layers(spec: dict, data: dict | None = None):
         yield {**spec, "data": data} if data is not None else spec
 
 
-def lines_through_gaps(spec: dict) -> list[str]:
+def lines_through_gaps(spec: dict, by_year: bool = False) -> list[str]:
     """Every solid line segment that joins two points with an edition between them (a year on the
-    x axis for which that line has no point)."""
+    x axis for which that line has no point); ``by_year``: with a calendar year between them (what
+    each edition said: a year the edition did not state)."""
     bad = []
     for layer in _layers(spec):
         mark = layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
@@ -134,7 +135,9 @@ def lines_through_gaps(spec: dict) -> list[str]:
         domain = [str(d) for d in enc["x"].get("scale", {}).get("domain", [])]
         rows = spec["datasets"][layer["data"]["name"]] if "data" in layer else []
         xf = enc["x"]["field"]
-        if not {str(r[xf]) for r in rows} <= set(domain):  # a year axis: the editions are the years with data
+        if by_year and rows:
+            domain = [str(v) for v in range(int(min(r[xf] for r in rows)), int(max(r[xf] for r in rows)) + 1)]
+        elif not {str(r[xf]) for r in rows} <= set(domain):  # a year axis: the editions are the years with data
             domain = [str(v) for v in sorted({r[xf] for r in rows})]
         group = enc.get("detail", {}).get("field")
         dash = enc.get("strokeDash", {})
@@ -157,6 +160,17 @@ def test_no_solid_line_crosses_a_year_with_no_data(fig):
     assert lines_through_gaps(spec) == []
 
 
+def test_no_edition_s_line_crosses_a_year_it_did_not_state_solid():
+    spec = json.loads((REPO / "figures" / "edition_paths.vl.json").read_text(encoding="utf-8"))
+    lines = [layer for layer in _layers(spec) if layer["mark"] == "line" or layer["mark"].get("type") == "line"]
+    assert len(lines) >= 5 and all(layer["encoding"].get("strokeDash", {}).get("field") == "gap" for layer in lines)
+    assert lines_through_gaps(spec, by_year=True) == []
+    # the check reads real segments: with the dashes taken away, the forecasts' jumps (2023 to 2027) are solid
+    for layer in lines:
+        layer["encoding"].pop("strokeDash")
+    assert len(lines_through_gaps(spec, by_year=True)) >= 5
+
+
 def test_the_gap_check_catches_a_line_through_a_missing_year():
     """The old drawing, one line per city, crossed 2020 for Nanjing (9th in 2019, 4th in 2021)."""
     import altair as alt
@@ -166,6 +180,43 @@ def test_the_gap_check_catches_a_line_through_a_missing_year():
     old = alt.Chart(r).mark_line().encode(x=alt.X("period:O", scale=alt.Scale(domain=["2019", "2020", "2021"])),
                                           y="rank:Q", detail="entity:N")
     assert lines_through_gaps(alt.layer(old).to_dict()) == ["Nanjing: 2019 to 2021"]
+
+
+# ---------------------------------------------------------------------------- the README's drawing promises
+
+
+def _forecast_specs():
+    return {f: json.loads((REPO / "figures" / f"{f}.vl.json").read_text(encoding="utf-8"))
+            for f in ("compute_growth", "ai_server_market")}
+
+
+def test_the_report_is_black_dotted_and_a_diamond():
+    """README: "black is the report (dotted: its path; diamond: its 2027 value)"."""
+    for fig, spec in _forecast_specs().items():
+        marks = [layer for layer in _layers(spec) if isinstance(layer["mark"], dict)]
+        path = [m for m in marks if m["mark"]["type"] == "line" and m["mark"].get("strokeDash") == [2, 3]]
+        diamond = [m for m in marks if m["mark"].get("shape") == "diamond"]
+        assert path and all(m["mark"]["color"] == "#000000" for m in path), fig
+        assert diamond and all(m["mark"]["color"] == "#000000" for m in diamond), fig
+        for m in path:
+            assert {r["model"] for r in spec["datasets"][m["data"]["name"]]} == {"report_path"}, fig
+
+
+def test_filled_points_are_the_points_used_for_fitting():
+    """README: "filled points were used for fitting and hollow ones were not"."""
+    assembly = pd.read_csv(REPO / "data" / "processed" / "series_assembly.csv")
+    used = set(assembly.loc[assembly["used"].astype(str) == "True", "id"])
+    seen = 0
+    for fig, spec in _forecast_specs().items():
+        for layer in _layers(spec):
+            fill = layer.get("encoding", {}).get("fill", {})
+            if fill.get("condition", {}).get("test") != "datum.status == 'used for fitting'":
+                continue
+            assert fill["condition"]["value"] == "#000000" and fill["value"] == "#ffffff"
+            for r in spec["datasets"][layer["data"]["name"]]:
+                assert (r["status"] == "used for fitting") == (r["id"] in used), (fig, r["id"])
+                seen += 1
+    assert seen >= 8
 
 
 # ---------------------------------------------------------------------------- tooltips and colours

@@ -18,7 +18,7 @@ def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) ->
     """The points a forecast figure draws as data: up to the last data year (a derived 2027 value is
     the report's forecast, drawn as such), one row per year and value, each with what it is
     (``kind_label``) and whether it was used; a point not used is drawn a little to the left, so
-    that it never hides under the one that was."""
+    that it never hides under the one that was (and otherwise sits on its year's tick)."""
     h = series_table[(series_table["indicator"] == series) & (series_table["kind"] != "forecast")
                      & (series_table["year"] <= LAST_DATA_YEAR)].copy()
     used = set(assembly.loc[assembly["used"] & (assembly["indicator"] == series), "id"])
@@ -26,7 +26,10 @@ def _history(series_table: pd.DataFrame, assembly: pd.DataFrame, series: str) ->
     h = h.sort_values(["status", "year"], ascending=[False, True]).drop_duplicates(["year", "value"])
     h["series_zh"] = SERIES_ZH[series]
     h["kind_label"] = h["kind"].map(KIND_LABELS).fillna(h["kind"])
-    unused_rank = h[h["status"] == "not used"].groupby("year").cumcount() + 1
+    # a point not used sits on its year's tick, unless a used point shares the year: then a little left
+    shared = set(h.loc[h["status"] == "used for fitting", "year"])
+    unused = h[(h["status"] == "not used") & h["year"].isin(shared)]
+    unused_rank = unused.groupby("year").cumcount() + 1
     h["x"] = h["year"] - 0.14 * unused_rank.reindex(h.index).fillna(0)
     return h.sort_values(["status", "year"], ascending=[True, True])  # 'used' points drawn last, on top
 
@@ -92,7 +95,7 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         w = world.assign(top=domain[1], label="above the whole world's AI-server market (same sources)")
         layers.append(alt.Chart(w).mark_area(color=BEYOND, opacity=1).encode(
             x=x, y=alt.Y("world:Q", scale=yscale, title=y_title), y2="top:Q", tooltip=tips("label", "year")))
-        layers.append(alt.Chart(w).mark_line(color=GREY, strokeDash=[6, 2], strokeWidth=1.2).encode(
+        world_line = (alt.Chart(w).mark_line(color=GREY, strokeDash=[6, 2], strokeWidth=1.2).encode(
             x=x, y=alt.Y("world:Q", scale=yscale, title=y_title),
             tooltip=[alt.Tooltip("year:Q", title="year"), alt.Tooltip("world:Q", format=".1f", title="world market"),
                      alt.Tooltip("vintage:N", title="as forecast by")]))
@@ -111,6 +114,8 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                       .encode(x=x, y=alt.Y("lower:Q", scale=yscale, title=y_title), y2="upper:Q",
                               tooltip=tips("model", "year", "level", alt.Tooltip("lower:Q", format=".1f"),
                                        alt.Tooltip("upper:Q", format=".1f"), "distribution")))
+    if world is not None:  # the ceiling over the fan, so the fan never hides it
+        layers.append(world_line)
     # the report's path is drawn under the model lines, so where they run together the model shows
     if len(rep):
         layers.append(alt.Chart(rep).mark_line(strokeDash=[2, 3], color=REPORT_COLOR, strokeWidth=1.4).encode(
@@ -292,7 +297,7 @@ def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = ()
     where = report_among_models(forecasts, "ai_server_market")
     title = (("China's AI-server market 人工智能服务器市场 in " + where.replace(": the report's", ": the report's USD")
               + " bn") if where else "China's AI server market 人工智能服务器市场: two points, many futures")
-    return finish(chart, _wrap(title, width=PHONE_TITLE),
+    return finish(chart, _wrap(title, width=PHONE_TITLE - 6),  # its Chinese characters are twice as wide
                   _wrap(*run_note, width=PHONE_LINE) + _wrap(
                       _key(forecasts), "The 2022–23 edition's 2021 value is on another definition: not used.",
                       ("Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "

@@ -38,7 +38,7 @@ SOURCE_2324_SHORT = ["Source: IDC & Inspur, 2023–2024 China AI Computing Power
 SOURCE_NVIDIA = ["Source: NVIDIA quarterly results; Shuzhi Qianxian (2023-12-07); suanli audit."]
 MODEL_ORDER = ["drift", "decay", "nowcast", "loglinear", "ets", "combination", "scenario"]
 #: Line colours chosen to stay apart under protanopia and deuteranopia as well as in full colour
-#: (Okabe–Ito's orange and vermillion merge for deuteranopes; tests/test_charts.py simulates both
+#: (Okabe–Ito's orange and vermillion merge for deuteranopes; tests/test_reading.py simulates both
 #: with Machado et al.'s matrices and asserts a minimum CIELAB distance between every pair drawn).
 MODEL_COLORS = {"drift": "#332288", "decay": "#E69F00", "nowcast": "#2200FF", "loglinear": "#56B4E9",
                 "ets": "#8B4513", "combination": "#009E73", "scenario": "#AA44FF"}
