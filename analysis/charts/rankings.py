@@ -68,9 +68,9 @@ def industry_ranking(rankings):
 
 
 def city_ranking(rankings):
-    """Yearly editions as a slopegraph (the composite's top five coloured and named at both ends,
-    every other city named where it first and last appears), and the 2018–2022 composite as its own
-    panel: a five-year composite is not a next year. A city missing from an edition's list is
+    """Yearly editions as a slopegraph (the composite's top five coloured, every city named once,
+    where its line ends), and below it the 2018–2022 composite as its own panel: a five-year
+    composite is not a next year. A city missing from an edition's list is
     joined across it by a dashed segment, never a line through an invented rank."""
     r = rankings[rankings["ranking"] == "city_ai_compute"].copy()
     composite = "2018-2022"
@@ -86,29 +86,32 @@ def city_ranking(rankings):
                       legend=None)
     tip = tips("entity", "period", "rank", "vintage", "location")
     yearly = r[r["period"] != composite]
-    x = alt.X("period:O", title="Yearly ranking (edition's year)", sort=years, scale=alt.Scale(padding=1.2, domain=years),
+    x = alt.X("period:O", title="Yearly ranking (edition's year)", sort=years, scale=alt.Scale(padding=0.3, domain=years),
               axis=alt.Axis(labelAngle=0))
     yearly = yearly.assign(highlight=yearly["entity"].isin(top).astype(int))  # highlighted lines drawn on top
     segs = rank_segments(yearly, years).sort_values("highlight", kind="stable")
     lines = alt.Chart(segs).mark_line(strokeWidth=2).encode(x=x, y=y, color=color, detail="segment:N",
                                                            strokeDash=GAP_DASH, order=alt.Order("highlight:Q"))
     dots = alt.Chart(yearly).mark_point(filled=True, size=36, opacity=1).encode(x=x, y=y, color=color, tooltip=tip)
-    first, last = yearly[yearly["period"] == years[0]], yearly[yearly["period"] == years[-1]]
-    left = alt.Chart(first).mark_text(align="right", dx=-8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
-    right = alt.Chart(last).mark_text(align="left", dx=8, fontSize=10).encode(x=x, y=y, text="name:N", color=color)
-    # a grey city in a middle edition is named beside its dot (the coloured ones are followed by colour)
-    middle = yearly[~yearly["period"].isin([years[0], years[-1]]) & ~yearly["entity"].isin(top)]
-    mid = halo(alt.Chart(middle).mark_text(align="left", dx=7, dy=-8, fontSize=10).encode(x=x, y=y, text="entity:N",
-                                                                                          color=color))
+    # each city named once, where its line ends: right of the last edition, or beside its last dot
+    ends = yearly.assign(order=yearly["period"].map(years.index)).sort_values("order").groupby("entity").tail(1)
+    right = alt.Chart(ends[ends["period"] == years[-1]]).mark_text(align="left", dx=8, fontSize=10).encode(
+        x=x, y=y, text="name:N", color=color)
+    mid = halo(alt.Chart(ends[ends["period"] != years[-1]]).mark_text(align="left", dx=7, dy=-8, fontSize=10).encode(
+        x=x, y=y, text="name:N", color=color))
     comp = r[r["period"] == composite].assign(panel="2018–2022 composite")
-    cx = alt.X("panel:N", title="Five-year composite", axis=alt.Axis(labelAngle=0))
-    comp_pts = alt.Chart(comp).mark_point(filled=True, size=80, opacity=1).encode(x=cx, y=y, color=color, tooltip=tip)
-    comp_txt = alt.Chart(comp).mark_text(align="left", dx=9, fontSize=10).encode(x=cx, y=y, text="name:N", color=color)
-    chart = alt.hconcat(alt.layer(lines, dots, left, right, mid).properties(width=400, height=300),
-                        alt.layer(comp_pts, comp_txt).properties(width=110, height=300)).resolve_scale(x="independent")
-    return finish(chart, "Beijing leads China's city AI-compute rankings in every edition",
-                  ["Left: the top-10 city rankings of the 2019–2021 editions; right: the 2018–2022 five-year composite,",
-                   "whose top five are coloured. Dashed: a city absent from the list between (Nanjing, 9th in 2019 and",
-                   "4th in 2021, is not in the 2020 list). The 2020 list's 10th city and the composite's ranks 6–10 are",
-                   "not published."],
-                  SOURCE_EDITIONS, "City AI computing power ranking 城市人工智能算力排名 across editions.")
+    cy = alt.Y("rank:Q", title="Rank", scale=alt.Scale(reverse=True, domain=[0.5, len(comp) + 0.5], nice=False),
+               axis=alt.Axis(values=list(range(1, len(comp) + 1))))
+    cx = alt.X("panel:N", title=None, axis=None)
+    comp_pts = alt.Chart(comp).mark_point(filled=True, size=80, opacity=1).encode(x=cx, y=cy, color=color, tooltip=tip)
+    comp_txt = alt.Chart(comp).mark_text(align="left", dx=9, fontSize=10).encode(x=cx, y=cy, text="name:N", color=color)
+    chart = alt.vconcat(alt.layer(lines, dots, right, mid).properties(width=190, height=300),
+                        alt.layer(comp_pts, comp_txt).properties(width=60, height=22 * len(comp), title=alt.TitleParams(
+                            "The 2018–2022 five-year composite (its top five)", fontSize=12, anchor="start")),
+                        spacing=24).resolve_scale(x="independent", y="independent")
+    return finish(chart, _wrap("Beijing leads China's city AI-compute rankings in every edition", width=40),
+                  _wrap("Top: the top-10 city rankings of the 2019–2021 editions, each city named where its line ends; "
+                        "below: the 2018–2022 five-year composite, whose top five are coloured. Dashed: a city absent "
+                        "from the list between (Nanjing, 9th in 2019 and 4th in 2021, is not in the 2020 list). The "
+                        "2020 list's 10th city and the composite's ranks 6–10 are not published.", width=62),
+                  SOURCE_SHORT, "City AI computing power ranking 城市人工智能算力排名 across editions.")
