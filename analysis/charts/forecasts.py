@@ -259,7 +259,7 @@ def report_among_models(forecasts, series: str) -> str | None:
 
 
 #: The width of a forecast panel's plot: with its axis and end labels, a panel fits a 390-px phone.
-PHONE_PLOT = 230
+PHONE_PLOT = 220
 #: Characters per subtitle line of a phone-width figure (11 px text), and per title line (15 px bold).
 PHONE_LINE, PHONE_TITLE = 60, 40
 
@@ -331,7 +331,7 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                  alt.Tooltip("distribution:N", title="Distribution")])
     rep = base.mark_tick(color=REPORT_COLOR, thickness=2, size=18).encode(
         x="report:Q", y=y, tooltip=[alt.Tooltip("report:Q", format=".1f", title="report's path")])
-    top = alt.layer(bars, pts, rep).properties(width=190, height=120).facet(
+    top = alt.layer(bars, pts, rep).properties(width=165, height=120).facet(
         row=alt.Row("series_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
                                                                      labelOrient="top", labelFontSize=12,
                                                                      labelFontWeight="bold")))
@@ -358,7 +358,7 @@ def model_comparison(comparison, evaluation, run_note: list[str] = ()):
                      alt.Tooltip("pit:Q", format=".2f", title="PIT")])
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=GREY).encode(x="x:Q")
         few = not any(enough(g) for _, g in evaluation.loc[ev.index].groupby("forecaster"))
-        bottom = alt.layer(zero, err).properties(width=190, title=alt.TitleParams(
+        bottom = alt.layer(zero, err).properties(width=165, title=alt.TitleParams(
             _wrap("Real-time record: each model fitted on what was public at the time"
                   + (" (too few pairs to rank)" if few else ""), width=46), fontSize=12, anchor="start"))
         chart = alt.vconcat(top, bottom).resolve_scale(color="independent")

@@ -80,6 +80,7 @@ _PAGE = """<!DOCTYPE html>
     <style>
       {font_css}
       body {{ margin: 1rem; font-family: {font_stack}; }}
+      @media (max-width: 420px) {{ body {{ margin: 0.75rem 0.5rem; }} }}
       nav {{ margin-bottom: 0.75rem; }}
       /* drawn at its natural size, never shrunk: a figure wider than a phone scrolls in its box */
       #vega-chart {{ overflow-x: auto; max-width: 100%; }}

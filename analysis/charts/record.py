@@ -133,7 +133,7 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
         ends = ends.assign(x=[float(y0) for y0 in last["year"]], vintage_label=ends["label"])
         text = alt.Chart(ends).mark_text(align="left", baseline="middle", dx=6, fontSize=10).encode(
             x=alt.X("x:Q", scale=xs), y=alt.Y("label_y:Q", scale=yscale), text="label:N", color=colour)
-        panels.append(alt.layer(lines, pts, text).properties(width=PANEL_WIDTH - 60, height=height,
+        panels.append(alt.layer(lines, pts, text).properties(width=PANEL_WIDTH - 72, height=height,
                                                             title=_panel_title(label, 44)))
     chart = alt.vconcat(*panels, spacing=16).resolve_scale(y="independent", x="independent", color="independent",
                                                            shape="independent")

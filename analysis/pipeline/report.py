@@ -47,6 +47,7 @@ padding:.25rem .5rem;text-align:left;vertical-align:top;background:#fff} th{back
 /* a wide table scrolls in its box, its first column fixed */
 .scroll td:first-child,.scroll th:first-child{position:sticky;left:0;z-index:1;min-width:8rem}
 td{min-width:7rem} a{color:#0060a8} ul.findings li{margin-bottom:.4rem}
+@media (max-width:420px){body{padding:0 .5rem}}
 """
 #: The gallery opens with the headline figures: the forecasts, NVIDIA, the audit; the others follow
 #: in the registry's order.
