@@ -87,10 +87,12 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
     if horizon > REPORT_HORIZON:
         ext = pd.DataFrame({"start": [REPORT_HORIZON + 0.5], "end": [horizon + 0.5],
                             "label": [f"after {REPORT_HORIZON}: extrapolation"]})
-        layers.append(alt.Chart(ext).mark_rect(color="#eeeeee").encode(
-            x=alt.X("start:Q", scale=xscale), x2="end:Q", tooltip=tips("label")))
-        layers.append(alt.Chart(ext).mark_text(align="right", baseline="top", dx=-4, dy=4, fontSize=10, color=GREY)
-                      .encode(x=alt.X("end:Q", scale=xscale), y=alt.value(0), text="label"))
+        # a dashed rule where the report's horizon ends, drawn over the fan (an opaque fan would hide a band)
+        extrapolation = [alt.Chart(ext).mark_rule(color=GREY, strokeDash=[3, 3], strokeWidth=1.2).encode(
+                             x=alt.X("start:Q", scale=xscale), tooltip=tips("label")),
+                         alt.Chart(ext).mark_text(align="left", baseline="bottom", dx=4, dy=-4, fontSize=10, color=GREY)
+                         .encode(x=alt.X("start:Q", scale=xscale), y=alt.value(height),
+                                 text=alt.value(["extrapolation", f"after {REPORT_HORIZON}"]))]
     if world is not None:
         w = world.assign(top=domain[1], label="above the whole world's AI-server market (same sources)")
         layers.append(alt.Chart(w).mark_area(color=BEYOND, opacity=1).encode(
@@ -116,6 +118,8 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                                        alt.Tooltip("upper:Q", format=".1f"), "distribution")))
     if world is not None:  # the ceiling over the fan, so the fan never hides it
         layers.append(world_line)
+    if horizon > REPORT_HORIZON:
+        layers += extrapolation
     # the report's path is drawn under the model lines, so where they run together the model shows
     if len(rep):
         layers.append(alt.Chart(rep).mark_line(strokeDash=[2, 3], color=REPORT_COLOR, strokeWidth=1.4).encode(
@@ -182,7 +186,7 @@ def _band_model(forecasts) -> str | None:
 
 def _extrapolation_text(forecasts) -> str:
     fitted = forecasts[forecasts["model"] != "report_path"]
-    return f"; grey: after {REPORT_HORIZON}, extrapolation" if len(fitted) and fitted["year"].max() > REPORT_HORIZON else ""
+    return f"; right of the grey dashed rule: after {REPORT_HORIZON}, extrapolation" if len(fitted) and fitted["year"].max() > REPORT_HORIZON else ""
 
 
 def _fan_text(forecasts) -> str:
@@ -240,7 +244,7 @@ def model_key(forecasts) -> str:
 
 
 
-def report_among_models(forecasts, series: str) -> str | None:
+def report_among_models(forecasts, series: str, unit: tuple[str, str] = ("", "")) -> str | None:
     """Where the report's value for its last year lies among the models' medians, as a message:
     "General compute in 2027: the report's 117 is above every model's median (…)"."""
     f = forecasts[forecasts["series"] == series].drop_duplicates(["model", "year"])
@@ -255,7 +259,9 @@ def report_among_models(forecasts, series: str) -> str | None:
     below, n = int((medians > report).sum()), len(medians)
     where = ("below every model's median" if below == n else "above every model's median" if below == 0
              else f"below {below} of {n} models' medians")
-    return f"{year}: the report's {_fmt(report)} is {where} ({_fmt(medians.min())} to {_fmt(medians.max())})"
+    before, after = unit
+    return (f"{year}: the report's {before}{_fmt(report)}{after} is {where} "
+            f"({_fmt(medians.min())} to {_fmt(medians.max())})")
 
 
 #: The width of a forecast panel's plot: with its axis and end labels, a panel fits a 390-px phone.
@@ -294,9 +300,9 @@ def compute_growth(series_table, assembly, forecasts, run_note: list[str] = (), 
 def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = (), world=None):
     """China's AI-server market, with the whole world's (``world``: year, world, vintage) as its ceiling."""
     chart = forecast_panel("ai_server_market", series_table, assembly, forecasts, world=world, width=PHONE_PLOT)
-    where = report_among_models(forecasts, "ai_server_market")
-    title = (("China's AI-server market 人工智能服务器市场 in " + where.replace(": the report's", ": the report's USD")
-              + " bn") if where else "China's AI server market 人工智能服务器市场: two points, many futures")
+    where = report_among_models(forecasts, "ai_server_market", ("USD ", " bn"))
+    title = ("China's AI-server market 人工智能服务器市场 in " + where if where
+             else "China's AI server market 人工智能服务器市场: two points, many futures")
     return finish(chart, _wrap(title, width=PHONE_TITLE - 6),  # its Chinese characters are twice as wide
                   _wrap(*run_note, width=PHONE_LINE) + _wrap(
                       _key(forecasts), "The 2022–23 edition's 2021 value is on another definition: not used.",
