@@ -79,8 +79,8 @@ _PAGE = """<!DOCTYPE html>
     <title>{title}</title>
     <style>
       {font_css}
-      body {{ margin: 1rem; font-family: {font_stack}; }}
-      @media (max-width: 420px) {{ body {{ margin: 0.75rem 0.5rem; }} }}
+      body {{ margin: 1rem auto; padding: 0 1rem; max-width: 44rem; font-family: {font_stack}; }}
+      @media (max-width: 420px) {{ body {{ padding: 0 0.5rem; }} }}
       nav {{ margin-bottom: 0.75rem; }}
       /* drawn at its natural size, never shrunk: a figure wider than a phone scrolls in its box */
       #vega-chart {{ overflow-x: auto; max-width: 100%; }}
