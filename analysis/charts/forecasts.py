@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis.charts.machinery import _y_domain, end_labels
 from analysis.charts.record import EVALUATION_FIELDS
-from analysis.charts.style import (END_NAMES, tint, GREY, KIND_LABELS, KIND_SHAPES, MODEL_COLORS, MODEL_ORDER, REPORT_COLOR,
-                                   SERIES_ZH, SOURCE_EDITIONS, SOURCE_SHORT, WIDTH, _fmt, _wrap, color_scale, finish, tips)
+from analysis.charts.style import (END_NAMES, GREY, KIND_LABELS, KIND_SHAPES, MODEL_COLORS, MODEL_ORDER, REPORT_COLOR,
+                                   SERIES_ZH, SOURCE_SHORT, WIDTH, _fmt, _wrap, color_scale, finish, tint, tips)
 from analysis.domain import (DEFAULT_AS_OF, LAST_DATA_YEAR, MODEL_LABELS, REPORT_EDITION, REPORT_HORIZON,
                              SERIES_LABELS, enough, headline_level)
 

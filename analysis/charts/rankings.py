@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analysis.charts.style import CITY_ZH, DISTINCT, OKABE_ITO, SOURCE_EDITIONS, SOURCE_SHORT, _wrap, finish, halo, tips
+from analysis.charts.style import CITY_ZH, DISTINCT, OKABE_ITO, SOURCE_SHORT, _wrap, finish, halo, tips
 
 def rank_segments(frame: pd.DataFrame, periods: list, period: str = "period") -> pd.DataFrame:
     """Each entity's line as segments between the editions it appears in, one row per end, with
