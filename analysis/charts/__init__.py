@@ -10,8 +10,8 @@ The package has one job per module:
 * one module per family of figures: :mod:`~analysis.charts.forecasts` (the forecast panels and
   the models' comparison), :mod:`~analysis.charts.record` (the real-time record and what each
   edition said), :mod:`~analysis.charts.context` (adoption, NVIDIA, the GenAI share),
-  :mod:`~analysis.charts.rankings` (cities, industries) and :mod:`~analysis.charts.claims` (the
-  audit).
+  :mod:`~analysis.charts.rankings` (cities, industries), :mod:`~analysis.charts.claims` (the
+  audit) and :mod:`~analysis.charts.world` (the world market's triangulation).
 
 Conventions, applied by :func:`finish` to every chart: a title that states the message, a
 subtitle that says what to see, a source line naming the report edition and the article (the
@@ -37,6 +37,7 @@ from analysis.charts.style import (CITY_ZH, DISTINCT, END_NAMES, FIELD_TITLES, F
                                    LIGHT_VERMILLION, MODEL_COLORS, MODEL_ORDER, OKABE_ITO, REPORT_COLOR, SERIES_ZH,
                                    SOURCE_2324, SOURCE_EDITIONS, SOURCE_NVIDIA, SPEC_DIGITS, WIDTH, color_of,
                                    color_scale, finish, stable, tips)
+from analysis.charts.world import world_triangulation
 from analysis.domain import MODEL_LABELS, SERIES_LABELS
 
 __all__ = [n for n in dir() if not n.startswith("__")]

@@ -77,7 +77,9 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                                               "label": [f"Report {_fmt(m0['value'])}" + ("" if m0["stated"] else " (implied)")]})])
     world = world if world is not None and len(world) else None
     domain = _y_domain(pd.concat([hist["value"], band["lower"], band["upper"], fitted["median"], rep["median"],
-                                  marker["value"]] + ([world["world"]] if world is not None else [])), log)
+                                  marker["value"]] + ([world["world"]] if world is not None else [])
+                                 + ([world["world_high"]] if world is not None and "world_high" in world.columns else [])),
+                       log)
     ends = end_labels(ends, domain, log, height)
     yscale = alt.Scale(type="log", domain=domain, nice=False) if log else alt.Scale(domain=domain, nice=False, zero=False)
     xscale = alt.Scale(zero=False, nice=False, padding=16)
@@ -94,9 +96,12 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                          .encode(x=alt.X("start:Q", scale=xscale), y=alt.value(height),
                                  text=alt.value(["extrapolation", f"after {REPORT_HORIZON}"]))]
     if world is not None:
-        w = world.assign(top=domain[1], label="above the whole world's AI-server market (same sources)")
+        # tinted above the bound's upper 80% end where it has a band, else above the bound itself
+        edge = "world_high" if "world_high" in world.columns else "world"
+        w = world.assign(top=domain[1], label="above the whole world's AI-server market (its 80% band's upper end)"
+                         if edge == "world_high" else "above the whole world's AI-server market (same sources)")
         layers.append(alt.Chart(w).mark_area(color=BEYOND, opacity=1).encode(
-            x=x, y=alt.Y("world:Q", scale=yscale, title=y_title), y2="top:Q", tooltip=tips("label", "year")))
+            x=x, y=alt.Y(f"{edge}:Q", scale=yscale, title=y_title), y2="top:Q", tooltip=tips("label", "year")))
         world_line = (alt.Chart(w).mark_line(color=GREY, strokeDash=[6, 2], strokeWidth=1.2).encode(
             x=x, y=alt.Y("world:Q", scale=yscale, title=y_title),
             tooltip=[alt.Tooltip("year:Q", title="year"), alt.Tooltip("world:Q", format=".1f", title="world market"),
@@ -104,7 +109,8 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         first = w.iloc[[0]]
         layers.append(alt.Chart(first).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10, color=GREY)
                       .encode(x=x, y=alt.Y("top:Q", scale=yscale, title=y_title),
-                              text=alt.value("Tinted: above the world's market")))
+                              text=alt.value("Tinted: above the world's market" + (
+                                  "" if edge == "world" else " band"))))
     for i, level in enumerate(_fan_levels(band)):
         fan = band[band["level"] == level]
         if len(last) and len(fan):  # the fan opens from the last point fitted, not with an edge at the first forecast year
@@ -306,8 +312,10 @@ def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = ()
     return finish(chart, _wrap(title, width=PHONE_TITLE - 6),  # its Chinese characters are twice as wide
                   _wrap(*run_note, width=PHONE_LINE) + _wrap(
                       _key(forecasts), "The 2022–23 edition's 2021 value is on another definition: not used.",
-                      ("Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "
-                       "it, where China's market cannot be." if world is not None and len(world) else ""),
+                      (("Grey dashed: the whole world's AI-server market, triangulated from IDC, NVIDIA's revenue and "
+                        "China's share; tinted above its 80% band's upper end." if "world_high" in world.columns else
+                        "Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "
+                        "it, where China's market cannot be.") if world is not None and len(world) else ""),
                       width=PHONE_LINE),
                   SOURCE_SHORT, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")

@@ -98,12 +98,12 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
     v["vintage_label"] = v["vintage"].map(_short_vintage)
     panels = []
     for s in [s for s in series if s in set(v["indicator"])]:
-        g = v[v["indicator"] == s].sort_values(["edition_published", "vintage", "year"])
+        g = v[v["indicator"] == s].sort_values(["edition_known_from", "vintage", "year"])
         label = str(g["series_label"].iloc[0])
         years = list(range(int(g["year"].min()), int(g["year"].max()) + 1))
         order = g.drop_duplicates("vintage_label")["vintage_label"].tolist()
         colour = alt.Color("vintage_label:N", legend=None, scale=vintage_scale(
-            order, [g.loc[g["vintage_label"] == o, "edition_published"].iloc[0] for o in order]))
+            order, [g.loc[g["vintage_label"] == o, "edition_known_from"].iloc[0] for o in order]))
         segs = rank_like_segments(g, "vintage_label", years)
         log = bool((g["value"] > 0).all()) and g["value"].max() / g["value"].min() > 3
         domain = _y_domain(g["value"], log, margin=0.08)
@@ -121,7 +121,7 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
                 domain=["actual", "estimate", "derived", "forecast"], range=["circle", "triangle-up", "square", "diamond"])),
             tooltip=[alt.Tooltip("series_label:N", title="Series"), alt.Tooltip("year:Q", title="Year"),
                      alt.Tooltip("vintage:N", title="Edition or release"),
-                     alt.Tooltip("edition_published:N", title="Edition public from"),
+                     alt.Tooltip("edition_known_from:N", title="Edition public from"),
                      alt.Tooltip("kind:N", title="Given as"), alt.Tooltip("value:Q", format=".2f", title="Value"),
                      alt.Tooltip("known_from:N", title="Figure public from"),
                      alt.Tooltip("previous_vintage:N", title="Revises"),

@@ -52,6 +52,11 @@ VERDICT_COLORS = {"consistent": "#009E73", "consistent within rounding": "#56B4E
                   "depends on the reading": "#AA44FF", "inconsistent": "#D55E00"}
 #: The two kinds of forecaster of the real-time record.
 FORECASTER_COLORS = {"Editions and releases": "#000000", "This compendium's models": "#0072B2"}
+#: The world market's triangulation: the world blue, IDC (the report's source) black, NVIDIA's
+#: data-centre revenue green and China vermillion, as in the NVIDIA figure.
+WORLD_COLORS = {"World, triangulated": "#0072B2", "IDC's own world path": "#000000",
+                "NVIDIA's data-centre revenue (floor)": "#009E73", "China, of the triangulated world": "#D55E00",
+                "China, of IDC's world": "#6b6b6b"}
 #: Decorations a legend may add to a label without changing what it names: " (n = 3)", and the
 #: scenario's rate or log-linear's "dashed" note, both in a trailing parenthesis after a model name.
 DECORATION = re.compile(r"\s*\((?:n = [0-9]+|[0-9]+% a year|dashed[^)]*)\)$")
@@ -66,6 +71,7 @@ def _colour_map() -> dict[str, str]:
     out["report_path"] = out[MODEL_LABELS["report_path"]] = out["Report"] = REPORT_COLOR
     out.update(VERDICT_COLORS)
     out.update(FORECASTER_COLORS)
+    out.update(WORLD_COLORS)
     return out
 
 
