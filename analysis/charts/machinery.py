@@ -206,6 +206,8 @@ def _y_domain(values, log: bool, margin: float = 0.04) -> list[float]:
     v = pd.Series(values, dtype=float).dropna()
     v = v[v > 0] if log else v
     lo, hi = float(v.min()), float(v.max())
+    if hi == lo:  # one value (an edition that stated one year): a domain around it, never an empty one
+        return stable([lo / 1.25, hi * 1.25]) if log else stable([lo - max(abs(lo) * 0.1, 1.0), hi + max(abs(hi) * 0.1, 1.0)])
     if log:
         span = np.log(hi) - np.log(lo)
         return stable([np.exp(np.log(lo) - margin * span), np.exp(np.log(hi) + margin * span)])

@@ -218,7 +218,8 @@ def build(run: str | None = None) -> str:
 {CSS}</style></head><body>
 <h1>suanli 算力 — China's AI compute build-out{title}</h1>
 <p class="lede">The IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i> and earlier
-editions, transcribed, audited and forecast; information set as of {html.escape(as_of)}.</p>
+editions, transcribed, audited and forecast. Information set as of
+{html.escape(as_of)}: only what was public by then.</p>
 <p class="headline">{_inline_markdown(first)}</p>
 {cards[order[0]] if order else ""}
 <h2>What it finds</h2>
