@@ -480,3 +480,17 @@ def test_each_compute_panel_states_where_the_report_lies():
         where = {len(medians): "below every model's median", 0: "above every model's median"}.get(
             above, f"below {above} of {len(medians)} models' medians")
         assert f"{year}: the report's" in title and where in title, (series, title)
+
+
+FIRST_SCREEN = """(() => { const h = document.querySelector('.headline'), f = document.querySelector('figure img');
+  return {headline: h ? h.getBoundingClientRect().top : null, figure: f ? f.getBoundingClientRect().top : null,
+          figureBottom: f ? f.getBoundingClientRect().bottom : null, screen: window.innerHeight}; })()"""
+
+
+@pytest.mark.browser
+def test_the_headline_and_the_first_figure_come_in_the_first_phone_screen(browser, repo):
+    """At 390 × 900 CSS px, the headline finding and the top of the first figure (its title and more)
+    are on the first screen, before any scrolling."""
+    got = browser.visit((repo / "reports" / "index.html").as_uri(), FIRST_SCREEN, width=390).result
+    assert got["headline"] is not None and got["headline"] < got["figure"], got
+    assert got["figure"] + 200 < got["screen"] == 900, got

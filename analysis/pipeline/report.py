@@ -211,7 +211,11 @@ def build(run: str | None = None) -> str:
                      '<a href="../data/processed/codebook.csv">codebook</a> · '
                      '<a href="../data/processed/audit.csv">audit table</a>.</p>')
     found = summary(run)
-    first, rest = (found[0], found[1:]) if found else ("", [])
+    # the headline: the first finding's bold sentence (the whole finding opens the list below)
+    lead = re.match(r"\*\*(.+?)\*\*", found[0]) if found else None
+    headline = (_inline_markdown(f"**{lead.group(1)}**") + ' <a href="#findings">All the findings ↓</a>' if lead
+                else _inline_markdown(found[0]) if found else "")
+    rest = found if lead else found[1:]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>suanli — figure index</title><style>{fonts.css()}
@@ -220,9 +224,9 @@ def build(run: str | None = None) -> str:
 <p class="lede">The IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i> and earlier
 editions, transcribed, audited and forecast. Information set as of
 {html.escape(as_of)}: only what was public by then.</p>
-<p class="headline">{_inline_markdown(first)}</p>
+<p class="headline">{headline}</p>
 {cards[order[0]] if order else ""}
-<h2>What it finds</h2>
+<h2 id="findings">What it finds</h2>
 <ul class="findings">
 {chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in rest)}
 </ul>

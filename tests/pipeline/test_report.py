@@ -65,7 +65,7 @@ def test_the_page_opens_with_the_findings_read_from_the_tables(at_repo):
 
     page = report.build()
     # the headline finding, then the first figure, then the other findings, then the other figures
-    assert page.index('<p class="headline">') < page.index("<figure") < page.index("<h2>What it finds</h2>") \
+    assert page.index('<p class="headline">') < page.index("<figure") < page.index('<h2 id="findings">What it finds</h2>') \
         < page.index("<h2>More figures</h2>")
     audit = pd.read_csv(paths.PROCESSED / "audit.csv")
     figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
