@@ -494,3 +494,19 @@ def test_the_headline_and_the_first_figure_come_in_the_first_phone_screen(browse
     got = browser.visit((repo / "reports" / "index.html").as_uri(), FIRST_SCREEN, width=390).result
     assert got["headline"] is not None and got["headline"] < got["figure"], got
     assert got["figure"] + 200 < got["screen"] == 900, got
+
+
+# ---------------------------------------------------------------------------- a README a newcomer finishes
+
+def test_the_readme_is_short_and_links_every_document_it_moved():
+    """At most 160 lines; the guarantees, how it is built, data and provenance, runs, commands and
+    adding a figure are one click away, in docs/, and each document links back."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 160
+    docs = sorted(p.name for p in (REPO / "docs").glob("*.md"))
+    assert {"guarantees.md", "how-it-is-built.md", "data.md", "adding-a-figure.md", "runs.md", "commands.md"} <= set(docs)
+    for name in docs:
+        assert f"](docs/{name})" in text, name
+        assert "](../README.md)" in (REPO / "docs" / name).read_text(encoding="utf-8"), name
+    for target in re.findall(r"\]\(((?!https?:|#)[^)]+)\)", text):  # every relative link of the README resolves
+        assert (REPO / target).exists(), target
