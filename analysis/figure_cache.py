@@ -13,7 +13,7 @@ that decides their bytes:
   Vega-Lite schema only when it is drawn, so a hit stands for a spec this Altair accepted),
   zlib's version and Python's minor version;
 * every file in ``fonts/``, as registered with vl-convert and as it is on disk;
-* the source of ``analysis/charts.py`` and ``analysis/fonts.py`` as imported in the process
+* the source of the drawing package ``analysis/charts/`` and of ``analysis/fonts.py`` as imported in the process
   that draws (so an edit reloaded in JupyterLab gets its own key).
 
 An entry lists each file's SHA-256 and is used only if every file still matches, and neither the

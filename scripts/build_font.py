@@ -46,7 +46,8 @@ FIXED = (list(range(0x20, 0x7F)) + list(range(0xA0, 0x100))
             0x2260, 0x2264, 0x2265, 0x0391, 0x0392, 0x0394, 0x03A3, 0x03B1, 0x03B2, 0x03B4, 0x03BC,
             0x03C0, 0x03C3, 0x03C6]
          + list(range(0x3000, 0x3020)) + list(range(0xFF01, 0xFF5F)))
-TEXT_SOURCES = ("notebooks/src/*.py", "analysis/*.py", "analysis/pipeline/*.py", "data/raw/*.csv", "README.md")
+TEXT_SOURCES = ("notebooks/src/*.py", "analysis/*.py", "analysis/charts/*.py", "analysis/pipeline/*.py", "data/raw/*.csv",
+                "README.md")
 
 
 def sha256(path: Path) -> str:

@@ -73,7 +73,8 @@ class Chromium:
         if url is None:
             self.close()
             raise RuntimeError("chromium did not start (no DevTools endpoint)")
-        self.ws = websocket.create_connection(url, timeout=30)
+        # no Origin header: Chromium 111+ refuses a DevTools connection from an origin it was not told to allow
+        self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
         self._id = 0
 
     def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:

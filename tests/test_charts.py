@@ -67,7 +67,7 @@ def test_a_last_bit_of_exp_or_log_never_reaches_a_spec(monkeypatch, log):
     here = charts._y_domain(values, log), charts.end_labels(ends, charts._y_domain(values, log), log, 300)
     assert here[0][1] == pytest.approx(2948.032437 * (2948.032437 / 20.3) ** 0.04 if log else 2948.032437 + 0.04 * 2927.732437)
     assert all(len(repr(v).replace(".", "").lstrip("0").rstrip("0")) <= charts.SPEC_DIGITS + 1 for v in here[0])
-    monkeypatch.setattr(charts, "np", _OffByOneBit())
+    monkeypatch.setattr(charts.machinery, "np", _OffByOneBit())
     there = charts._y_domain(values, log), charts.end_labels(ends, charts._y_domain(values, log), log, 300)
     assert there[0] == here[0]
     assert there[1]["label_y"].tolist() == here[1]["label_y"].tolist()

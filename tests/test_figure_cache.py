@@ -35,7 +35,7 @@ def test_a_hit_writes_the_same_bytes_without_drawing(cache, tmp_path, monkeypatc
     def no_drawing(spec):
         raise AssertionError("drew a cached figure again")
 
-    monkeypatch.setattr(charts, "_draw", no_drawing)
+    monkeypatch.setattr(charts.machinery, "_draw", no_drawing)
     figure = charts.export(_chart(), "t", tmp_path / "warm")
     assert _files(tmp_path / "warm") == _files(tmp_path / "cold")
     assert figure._repr_mimebundle_()["image/svg+xml"] == (tmp_path / "cold" / "t.svg").read_text(encoding="utf-8")
@@ -109,7 +109,7 @@ def test_code_edited_and_reloaded_gets_its_own_key(tmp_path, monkeypatch):
     spec = _chart().to_dict()
     before = figure_cache.key(spec, charts.SOURCE_SHA256)
     package = tmp_path / "analysis"
-    shutil.copytree(Path(charts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "pipeline"))
+    shutil.copytree(Path(fonts.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__", "pipeline"))
     monkeypatch.syspath_prepend(str(tmp_path))
     saved = {n: sys.modules[n] for n in ("analysis", "analysis.charts", "analysis.fonts")}
     try:

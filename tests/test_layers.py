@@ -177,6 +177,11 @@ def test_the_three_layers_are_where_the_layout_says():
                                     "lab", "notebook"}
     assert by_layer["science"] >= {"sources", "cleaning", "audit", "assembly", "forecasting", "scoring", "charts",
                                    "package", "domain", "figure_cache"}
+    # the drawing package: machinery, the shared style and one module per family of figures, all science
+    charts = {m for m in sources if m.startswith("analysis.charts.")}
+    assert charts >= {f"analysis.charts.{m}" for m in ("machinery", "style", "forecasts", "record", "context",
+                                                       "rankings", "claims")}
+    assert {layer(m) for m in charts} == {"science"}
 
 
 def test_every_import_runs_down_the_layers():

@@ -65,7 +65,8 @@ def test_pages_with_tables_have_cells():
 
 def _title(fig: str) -> str:
     spec = json.loads((REPO / "figures" / f"{fig}.vl.json").read_text(encoding="utf-8"))
-    return spec["title"]["text"]
+    text = spec["title"]["text"]
+    return " ".join(text) if isinstance(text, list) else text
 
 
 def test_the_audit_title_counts_the_claims_in_the_table():
@@ -121,9 +122,10 @@ def _layers(spec: dict, data: dict | None = None):
         yield {**spec, "data": data} if data is not None else spec
 
 
-def lines_through_gaps(spec: dict) -> list[str]:
+def lines_through_gaps(spec: dict, by_year: bool = False) -> list[str]:
     """Every solid line segment that joins two points with an edition between them (a year on the
-    x axis for which that line has no point)."""
+    x axis for which that line has no point); ``by_year``: with a calendar year between them (what
+    each edition said: a year the edition did not state)."""
     bad = []
     for layer in _layers(spec):
         mark = layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
@@ -133,6 +135,10 @@ def lines_through_gaps(spec: dict) -> list[str]:
         domain = [str(d) for d in enc["x"].get("scale", {}).get("domain", [])]
         rows = spec["datasets"][layer["data"]["name"]] if "data" in layer else []
         xf = enc["x"]["field"]
+        if by_year and rows:
+            domain = [str(v) for v in range(int(min(r[xf] for r in rows)), int(max(r[xf] for r in rows)) + 1)]
+        elif not {str(r[xf]) for r in rows} <= set(domain):  # a year axis: the editions are the years with data
+            domain = [str(v) for v in sorted({r[xf] for r in rows})]
         group = enc.get("detail", {}).get("field")
         dash = enc.get("strokeDash", {})
         dashed = dict(zip(dash.get("scale", {}).get("domain", []), dash.get("scale", {}).get("range", [])))
@@ -154,6 +160,17 @@ def test_no_solid_line_crosses_a_year_with_no_data(fig):
     assert lines_through_gaps(spec) == []
 
 
+def test_no_edition_s_line_crosses_a_year_it_did_not_state_solid():
+    spec = json.loads((REPO / "figures" / "edition_paths.vl.json").read_text(encoding="utf-8"))
+    lines = [layer for layer in _layers(spec) if layer["mark"] == "line" or layer["mark"].get("type") == "line"]
+    assert len(lines) >= 5 and all(layer["encoding"].get("strokeDash", {}).get("field") == "gap" for layer in lines)
+    assert lines_through_gaps(spec, by_year=True) == []
+    # the check reads real segments: with the dashes taken away, the forecasts' jumps (2023 to 2027) are solid
+    for layer in lines:
+        layer["encoding"].pop("strokeDash")
+    assert len(lines_through_gaps(spec, by_year=True)) >= 5
+
+
 def test_the_gap_check_catches_a_line_through_a_missing_year():
     """The old drawing, one line per city, crossed 2020 for Nanjing (9th in 2019, 4th in 2021)."""
     import altair as alt
@@ -165,9 +182,45 @@ def test_the_gap_check_catches_a_line_through_a_missing_year():
     assert lines_through_gaps(alt.layer(old).to_dict()) == ["Nanjing: 2019 to 2021"]
 
 
+# ---------------------------------------------------------------------------- the README's drawing promises
+
+
+def _forecast_specs():
+    return {f: json.loads((REPO / "figures" / f"{f}.vl.json").read_text(encoding="utf-8"))
+            for f in ("compute_growth", "ai_server_market")}
+
+
+def test_the_report_is_black_dotted_and_a_diamond():
+    """README: "black is the report (dotted: its path; diamond: its 2027 value)"."""
+    for fig, spec in _forecast_specs().items():
+        marks = [layer for layer in _layers(spec) if isinstance(layer["mark"], dict)]
+        path = [m for m in marks if m["mark"]["type"] == "line" and m["mark"].get("strokeDash") == [2, 3]]
+        diamond = [m for m in marks if m["mark"].get("shape") == "diamond"]
+        assert path and all(m["mark"]["color"] == "#000000" for m in path), fig
+        assert diamond and all(m["mark"]["color"] == "#000000" for m in diamond), fig
+        for m in path:
+            assert {r["model"] for r in spec["datasets"][m["data"]["name"]]} == {"report_path"}, fig
+
+
+def test_filled_points_are_the_points_used_for_fitting():
+    """README: "filled points were used for fitting and hollow ones were not"."""
+    assembly = pd.read_csv(REPO / "data" / "processed" / "series_assembly.csv")
+    used = set(assembly.loc[assembly["used"].astype(str) == "True", "id"])
+    seen = 0
+    for fig, spec in _forecast_specs().items():
+        for layer in _layers(spec):
+            fill = layer.get("encoding", {}).get("fill", {})
+            if fill.get("condition", {}).get("test") != "datum.status == 'used for fitting'":
+                continue
+            assert fill["condition"]["value"] == "#000000" and fill["value"] == "#ffffff"
+            for r in spec["datasets"][layer["data"]["name"]]:
+                assert (r["status"] == "used for fitting") == (r["id"] in used), (fig, r["id"])
+                seen += 1
+    assert seen >= 8
+
+
 # ---------------------------------------------------------------------------- tooltips and colours
 
-# model_comparison and track_record are being redrawn (the forecast rework) and are not checked here yet.
 READABLE_TOOLTIPS = sorted(p.name.removesuffix(".vl.json") for p in (REPO / "figures").glob("*.vl.json"))
 
 
@@ -305,3 +358,155 @@ def test_the_overflow_check_fails_on_a_page_that_overflows(browser, tmp_path):
     got = overflow(browser, page.as_uri(), 390)
     assert got["count"] > 0 and got["scrollWidth"] > 390, got
     assert overflow(browser, page.as_uri(), 1280)["count"] == 0
+
+
+# ---------------------------------------------------------------------------- text a phone can read
+
+#: The smallest chart text allowed on the index and figure pages, in CSS pixels as rendered.
+MIN_TEXT_PX = 9
+#: How big each chart's text renders: an inline SVG's texts (font size times the SVG's screen
+#: scale), and for an <img> of an SVG the scale at which it is drawn (rendered ÷ natural width).
+TEXT_SIZES = """(async () => {
+  await document.fonts.ready;
+  const texts = [...document.querySelectorAll('svg text')].filter(t => t.textContent.trim() && t.getScreenCTM())
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b));
+  const imgs = [...document.querySelectorAll('img')].filter(i => i.naturalWidth > 0)
+    .map(i => ({src: i.getAttribute('src'), scale: i.getBoundingClientRect().width / i.naturalWidth}));
+  return {texts: texts.length, smallest: texts.length ? Math.min(...texts) : null, imgs: imgs};
+})()"""
+FIGURE_PAGES = sorted((REPO / "figures").glob("*.html"))
+
+
+def smallest_font(svg: Path) -> float:
+    """The smallest font size an SVG file sets (px)."""
+    sizes = [float(m) for m in re.findall(r'font-size="([0-9.]+)(?:px)?"', svg.read_text(encoding="utf-8"))]
+    return min(sizes)
+
+
+def rendered_text(browser, page: Path, width: int) -> list[str]:
+    """Every chart text on ``page`` at ``width`` CSS px that renders below MIN_TEXT_PX, as messages."""
+    got = browser.visit(page.as_uri(), TEXT_SIZES, settle=3.0 if page.parent.name == "figures" else 1.0,
+                        width=width).result
+    bad = []
+    if got["smallest"] is not None and got["smallest"] < MIN_TEXT_PX - 0.05:
+        bad.append(f"inline SVG text at {got['smallest']:.1f} px")
+    for img in got["imgs"]:
+        if img["src"].endswith(".svg"):
+            px = smallest_font((page.parent / img["src"]).resolve()) * img["scale"]
+            if px < MIN_TEXT_PX - 0.05:
+                bad.append(f"{img['src']}: text at {px:.1f} px (drawn at {img['scale']:.2f}×)")
+    assert got["texts"] or got["imgs"], "no chart found: the check would pass vacuously"
+    return bad
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", [REPO / "reports" / "index.html"] + FIGURE_PAGES,
+                         ids=lambda p: f"{p.parent.name}/{p.name}" if isinstance(p, Path) else str(p))
+def test_chart_text_renders_at_9_css_px_or_more(browser, page, width):
+    assert rendered_text(browser, page, width) == []
+
+
+@pytest.mark.browser
+def test_the_text_size_check_fails_on_a_shrunk_chart(browser, tmp_path):
+    """The old figure page: a 1,000-px chart with 11-px labels scaled to a 390-px phone (max-width: 100%)."""
+    page = tmp_path / "shrunk.html"
+    page.write_text('<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1">'
+                    '<style>svg{max-width:100%;height:auto}</style></head><body><svg width="1000" height="200" '
+                    'viewBox="0 0 1000 200" xmlns="http://www.w3.org/2000/svg"><text x="10" y="50" font-size="11px">'
+                    'label</text></svg></body></html>', encoding="utf-8")
+    bad = rendered_text(browser, page, 390)
+    assert len(bad) == 1 and bad[0].startswith("inline SVG text at 4."), bad
+    assert rendered_text(browser, page, 1280) == []
+
+
+def test_no_figure_draws_text_below_10_px():
+    """Drawn at 10 px or more, a figure can be shown at 0.9× and still meet the 9-px floor."""
+    assert {p.stem: smallest_font(p) for p in SVGS if smallest_font(p) < 10} == {}
+
+
+# ---------------------------------------------------------------------------- the audit's title and its marks
+
+def audit_title_and_marks(spec: dict) -> tuple[int, int]:
+    """The number the audit figure's title states, and the marks drawn in the inconsistent
+    verdict's colour (vermillion), read from the spec itself."""
+    from analysis.charts import style
+
+    title = spec["title"]["text"]
+    title = " ".join(title) if isinstance(title, list) else title
+    stated = int(re.match(r"([0-9]+) of the ", title).group(1))
+    vermillion = style.VERDICT_COLORS["inconsistent"]
+    marks = 0
+    for layer in _layers(spec):
+        colour = layer.get("encoding", {}).get("color", {})
+        scale = colour.get("scale") or {}
+        if "field" not in colour or vermillion not in scale.get("range", []):
+            continue
+        label = scale["domain"][scale["range"].index(vermillion)]
+        rows = spec["datasets"][layer["data"]["name"]]
+        marks += sum(1 for r in rows if r[colour["field"]] == label)
+    return stated, marks
+
+
+def test_the_audit_title_number_is_the_number_of_vermillion_marks():
+    spec = json.loads((REPO / "figures" / "audit.vl.json").read_text(encoding="utf-8"))
+    stated, marks = audit_title_and_marks(spec)
+    assert stated == marks >= 1
+
+
+def test_the_audit_mark_check_fails_on_one_mark_per_check():
+    """The old drawing: one mark per check, so a claim checked twice drew two vermillion marks."""
+    spec = json.loads((REPO / "figures" / "audit.vl.json").read_text(encoding="utf-8"))
+    for layer in _layers(spec):
+        if layer.get("encoding", {}).get("color", {}).get("field") == "claim_verdict":
+            rows = spec["datasets"][layer["data"]["name"]]
+            rows.append(next(r for r in rows if r["claim_verdict"] == "inconsistent"))
+    stated, marks = audit_title_and_marks(spec)
+    assert marks == stated + 1
+
+
+def test_each_compute_panel_states_where_the_report_lies():
+    """compute_growth's message covers both panels: each panel's title, recomputed here."""
+    f = pd.read_csv(REPO / "data" / "processed" / "forecasts.csv")
+    spec = json.loads((REPO / "figures" / "compute_growth.vl.json").read_text(encoding="utf-8"))
+    titles = [" ".join(p["title"]["text"]) for p in spec["vconcat"]]
+    for series, title in zip(("intelligent_compute", "general_compute"), titles):
+        g = f[f["series"] == series].drop_duplicates(["model", "year"])
+        year = int(g.loc[g["model"] == "report_path", "year"].max())
+        at = g[g["year"] == year]
+        report = float(at.loc[at["model"] == "report_path", "median"].iloc[0])
+        medians = at.loc[at["model"] != "report_path", "median"]
+        above = int((medians > report).sum())
+        where = {len(medians): "below every model's median", 0: "above every model's median"}.get(
+            above, f"below {above} of {len(medians)} models' medians")
+        assert f"{year}: the report's" in title and where in title, (series, title)
+
+
+FIRST_SCREEN = """(() => { const h = document.querySelector('.headline'), f = document.querySelector('figure img');
+  return {headline: h ? h.getBoundingClientRect().top : null, figure: f ? f.getBoundingClientRect().top : null,
+          figureBottom: f ? f.getBoundingClientRect().bottom : null, screen: window.innerHeight}; })()"""
+
+
+@pytest.mark.browser
+def test_the_headline_and_the_first_figure_come_in_the_first_phone_screen(browser, repo):
+    """At 390 × 900 CSS px, the headline finding and the top of the first figure (its title and more)
+    are on the first screen, before any scrolling."""
+    got = browser.visit((repo / "reports" / "index.html").as_uri(), FIRST_SCREEN, width=390).result
+    assert got["headline"] is not None and got["headline"] < got["figure"], got
+    assert got["figure"] + 200 < got["screen"] == 900, got
+
+
+# ---------------------------------------------------------------------------- a README a newcomer finishes
+
+def test_the_readme_is_short_and_links_every_document_it_moved():
+    """At most 160 lines; the guarantees, how it is built, data and provenance, runs, commands and
+    adding a figure are one click away, in docs/, and each document links back."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 160
+    docs = sorted(p.name for p in (REPO / "docs").glob("*.md"))
+    assert {"guarantees.md", "how-it-is-built.md", "data.md", "adding-a-figure.md", "runs.md", "commands.md"} <= set(docs)
+    for name in docs:
+        assert f"](docs/{name})" in text, name
+        assert "](../README.md)" in (REPO / "docs" / name).read_text(encoding="utf-8"), name
+    for target in re.findall(r"\]\(((?!https?:|#)[^)]+)\)", text):  # every relative link of the README resolves
+        assert (REPO / target).exists(), target

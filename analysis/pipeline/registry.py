@@ -43,13 +43,17 @@ class Step:
 # paths):
 _BASE = ("__init__", "domain", "base.__init__", "base.paths", "pipeline.__init__", "pipeline.params",
          "pipeline.notebook")
+# The drawing package: every notebook that draws imports all of it (through analysis/charts/__init__.py).
+CHARTS = ("charts.__init__", "charts.claims", "charts.context", "charts.forecasts", "charts.machinery",
+          "charts.rankings", "charts.record", "charts.style", "charts.world")
 # The shipped font: every figure is drawn with it and every page embeds it.
 FONT_FILES = ("fonts/*.otf",)
 
 STEPS: dict[str, Step] = {s.name: s for s in (
     Step("01_clean", "the information set as of AS_OF → validated, cleaned tables, implied values, the vintage table, "
                      "the audit, the data package",
-         modules=_BASE + ("base.atomic", "audit", "cleaning", "editions", "findings", "infoset", "package", "sources"),
+         modules=_BASE + ("assembly", "base.atomic", "audit", "cleaning", "editions", "findings", "infoset", "package",
+                          "sources"),
          reads_raw=True,
          tables=("figures", "implied", "audit", "series", "vintages", "editions", "information_set", "rankings",
                  "codebook"),
@@ -72,14 +76,14 @@ STEPS: dict[str, Step] = {s.name: s for s in (
     # The real-time record's figures are drawn here, beside the forecasts, not after them: they do
     # not depend on the forecasts, and 05 is the end of the critical path.
     Step("04_context_figures", "the figures drawn from the cleaned data and the real-time record",
-         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "findings", "fonts", "vega_bundle"),
+         modules=_BASE + CHARTS + ("audit", "base.atomic", "cleaning", "figure_cache", "figure_notes", "findings", "fonts",
+                                   "sources", "vega_bundle"),
          reads=("figures", "audit", "rankings", "evaluation", "evaluation_summary", "vintages"),
          assets=FONT_FILES,
          figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
                   "track_record", "edition_paths")),
     Step("05_forecast_figures", "the forecast figures and the models' comparison, each with what it shows",
-         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "fonts", "vega_bundle",
-                          "world_chart"),
+         modules=_BASE + CHARTS + ("base.atomic", "figure_cache", "figure_notes", "fonts", "vega_bundle"),
          reads=("forecasts", "model_comparison", "series_assembly", "evaluation", "evaluation_summary", "plausibility",
                 "series", "world_triangulation"),
          assets=FONT_FILES,

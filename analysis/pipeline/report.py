@@ -31,16 +31,23 @@ EXPORT_RE = re.compile(r'charts\.export\(.*?,\s*"(\w+)",', re.S)
 
 CSS = """
 *,*::before,*::after{box-sizing:border-box}
-body{font-family:"Suanli Sans",system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1100px;
-margin:1.5rem auto;padding:0 .9rem;color:#1b1b1b;line-height:1.45;overflow-wrap:break-word}
-h1{font-size:clamp(1.25rem,4.5vw,1.6rem);margin-bottom:.2rem} .lede{color:#555;margin-top:0}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:1.25rem}
-figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.7rem;background:#fff;min-width:0}
-figure img{width:100%;height:auto;display:block} figcaption{font-size:.85rem;color:#333;margin-top:.5rem}
+body{font-family:"Suanli Sans",system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",Arial,sans-serif;max-width:1040px;
+margin:1rem auto;padding:0 .9rem;color:#1b1b1b;line-height:1.45;overflow-wrap:break-word}
+h1{font-size:clamp(1.2rem,4.5vw,1.6rem);margin:.2rem 0} .lede{color:#555;margin:.2rem 0 .6rem}
+.headline{font-size:1.02rem;margin:.4rem 0 .8rem}
+figure{margin:0 0 1.5rem;border-top:1px solid #ddd;padding-top:.6rem;min-width:0}
+/* a figure keeps its natural size (its text is never shrunk below what was drawn): wider than the window, it scrolls */
+.scroll{overflow-x:auto;max-width:100%} .scroll img{max-width:none;height:auto;display:block}
+figcaption{font-size:.9rem;color:#333;margin-top:.4rem}
+details{margin:.3rem 0} summary{cursor:pointer;color:#0060a8}
 code,.hash{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8rem}
 .hash{overflow-wrap:anywhere;word-break:break-all}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem;width:100%} td,th{border:1px solid #ddd;padding:.25rem .5rem;
-text-align:left;vertical-align:top;overflow-wrap:anywhere} a{color:#0060a8}
+table{border-collapse:separate;border-spacing:0;font-size:.85rem;margin:.5rem 0 1rem} td,th{border:1px solid #ddd;
+padding:.25rem .5rem;text-align:left;vertical-align:top;background:#fff} th{background:#f4f4f4}
+/* a wide table scrolls in its box, its first column fixed */
+.scroll td:first-child,.scroll th:first-child{position:sticky;left:0;z-index:1;min-width:8rem}
+td{min-width:7rem} a{color:#0060a8} ul.findings li{margin-bottom:.4rem}
+@media (max-width:420px){body{padding:0 .5rem}}
 """
 #: The gallery opens with the headline figures: the forecasts, NVIDIA, the audit; the others follow
 #: in the registry's order.
@@ -144,15 +151,16 @@ def summary(run: str | None = None) -> list[str]:
         else:  # an earlier information set: the findings are written for the article's; the table speaks
             out.append(f"**The audit.** {len(made)} of the {len(audit_checks.CHECKS)} checks can be made with what was "
                        "public by then; its table holds them.")
-    comparison = pd.read_csv(engine.table_path("model_comparison", run))
+    comparison = read_csv(engine.table_path("model_comparison", run))
     evaluation = read_csv(engine.table_path("evaluation", run))
     summary_table = read_csv(engine.table_path("evaluation_summary", run))
-    notes = figure_notes.notes(comparison, evaluation, summary_table)
-    forecast = notes["ai_server_market"] + notes["compute_growth"]
-    if forecast:
-        out.append("**What the forecasts say.** " + " ".join(forecast))
-    if notes["track_record"]:
-        out.append("**The real-time record.** " + " ".join(notes["track_record"]))
+    # the same two bullets as the README's generated blocks: one forecast summary, one record summary
+    forecasts = read_csv(engine.table_path("forecasts", run))
+    plausibility = read_csv(engine.table_path("plausibility", run))
+    bullets = [figure_notes.readme_forecasts(comparison, plausibility, forecasts,
+                                             figure_notes.implied_report_growth(forecasts)),
+               figure_notes.readme_record(evaluation, summary_table)]
+    out += [b.strip().removeprefix("* ") for b in bullets if b.strip()]
     return out
 
 
@@ -160,7 +168,8 @@ def figure_title(folder, fig: str) -> str:
     """The figure's own title (from its Vega-Lite spec), for captions and alt text."""
     spec = json.loads((folder / f"{fig}.vl.json").read_text(encoding="utf-8"))
     title = spec.get("title", fig)
-    return title.get("text", fig) if isinstance(title, dict) else str(title)
+    text = title.get("text", fig) if isinstance(title, dict) else str(title)
+    return " ".join(text) if isinstance(text, list) else text
 
 
 def build(run: str | None = None) -> str:
@@ -170,8 +179,8 @@ def build(run: str | None = None) -> str:
     rows, cards, hashes = [], {}, {}
     for info in infos:
         prm = ", ".join(f"<code>{html.escape(k)} = {html.escape(v)}</code>" for k, v in info["params"].items())
-        rows.append(f"<tr><td><a href=\"{info['name']}.html\">{info['name']}</a> "
-                    f"(<a href=\"../notebooks/{info['name']}.ipynb\">ipynb</a>)</td><td>{prm or '–'}</td>"
+        rows.append(f"<tr><td><a href=\"{info['name']}.html\">{html.escape(info['title'])}</a> "
+                    f"(<a href=\"../notebooks/{info['name']}.ipynb\">notebook</a>)</td><td>{prm or '–'}</td>"
                     f"<td>{'<br>'.join(html.escape(r) for r in info['reads']) or '–'}</td>"
                     f"<td class=hash>{info['hash'][:16]}</td></tr>")
         for fig, cell in info["figures"].items():
@@ -179,10 +188,11 @@ def build(run: str | None = None) -> str:
             files_hash = sha256(b"".join((figdir / f"{fig}.{ext}").read_bytes() for ext in FORMATS))
             name = html.escape(figure_title(figdir, fig))
             cards[fig] = (
-                f"<figure id=\"{fig}\"><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
-                f"alt=\"{name}\"></a><figcaption><b>{name}</b> — drawn by "
+                f"<figure id=\"{fig}\"><div class=scroll><a href=\"../figures/{fig}.html\"><img src=\"../figures/{fig}.svg\" "
+                f"alt=\"{name}\"></a></div><figcaption><b>{name}</b> · <a href=\"../figures/{fig}.html\">interactive "
+                f"(tooltips)</a><details><summary>Where it comes from</summary>Drawn by "
                 f"<a href=\"{info['name']}.html#cell-id={cell}\">a cell of notebook {html.escape(info['title'])}</a>. "
-                f"Files: {fmt}.</figcaption></figure>")
+                f"Files: {fmt}. Inputs hash <span class=hash>{info['hash'][:16]}</span>.</details></figcaption></figure>")
             hashes[fig] = (f"<tr><td><a href=\"#{fig}\">{fig}</a></td><td>{info['name']}</td>"
                            f"<td class=hash>{info['hash'][:16]}</td><td class=hash>{files_hash[:16]}</td></tr>")
     order = [f for f in GALLERY if f in cards] + [f for f in cards if f not in GALLERY]
@@ -200,36 +210,45 @@ def build(run: str | None = None) -> str:
         data_line = ('<p>Data: <a href="../data/datapackage.json">data/datapackage.json</a> (Frictionless) ·\n'
                      '<a href="../data/processed/codebook.csv">codebook</a> · '
                      '<a href="../data/processed/audit.csv">audit table</a>.</p>')
+    found = summary(run)
+    # the headline: the first finding's bold sentence (the whole finding opens the list below)
+    lead = re.match(r"\*\*(.+?)\*\*", found[0]) if found else None
+    headline = (_inline_markdown(f"**{lead.group(1)}**") + ' <a href="#findings">All the findings ↓</a>' if lead
+                else _inline_markdown(found[0]) if found else "")
+    rest = found if lead else found[1:]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>suanli — figure index</title><style>{fonts.css()}
 {CSS}</style></head><body>
 <h1>suanli 算力 — China's AI compute build-out{title}</h1>
-<p class="lede">Figures of the IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i>
-and earlier editions, as transcribed, audited and forecast by this compendium. Information set as of
-{html.escape(as_of)}: only what was public by then is used.
-Click a figure for its interactive version (tooltips); the caption links the notebook cell that drew it.</p>
-<h2>What it finds</h2>
+<p class="lede">The IDC–Inspur <i>2023–2024 China AI Computing Power Development Assessment Report</i> and earlier
+editions, transcribed, audited and forecast. Information set as of
+{html.escape(as_of)}: only what was public by then.</p>
+<p class="headline">{headline}</p>
+{cards[order[0]] if order else ""}
+<h2 id="findings">What it finds</h2>
 <ul class="findings">
-{chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in summary(run))}
+{chr(10).join(f"<li>{_inline_markdown(s)}</li>" for s in rest)}
 </ul>
-<h2>Figures</h2>
-<div class="grid">
-{chr(10).join(cards[f] for f in order)}
-</div>
-<h2>Notebooks, parameters and data read</h2>
-<table><tr><th>Notebook (rendered)</th><th>Parameters</th><th>Data files read</th><th>Inputs hash</th></tr>
+<h2>More figures</h2>
+<p>Each figure is drawn at its own size (swipe a wide one sideways); tap it for its interactive version.</p>
+{chr(10).join(cards[f] for f in order[1:])}
+<h2>How it was made</h2>
+<details><summary>Notebooks, parameters and data read</summary>
+<div class=scroll><table><tr><th>Notebook</th><th>Parameters</th><th>Data read</th><th>Inputs hash</th></tr>
 {chr(10).join(rows)}
-</table>
+</table></div>
 {data_line}
-<h2>Hashes</h2>
+</details>
+<details><summary>Hashes</summary>
 <p>Content hash of all inputs: <span class="hash">{overall}</span>
 (the notebooks' input hashes and <code>requirements.txt</code>; see each with
 <code>python -m analysis.pipeline.report --hashes</code>). Each figure's inputs hash is that of the
 notebook that drew it; its files hash covers its {len(FORMATS)} files.</p>
-<table><tr><th>Figure</th><th>Notebook</th><th>Inputs hash</th><th>Files hash</th></tr>
+<div class=scroll><table><tr><th>Figure</th><th>Notebook</th><th>Inputs hash</th><th>Files hash</th></tr>
 {chr(10).join(hashes[f] for f in order)}
-</table>
+</table></div>
+</details>
 </body></html>
 """
 

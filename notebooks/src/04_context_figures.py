@@ -5,7 +5,7 @@
 # of notebook 02: they do not wait for the forecasts, so `make -j2` draws them while notebooks
 # 03 and 05 run. Each chart is exported to
 # `figures/` as SVG, PNG (2×), Vega-Lite JSON and standalone offline HTML. Chart code lives in
-# `analysis/charts.py`.
+# `analysis/charts/` (one module per family of figures, one colour map in `style.py`).
 
 # %% tags=["parameters"]
 as_of: str = "2023-12-07"  # date of knowledge (YYYY-MM-DD): the figures draw what notebook 01 built as of it

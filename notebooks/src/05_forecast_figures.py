@@ -19,7 +19,7 @@ as_of = params.check("05_forecast_figures", {"as_of": as_of, "run_name": run_nam
 # %%
 import pandas as pd
 
-from analysis import charts, domain, figure_notes, world_chart
+from analysis import charts, domain, figure_notes
 from analysis.base import paths
 from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
@@ -76,7 +76,7 @@ elif as_of != domain.DEFAULT_AS_OF:
 # %%
 triangulated = read_csv(out["processed"] / "world_triangulation.csv")
 if triangulated["world"].notna().any():
-    fig = charts.export(world_chart.world_triangulation(triangulated, run_note), "world_triangulation", out["figures"])
+    fig = charts.export(charts.world_triangulation(triangulated, run_note), "world_triangulation", out["figures"])
     display(fig, figure_notes.markdown([figure_notes.world_triangulation_note(triangulated)]))
 else:
     charts.export(charts.placeholder("The world's AI-server market", as_of, "No world figure was known yet."),

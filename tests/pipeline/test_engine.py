@@ -220,7 +220,7 @@ def test_symlinked_raw_file_is_refused_by_its_repository_path(tree):
 def test_a_changed_module_or_parameter_makes_its_consumers_stale(tree):
     for name in registry.STEPS:
         _pretend_ran(name)
-    charts = tree / "analysis" / "charts.py"
+    charts = tree / "analysis" / "charts" / "style.py"
     charts.write_text(charts.read_text() + "\n# a comment\n")
     stale = [n for n in registry.STEPS if engine.why_stale(n)[0]]
     assert stale == ["04_context_figures", "05_forecast_figures"]
