@@ -17,6 +17,7 @@ the traceback of an unexpected error.
 
 Commands (``python -m analysis.pipeline --help``)::
 
+    build [-j N] [NAME=VALUE …]    run every stale step in the graph's order, then the index (make all)
     run STEP [NAME=VALUE …]        run one step of the default outputs if it is stale
     index                          the default index page
     plan [-q]                      what `make all` would run (make -n, make -q)
@@ -219,6 +220,17 @@ def _cmd_run(args, environ) -> int:
     return 0
 
 
+def _cmd_build(args, environ) -> int:
+    from analysis.pipeline import engine
+
+    engine.check_all(environ, _goals(environ, "all"))
+    try:
+        engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
+    except engine.StepFailed as err:  # the step's own process has printed its error
+        return err.code
+    return _cmd_index(args, environ)
+
+
 def _cmd_index(args, environ) -> int:
     from analysis.pipeline import report
 
@@ -344,6 +356,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check
     command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
             before=[(("step",), {"choices": list(STEPS)})])
+    p = command("build", _cmd_build, "run every stale step in the graph's order, then the index (make all)",
+                variables=True)
+    p.add_argument("-j", "--jobs", type=int, help="steps at once (default: make's -jN, else 1)")
     command("index", _cmd_index, "write the default index page if its inputs changed")
     p = command("plan", _cmd_plan, "what `make all` would run, and why", variables=True)
     p.add_argument("-q", action="store_true", help="print nothing; exit 1 if anything would run")
