@@ -27,6 +27,8 @@ def pytest_configure(config):
     if str(REPO) not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), path) if p)
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # pytest-xdist registers its group mark only when it is loaded (not under -p no:xdist)
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one worker, in order (tests/conftest.py)")
     if os.environ.get("SUANLI_ROOT"):
         return
     _TMP = Path(tempfile.mkdtemp(prefix="suanli-tests-"))
@@ -34,6 +36,21 @@ def pytest_configure(config):
         if (REPO / sub).exists():
             shutil.copytree(REPO / sub, _TMP / sub)
     os.environ["SUANLI_ROOT"] = str(_TMP)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """How ``make test`` shares its two workers (``pytest -n 2 --dist loadgroup``): a test is a unit
+    of work on its own, so one long file no longer holds a worker while the other idles, except
+    that each notebook's cells stay together (nbval runs them in order in one kernel) and so do
+    the drills that start from the shared built run (``with_run``: built once, on one worker).
+    The drills come first, so that the long ones start early and the short tests fill the end."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+        elif "with_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("built_run"))
+    drills = REPO / "tests" / "integration"
+    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1)  # stable: order kept within each
 
 
 def pytest_unconfigure(config):

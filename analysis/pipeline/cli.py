@@ -314,7 +314,9 @@ def _cmd_bench(args, environ) -> int:
 
 
 def _cmd_test(args, environ) -> int:
-    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile"], environ)
+    # loadgroup: each test is scheduled on its own, except the groups tests/conftest.py names (a
+    # notebook's cells, the drills sharing one built run)
+    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup"], environ)
 
 
 def _cmd_mk(args, environ) -> int:
