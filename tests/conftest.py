@@ -8,6 +8,7 @@ copy. The notebooks themselves, and what they print, are unchanged (paths print 
 """
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 _TMP: Path | None = None
+_CSV_FIELD_LIMIT = csv.field_size_limit()  # the standard library's, before any test ran
 
 
 def pytest_configure(config):
@@ -27,8 +29,6 @@ def pytest_configure(config):
     if str(REPO) not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), path) if p)
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    # pytest-xdist registers its group mark only when it is loaded (not under -p no:xdist)
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one worker, in order (tests/conftest.py)")
     if os.environ.get("SUANLI_ROOT"):
         return
     _TMP = Path(tempfile.mkdtemp(prefix="suanli-tests-"))
@@ -39,24 +39,28 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """How ``make test`` shares its two workers (``pytest -n 2 --dist loadgroup``): a test is a unit
-    of work on its own, so one long file no longer holds a worker while the other idles, except
-    that each notebook's cells stay together (nbval runs them in order in one kernel) and so do
-    the drills that start from the shared built run (``with_run``: built once, on one worker).
-    The drills come first, so that the long ones start early and the short tests fill the end."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-        elif "with_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("built_run"))
+    """The order ``make test`` hands whole files to its two workers (``pytest -n 2 --dist loadfile
+    --no-loadscope-reorder``): the integration drills first, then the notebooks (nbval), then the
+    unit tests, so that the long files start early and the short ones fill the end, instead of
+    xdist's default order (most tests first), which left the one-test determinism drill for last.
+    The sort is stable: within a file (a notebook's cells above all) the order is kept."""
     drills = REPO / "tests" / "integration"
-    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1)  # stable: order kept within each
+    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1 if item.path.suffix == ".ipynb" else 2)
 
 
 def pytest_unconfigure(config):
     if _TMP is not None:
         shutil.rmtree(_TMP, ignore_errors=True)
         os.environ.pop("SUANLI_ROOT", None)
+
+
+@pytest.fixture(autouse=True)
+def _csv_field_limit():
+    """Each test starts with the csv module's own field size limit: importing frictionless (its CSV
+    parser) raises it for the whole process, so a test that validated a data package would change
+    what a later test in the same worker sees (a 2 MB cell is then read, not refused as unreadable)."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -314,9 +314,8 @@ def _cmd_bench(args, environ) -> int:
 
 
 def _cmd_test(args, environ) -> int:
-    # loadgroup: each test is scheduled on its own, except the groups tests/conftest.py names (a
-    # notebook's cells, the drills sharing one built run)
-    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup"], environ)
+    # whole files to each worker, in the order tests/conftest.py sorts them (the long drills first)
+    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"], environ)
 
 
 def _cmd_mk(args, environ) -> int:
