@@ -480,7 +480,12 @@ def build(environ=None, jobs: int = 1) -> None:
             reap(block=True)
         raise
     except BaseException:  # stopped: so are the steps running aside (each removes its temporaries)
+        # A stop from the terminal (or a signal to the process group) reached them too: give them
+        # time to clean up undisturbed (a second signal would interrupt that), then stop them.
+        deadline = time.monotonic() + 10
         for proc in aside.values():
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
             if proc.poll() is None:
                 proc.terminate()
         for proc in aside.values():

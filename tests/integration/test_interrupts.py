@@ -50,3 +50,28 @@ def test_interrupted_build_recovers_byte_identically(compendium, source, sig, de
     assert compendium.temporaries() == []
     again = compendium.make("all")
     assert "runner:" not in again.stdout and "everything is up to date" in again.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM])
+def test_a_stopped_build_stops_the_step_running_aside(compendium, sig):
+    """Under make -j2 the build process runs 03_forecast itself and 04_context_figures in a process
+    of its own (analysis/pipeline/engine.py, build): stopped together, both remove their
+    temporaries, no step process is left running, and the next make all recovers byte-identically.
+    (SIGINT and SIGKILL of a build are the trials above.)"""
+    for name in ("03_forecast", "04_context_figures"):
+        (compendium.root / "build" / "state" / f"{name}.json").unlink()
+    proc = subprocess.Popen(["make", "--no-print-directory", "-j2", "all"], cwd=compendium.root, env=clean_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(3)  # both steps running (a cached figure makes 04 quick on a quiet machine)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "suanli: stopped (SIGTERM); its temporaries are removed" in err, err[-2000:]
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-f", "analysis.pipeline (run|build)"], capture_output=True, text=True).stdout.split()
+    mine = [pid for pid in left if os.path.realpath(f"/proc/{pid}/cwd") == os.path.realpath(compendium.root)]
+    assert mine == []  # neither the build process nor the step it ran aside
+    result = compendium.make("all")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert compendium.outputs() == compendium.reference
+    assert compendium.temporaries() == []
