@@ -2,8 +2,9 @@
 #
 # The pipeline's graph is declared once, in analysis/pipeline/registry.py; its rules are generated into
 # build/steps.mk. Each step decides by content whether it must run (hashes of its inputs and
-# of the outputs it wrote), so make only orders the steps and runs independent ones side by
-# side (`make -j2`). Every target is a thin call of the pipeline's command line,
+# of the outputs it wrote). `make all` hands the stale steps to one process, which runs them in
+# the graph's order (`make -j2`: a step off the critical path runs beside them); the rules
+# step-NN_name run one step each. Every target is a thin call of the pipeline's command line,
 # `python -m analysis.pipeline <command>` (analysis/pipeline/cli.py), which a program can call
 # directly instead of make. No value given by the user ever reaches a shell: only known
 # variable names are accepted, and their values are handed to Python through the environment,
@@ -171,7 +172,10 @@ else ifeq ($(CHECKED),suanli:up-to-date)
 all:
 	@echo "suanli: everything is up to date."
 else
-all: step-index
+# something is stale: one process runs the stale steps in the graph's order (engine.build; make's
+# -jN lets a step off the critical path run beside them), then the index
+all: check | $(ENV)
+	+@$(STEPS) build
 	@echo "suanli: everything is up to date."
 endif
 

@@ -8,6 +8,7 @@ copy. The notebooks themselves, and what they print, are unchanged (paths print 
 """
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 _TMP: Path | None = None
+_CSV_FIELD_LIMIT = csv.field_size_limit()  # the standard library's, before any test ran
 
 
 def pytest_configure(config):
@@ -36,10 +38,29 @@ def pytest_configure(config):
     os.environ["SUANLI_ROOT"] = str(_TMP)
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The order ``make test`` hands whole files to its two workers (``pytest -n 2 --dist loadfile
+    --no-loadscope-reorder``): the integration drills first, then the notebooks (nbval), then the
+    unit tests, so that the long files start early and the short ones fill the end, instead of
+    xdist's default order (most tests first), which left the one-test determinism drill for last.
+    The sort is stable: within a file (a notebook's cells above all) the order is kept."""
+    drills = REPO / "tests" / "integration"
+    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1 if item.path.suffix == ".ipynb" else 2)
+
+
 def pytest_unconfigure(config):
     if _TMP is not None:
         shutil.rmtree(_TMP, ignore_errors=True)
         os.environ.pop("SUANLI_ROOT", None)
+
+
+@pytest.fixture(autouse=True)
+def _csv_field_limit():
+    """Each test starts with the csv module's own field size limit: importing frictionless (its CSV
+    parser) raises it for the whole process, so a test that validated a data package would change
+    what a later test in the same worker sees (a 2 MB cell is then read, not refused as unreadable)."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    yield
 
 
 @pytest.fixture(scope="session")

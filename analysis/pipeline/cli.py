@@ -24,6 +24,7 @@ the traceback of an unexpected error.
 
 Commands (``python -m analysis.pipeline --help``)::
 
+    build [-j N] [NAME=VALUE …]    run every stale step in the graph's order, then the index (make all)
     run STEP [NAME=VALUE …]        run one step of the default outputs if it is stale
     index                          the default index page
     plan [-q]                      what `make all` would run (make -n, make -q)
@@ -271,17 +272,40 @@ def _cmd_run(args, environ) -> int:
         with housekeeping.building():  # `make clean` waits for no one: it is refused meanwhile
             engine.run_step(args.step, None, environ)
     except Exception as err:  # a failed step says what the build left (earlier steps may have published)
-        from analysis.pipeline.runner import RunnerError
-
-        if not isinstance(err, (engine.BuildError, RunnerError)):
-            raise
-        left = "; ".join(x for x in (_not_set(args.step, err, environ), engine.left_behind(args.step)) if x)
-        if not left:
-            raise
-        if isinstance(err, engine.BuildError):  # bad raw data: one line per cell, then what was left
-            raise engine.BuildError(f"{str(err).rstrip()}\n{left}") from None
-        raise RunnerError(f"{_one_line(err)}; {left}") from None
+        _raise_with_what_was_left(args.step, err, environ)
     return 0
+
+
+def _cmd_build(args, environ) -> int:
+    """make all: every stale step in one process (:func:`analysis.pipeline.engine.build`), under the
+    build lock for the whole build; a failed step says what the build left, as `run` does."""
+    from analysis.pipeline import engine, housekeeping
+
+    engine.check_all(environ, _goals(environ, "all"))
+    try:
+        with housekeeping.building():
+            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
+    except engine.StepFailed as err:  # the step's own process has printed its error (and what was left)
+        return err.code
+    except Exception as err:
+        _raise_with_what_was_left(getattr(err, "suanli_step", None), err, environ)
+    return _cmd_index(args, environ)
+
+
+def _raise_with_what_was_left(step: str | None, err: BaseException, environ):
+    """Re-raise a failed step's error, with what the build left (the steps that published in this
+    build, the outputs now older) and whether it blames a parameter nobody set."""
+    from analysis.pipeline import engine
+    from analysis.pipeline.runner import RunnerError
+
+    if step is None or not isinstance(err, (engine.BuildError, RunnerError)):
+        raise err
+    left = "; ".join(x for x in (_not_set(step, err, environ), engine.left_behind(step)) if x)
+    if not left:
+        raise err
+    if isinstance(err, engine.BuildError):  # bad raw data: one line per cell, then what was left
+        raise engine.BuildError(f"{str(err).rstrip()}\n{left}") from None
+    raise RunnerError(f"{_one_line(err)}; {left}") from None
 
 
 def _not_set(step: str, err: BaseException, environ) -> str:
@@ -384,7 +408,8 @@ def _cmd_bench(args, environ) -> int:
 
 
 def _cmd_test(args, environ) -> int:
-    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile"], environ)
+    # whole files to each worker, in the order tests/conftest.py sorts them (the long drills first)
+    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"], environ)
 
 
 def _cmd_mk(args, environ) -> int:
@@ -434,6 +459,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check: build/vars/N only
     command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
             before=[(("step",), {"choices": list(STEPS)})])
+    p = command("build", _cmd_build, "run every stale step in the graph's order, then the index (make all)",
+                variables=True)
+    p.add_argument("-j", "--jobs", type=int, help="steps at once (default: make's -jN, else 1)")
     command("index", _cmd_index, "write the default index page if its inputs changed")
     p = command("plan", _cmd_plan, "what `make all` would run, and why", variables=True)
     p.add_argument("-q", action="store_true", help="print nothing; exit 1 if anything would run")

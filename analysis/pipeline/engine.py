@@ -405,3 +405,122 @@ def plan(environ=None) -> list[str]:
     elif not page.is_file() or sha256_file(page) != state.get("outputs", {}).get(paths.rel(page)):
         lines.append(f"run index (restore: {paths.rel(page)})")
     return lines
+
+
+# ----------------------------------------------------------------------------- one process per build
+
+class StepFailed(RuntimeError):
+    """A step run aside (in its own process) failed; that process has said why, on stderr."""
+
+    def __init__(self, name: str, code: int):
+        super().__init__(f"{name} failed (exit status {code})")
+        self.code = code
+
+
+def jobs_from(makeflags: str | None) -> int:
+    """How many steps make allows at once: ``-jN`` in MAKEFLAGS (``-j`` alone: every step), else 1."""
+    for word in (makeflags or "").split():
+        if word.startswith("-j"):
+            n = word[2:]
+            return int(n) if n.isdigit() and int(n) > 0 else len(STEPS)
+    return 1
+
+
+def chain_length(name: str) -> int:
+    """Steps on the longest chain from ``name`` to the end of the graph (``name`` included)."""
+    readers = [n for n in STEPS if name in upstream(n)]
+    return 1 + max((chain_length(n) for n in readers), default=0)
+
+
+def schedule(ready: list[str], aside: int) -> tuple[str | None, list[str]]:
+    """Of the steps ``ready`` to run (in the registry's order), the one this process runs next (the
+    head of the longest remaining chain: the critical path) and those started aside in their own
+    processes (at most ``aside`` of them, the rest wait)."""
+    if not ready:
+        return None, []
+    here = max(ready, key=lambda n: (chain_length(n), -list(STEPS).index(n)))
+    return here, [n for n in ready if n != here][:max(0, aside)]
+
+
+def build(environ=None, jobs: int = 1) -> None:
+    """``make all``: run every stale step of the default outputs in the graph's order (the command
+    ``build`` then writes the index page, :mod:`analysis.pipeline.cli`).
+
+    Why one process: a step run by its own process pays a Python start and the runner's imports
+    (papermill, nbformat, nbconvert: about half a second) before its kernel starts, and a fresh
+    step pays them only to find it has nothing to do. Here the steps of the critical path (the
+    longest chain of the registry's graph) run one after another in this process, which pays that
+    start once; with ``jobs`` > 1 (``make -j2``) a step off that path whose inputs are ready runs
+    beside them in its own process (``python -m analysis.pipeline run NAME``), as make ran it.
+    What each step does, decides and writes is :func:`run_step`'s, unchanged: the outputs are the
+    same bytes whichever process ran them (``tests/integration/test_determinism.py``).
+
+    A step that fails stops the build once the steps already running have ended (as make does);
+    a stop (SIGINT, SIGTERM) stops the steps running aside too."""
+    import subprocess
+    import sys
+
+    environ = os.environ if environ is None else environ
+    order = list(STEPS)
+    done: set[str] = set()
+    aside: dict[str, subprocess.Popen] = {}
+    failed: list[tuple[str, int]] = []
+
+    def reap(block: bool) -> None:
+        while aside:
+            for n, proc in list(aside.items()):
+                if proc.poll() is not None:
+                    del aside[n]
+                    done.add(n)
+                    if proc.returncode:
+                        failed.append((n, proc.returncode))
+                    return
+            if not block:
+                return
+            time.sleep(0.05)
+
+    try:
+        while len(done) < len(order):
+            reap(block=False)
+            if failed:
+                break
+            started = set(aside) | done
+            ready = [n for n in order if n not in started and all(u in done for u in upstream(n))]
+            here, others = schedule(ready, jobs - 1 - len(aside))
+            for n in others:
+                sys.stdout.flush()
+                aside[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n],
+                                            cwd=paths.ROOT, env=dict(environ))
+            if here is None:
+                reap(block=True)
+                continue
+            try:
+                run_step(here, None, environ)
+            except Exception as err:  # the command line says what the build left (analysis/pipeline/cli.py)
+                err.suanli_step = here
+                raise
+            sys.stdout.flush()
+            done.add(here)
+        while aside:
+            reap(block=True)
+    except Exception:  # this process's step failed: the steps running aside end first, as under make
+        while aside:
+            reap(block=True)
+        raise
+    except BaseException:  # stopped: so are the steps running aside (each removes its temporaries)
+        # A stop from the terminal (or a signal to the process group) reached them too: give them
+        # time to clean up undisturbed (a second signal would interrupt that), then stop them.
+        deadline = time.monotonic() + 10
+        for proc in aside.values():
+            while proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in aside.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        raise
+    if failed:
+        raise StepFailed(*failed[0])

@@ -1,8 +1,17 @@
 """Integration fixtures: a private copy of the compendium per test, and a make that runs in it.
 
-Drills never run against the working tree. The copy holds the tracked files and the build
-state (``build/``, with mtimes preserved, so a copy of an up-to-date tree is up to date), and
-links this checkout's ``.venv``, so no environment is rebuilt.
+Drills never run against the working tree. Each worker builds (or finds up to date) one copy per
+session, :func:`base`; every drill then starts from a copy of that built tree, never from a fresh
+build. The copy holds the tracked files and the build state (``build/``, with mtimes preserved,
+so a copy of an up-to-date tree is up to date), and links this checkout's ``.venv``, so no
+environment is rebuilt. Files are copied, not hard-linked: drills edit files in place (a raw
+table, a cache entry, a figure) and a hard link would carry the edit into every other copy; a
+copy of the built tree (about 40 MB) takes under a tenth of a second.
+
+Also shared: :func:`built_run`, a copy with one named run already built, for the drills that
+start from an existing run; and :func:`validate`, the pipeline's check of a command line, called
+in this process, for the hostile corpora (every value through the validator, a sample of them
+through make and the entry point).
 """
 from __future__ import annotations
 
@@ -52,8 +61,14 @@ class Compendium:
                       if ".venv" not in p.parts)
 
 
-def _copy(src: Path, dst: Path) -> Compendium:
-    shutil.copytree(src, dst, ignore=IGNORE, symlinks=True)
+def _copy(src: Path, dst: Path, runs: bool = False) -> Compendium:
+    """A copy of the compendium at ``src`` (with its named runs if ``runs``)."""
+    ignore = IGNORE
+    if runs:
+        top = Path(src)
+        ignore = lambda folder, names: {n for n in IGNORE(folder, names)  # noqa: E731
+                                        if not (n == "runs" and Path(folder) == top)}
+    shutil.copytree(src, dst, ignore=ignore, symlinks=True)
     venv = REPO / ".venv"
     if venv.exists() and not (dst / ".venv").exists():
         (dst / ".venv").symlink_to(venv, target_is_directory=True)
@@ -75,3 +90,79 @@ def compendium(base, tmp_path) -> Compendium:
     comp = _copy(base.root, tmp_path / "suanli")
     comp.reference = base.reference
     return comp
+
+
+#: The named run :func:`built_run` holds (make forecast …): a method and horizon other than the
+#: defaults, so that it is a real run of its own.
+RUN_X = ("RUN=x", "METHOD=ets", "HORIZON=2030")
+
+
+@pytest.fixture(scope="session")
+def built_run(base, tmp_path_factory) -> Compendium:
+    """A built copy with run ``x`` made (``make forecast`` with :data:`RUN_X`), once per worker;
+    ``run_result`` is that make's output. Use :func:`with_run` for a private copy of it."""
+    comp = _copy(base.root, tmp_path_factory.mktemp("run") / "suanli")
+    comp.reference = base.reference
+    comp.run_result = comp.make("forecast", *RUN_X)
+    assert comp.run_result.returncode == 0, comp.run_result.stderr[-3000:]
+    return comp
+
+
+@pytest.fixture
+def with_run(built_run, tmp_path) -> Compendium:
+    """A private copy of :func:`built_run` (its default outputs and run ``x``)."""
+    comp = _copy(built_run.root, tmp_path / "suanli", runs=True)
+    comp.reference, comp.run_result = built_run.reference, built_run.run_result
+    return comp
+
+
+# ----------------------------------------------------------------------------- the validator, in process
+
+def validate(goal: str | None, assignments: list[str], via: str = "entry", environ: dict | None = None) -> str:
+    """What the pipeline says of a command line, checked in this process: "" if it accepts it, else
+    its one error line (``error: …``). ``goal``: make's goal, or the entry point's command
+    (``"all"``, ``"forecast"``; None for ``check``).
+
+    This is the check both doors run before anything else. ``via="make"``: the variables are
+    handed over as make hands them, one file each written by ``$(file …)`` (value and newline),
+    with ``.names`` and ``.goals``, to :func:`analysis.pipeline.cli.check_vars`, which make runs
+    while it reads the Makefile. ``via="entry"``: they are read as ``python -m analysis.pipeline
+    <command> NAME=VALUE …`` reads its arguments (:func:`analysis.pipeline.cli.variables`), then
+    checked by :func:`analysis.pipeline.engine.check_all` (and the run's preflight for
+    ``forecast``), as the command does before it acts. A corpus of values so costs microseconds
+    each instead of a make and a Python start. What only make refuses (a name make expands
+    itself, ``:=``, the Makefile's own variables) is not checked here, nor is what a shell would
+    do with a value: the drills send a sample holding every class of value (each shell
+    metacharacter, each variable, each goal) through make and the entry point as well."""
+    import contextlib
+    import io
+    import tempfile
+
+    from analysis.pipeline import cli, engine
+    from analysis.pipeline import params as P
+    from analysis.pipeline import runs
+
+    env = dict(environ if environ is not None else clean_env())
+    if via == "make":
+        names = [a.partition("=")[0] for a in assignments]
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "vars" / "1"
+            folder.mkdir(parents=True)
+            for a in assignments:
+                name, _, value = a.partition("=")
+                (folder / name).write_text(value + "\n", encoding="utf-8", errors="surrogateescape")
+            (folder / ".names").write_text(" ".join(names) + "\n")
+            (folder / ".goals").write_text((goal or "all") + "\n")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                cli.check_vars(folder)
+        lines = out.getvalue().splitlines()
+        return "\n".join(line for line in lines if line != cli.UP_TO_DATE)
+    try:
+        variables = cli.variables(assignments, env)
+        engine.check_all(variables, [goal] if goal else None)
+        if goal == "forecast":
+            runs.preflight(variables)
+    except (P.ParameterError, engine.BuildError) as err:
+        return f"error: {cli._one_line(err)}"
+    return ""

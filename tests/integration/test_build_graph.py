@@ -115,8 +115,11 @@ def test_a_symlinked_raw_file_is_refused_by_its_repository_path(compendium):
 
 
 @pytest.mark.parametrize("edited", ["data/processed/series.csv", "notebooks/03_forecast.ipynb",
-                                    "figures/audit.png", "reports/index.html"])
+                                    "figures/model_comparison.png", "reports/index.html"])
 def test_a_hand_edited_output_is_restored_in_one_line(compendium, edited):
+    """A table, a notebook, a figure and the index page, each edited by hand, are restored (the
+    figure is one of 05_forecast_figures', which redraws three figures afresh where
+    04_context_figures would redraw eight; test_one_line.py restores one of 04's)."""
     target = compendium.root / edited
     target.write_bytes(target.read_bytes() + b"\nedited by hand\n")
     plan = compendium.make("-n", "all")
@@ -179,3 +182,26 @@ ls -a figures | grep -c '\\.part$' > build/full.parts || true
     assert (root / "build" / "full.parts").read_text().strip() == "0"
     assert compendium.outputs() == compendium.reference  # and everything outside it
     assert compendium.temporaries() == []
+
+
+# ----------------------------------------------------------------------------- one build process
+
+def test_the_build_process_runs_the_critical_path_itself_and_one_step_aside():
+    """make all hands the stale steps to one process (engine.build): it runs the longest chain
+    itself and, under make -jN, starts a ready step off that chain in a process of its own."""
+    from analysis.pipeline import engine
+
+    assert engine.jobs_from("") == 1 and engine.jobs_from(None) == 1
+    assert engine.jobs_from(" -j2 --jobserver-auth=3,4") == 2 and engine.jobs_from("k -j2 --jobserver-auth=3,4") == 2
+    assert engine.jobs_from(" -j") == len(registry.STEPS) and engine.jobs_from("rR -- X=1") == 1
+    assert engine.schedule([], 1) == (None, [])
+    assert engine.schedule(["01_clean"], 1) == ("01_clean", [])
+    assert engine.schedule(["03_forecast", "04_context_figures"], 1) == ("03_forecast", ["04_context_figures"])
+    assert engine.schedule(["03_forecast", "04_context_figures"], 0) == ("03_forecast", [])
+    chain, done = [], set()
+    while len(done) < len(registry.STEPS):
+        ready = [n for n in registry.STEPS if n not in done and all(u in done for u in registry.upstream(n))]
+        here, _ = engine.schedule(ready, 0)
+        chain.append(here)
+        done.add(here)
+    assert chain == list(registry.STEPS)  # make -j1: the registry's order, as make ran the step rules

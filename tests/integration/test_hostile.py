@@ -45,19 +45,42 @@ def _snapshot(root) -> dict[str, str]:
     return out
 
 
+def sample(goal_variables: dict[str, list[str]], values: list[str]) -> list[tuple[str, str, str]]:
+    """(goal, variable, value) cases that hold every value and every variable under every goal at
+    least once: for each goal, as many cases as the longer of the two lists, each cycled."""
+    out = []
+    for goal, variables in goal_variables.items():
+        out += [(goal, variables[i % len(variables)], values[i % len(values)])
+                for i in range(max(len(variables), len(values)))]
+    return out
+
+
 def test_hostile_values_through_every_variable_fail_cleanly(compendium, tmp_path):
+    """Every value through every variable of both goals reaches the validator make hands the
+    command line to, in this process (``validate(via="make")``); a sample that still holds every
+    value, every variable and both goals goes through make itself, which must refuse each in one
+    line, run nothing and write nothing."""
+    from .conftest import validate
+
     canary = tmp_path / "canary"
     before = _snapshot(compendium.root)
     variables = list(params.make_variables())
+    goals = {"all": variables, "forecast": variables + ["RUN"]}
     failures = []
-    cases = [("all", v) for v in variables] + [("forecast", v) for v in variables + ["RUN"]]
-    for target, var in cases:
-        for value in corpus(str(canary)):
-            extra = ["RUN=ok"] if target == "forecast" and var != "RUN" else []
-            result = compendium.make(target, *extra, f"{var}={value}", timeout=60)
-            lines = result.stderr.strip().splitlines()
-            if result.returncode != 2 or len(lines) != 1 or "error" not in lines[0]:
-                failures.append((target, var, value[:40], result.returncode, result.stderr[-300:]))
+    for target, names in goals.items():
+        for var in names:
+            for value in corpus(str(canary)):
+                extra = ["RUN=ok"] if target == "forecast" and var != "RUN" else []
+                said = validate(target, [*extra, f"{var}={value}"], via="make")
+                if len(said.splitlines()) != 1 or not said.startswith("error: "):
+                    failures.append((target, var, value[:40], said[-300:]))
+    assert failures == []
+    for target, var, value in sample(goals, corpus(str(canary))):
+        extra = ["RUN=ok"] if target == "forecast" and var != "RUN" else []
+        result = compendium.make(target, *extra, f"{var}={value}", timeout=60)
+        lines = result.stderr.strip().splitlines()
+        if result.returncode != 2 or len(lines) != 1 or "error" not in lines[0]:
+            failures.append((target, var, value[:40], result.returncode, result.stderr[-300:]))
     assert failures == []
     assert not canary.exists()
     assert not (compendium.root / "runs").exists() or not any((compendium.root / "runs").iterdir())
@@ -103,27 +126,36 @@ def _one_error_line(result) -> bool:
 
 
 def test_the_hostile_corpus_through_the_python_entry_point(compendium, tmp_path):
-    """What a program calls instead of make: the same corpus, as argument lists, never reaches a shell."""
+    """What a program calls instead of make: the same corpus, as argument lists, never reaches a
+    shell. Every value through every variable of both commands is read and checked as the entry
+    point reads and checks it, in this process (``validate(via="entry")``); a sample that holds
+    every value, every variable and both commands runs the entry point itself."""
     import subprocess
     import sys
 
-    from .conftest import clean_env
+    from .conftest import clean_env, validate
 
     canary = tmp_path / "canary"
     before = _snapshot(compendium.root)
     python = compendium.root / ".venv" / "bin" / "python"
     python = str(python) if python.exists() else sys.executable
+    names = list(params.make_variables()) + ["RUN", "REPLACE", "CELL_TIMEOUT"]
     failures = []
-    for var in list(params.make_variables()) + ["RUN", "REPLACE", "CELL_TIMEOUT"]:
+    for var in names:
         for value in corpus(str(canary)):
-            for command in (["check"], ["forecast", "RUN=ok"] if var != "RUN" else ["forecast"]):
-                result = subprocess.run([python, "-m", "analysis.pipeline", *command, f"{var}={value}"],
-                                        cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
-                                        capture_output=True, text=True, timeout=60)
-                if value in ("算力",) and var in ("RUN",):
-                    pass
-                if not _one_error_line(result):
-                    failures.append((command, var, value[:40], result.returncode, result.stderr[-300:]))
+            for goal in (None, "forecast"):
+                extra = ["RUN=ok"] if goal == "forecast" and var != "RUN" else []
+                said = validate(goal, [*extra, f"{var}={value}"], via="entry")
+                if len(said.splitlines()) != 1 or not said.startswith("error: "):
+                    failures.append((goal, var, value[:40], said[-300:]))
+    assert failures == []
+    for goal, var, value in sample({"check": names, "forecast": names}, corpus(str(canary))):
+        command = ["check"] if goal == "check" else ["forecast", "RUN=ok"] if var != "RUN" else ["forecast"]
+        result = subprocess.run([python, "-m", "analysis.pipeline", *command, f"{var}={value}"],
+                                cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
+                                capture_output=True, text=True, timeout=60)
+        if not _one_error_line(result):
+            failures.append((command, var, value[:40], result.returncode, result.stderr[-300:]))
     assert failures == []
     assert not canary.exists()
     assert _snapshot(compendium.root) == before

@@ -1,7 +1,10 @@
 """Issue 22's drills on named runs, through make: a run executes exactly the steps its parameters
 call for, in its own folder, and reads the default outputs only when they are up to date; one
 run folder has one writer; REPLACE never loses the old run; `make runs` marks incomplete runs and
-survives a corrupt one."""
+survives a corrupt one.
+
+The drills that need an existing run start from a copy of one built once per worker (``with_run``:
+run ``x``, METHOD=ets HORIZON=2030, tests/integration/conftest.py) instead of each building it."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +18,7 @@ import pytest
 
 from analysis.base.atomic import process_alive
 
-from .conftest import clean_env
+from .conftest import RUN_X, clean_env
 
 pytestmark = pytest.mark.integration
 
@@ -105,47 +108,46 @@ def _wait_for(predicate, timeout=300):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_an_interrupted_replace_never_loses_the_old_run(compendium, sig):
+def test_an_interrupted_replace_never_loses_the_old_run(with_run, sig):
+    compendium = with_run
     root = compendium.root
-    first = compendium.make("forecast", "RUN=rp", "HORIZON=2030")
-    assert first.returncode == 0, first.stderr[-2000:]
-    old = _tree(root / "runs" / "rp")
-    proc = subprocess.Popen(["make", "--no-print-directory", "forecast", "RUN=rp", "HORIZON=2028", "REPLACE=1"],
+    old = _tree(root / "runs" / "x")
+    proc = subprocess.Popen(["make", "--no-print-directory", "forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1"],
                             cwd=root, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
-    assert _wait_for(lambda: any(p.name.startswith(".rp.") and p.name.endswith(".replaced")
+    assert _wait_for(lambda: any(p.name.startswith(".x.") and p.name.endswith(".replaced")
                                  for p in (root / "runs").iterdir()))
-    assert _wait_for(lambda: (root / "runs" / "rp" / "params.yaml").exists())
+    assert _wait_for(lambda: (root / "runs" / "x" / "params.yaml").exists())
     time.sleep(2)  # the new run is being built
     runner = int(next(p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")).name.split(".")[2])
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
     assert _wait_for(lambda: not process_alive(runner), 60)  # make does not wait for it
     if sig == signal.SIGTERM:  # stopped: it put the old run back itself
-        assert _tree(root / "runs" / "rp") == old
+        assert _tree(root / "runs" / "x") == old
     else:  # killed outright: the old run is aside, the unfinished new one is marked incomplete
         listing = compendium.make("runs")
-        assert listing.returncode == 0 and "## rp  (INCOMPLETE" in listing.stdout
-    again = compendium.make("forecast", "RUN=rp", "HORIZON=2030")
+        assert listing.returncode == 0 and "## x  (INCOMPLETE" in listing.stdout
+    again = compendium.make("forecast", *RUN_X)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "runner:" not in again.stdout  # the old run is back, complete: nothing to redo
-    assert _tree(root / "runs" / "rp") == old
+    assert _tree(root / "runs" / "x") == old
     assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
-    replaced = compendium.make("forecast", "RUN=rp", "HORIZON=2028", "REPLACE=1")
+    replaced = compendium.make("forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1")
     assert replaced.returncode == 0, replaced.stderr[-2000:]
-    assert pd.read_csv(root / "runs" / "rp" / "processed" / "forecasts.csv")["year"].max() == 2028
+    assert pd.read_csv(root / "runs" / "x" / "processed" / "forecasts.csv")["year"].max() == 2028
     assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
     assert compendium.outputs() == compendium.reference
 
 
-def test_make_runs_lists_every_run_when_one_is_corrupt_and_escapes_its_text(compendium):
+def test_make_runs_lists_every_run_when_one_is_corrupt_and_escapes_its_text(with_run):
+    compendium = with_run
     root = compendium.root
-    assert compendium.make("forecast", "RUN=fine").returncode == 0
     (root / "runs" / "broken").mkdir(parents=True)
     (root / "runs" / "broken" / "params.yaml").write_text("method: [\x1b[2J\n")
     result = compendium.make("runs")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "## fine\n" in result.stdout and "combination" in result.stdout
+    assert "## x\nas_of=" in result.stdout and "method=ets" in result.stdout and "ets  2030" in result.stdout
     assert "## broken\n(unreadable, not listed: runs/broken/params.yaml: not a readable parameter record" in result.stdout
     assert "\x1b" not in result.stdout and result.stderr == ""
 
