@@ -159,6 +159,17 @@ def check_vars(text: str) -> int:
         environ = read_vars(folder)
     finally:
         remove_vars(folder)
+    return check_make_variables(environ)
+
+
+def check_make_variables(environ: dict[str, str]) -> int:
+    """The check of what make handed over (:func:`read_vars`' result): print one line on error, or
+    :data:`UP_TO_DATE` when `make all` has nothing to run. The hostile corpora call it in process
+    (tests/integration/conftest.py), with the files make would write."""
+    from analysis.pipeline import engine
+    from analysis.pipeline import params as P
+
+    environ = dict(environ)
     goals = environ.pop(".goals", "").split() or ["all"]
     try:
         engine.check_all(environ, goals)

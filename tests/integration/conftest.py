@@ -154,8 +154,8 @@ def validate(goal: str | None, assignments: list[str], via: str = "entry", envir
             (folder / ".names").write_text(" ".join(names) + "\n")
             (folder / ".goals").write_text((goal or "all") + "\n")
             out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                cli.check_vars(folder)
+            with contextlib.redirect_stdout(out):  # check --vars takes only make's build/vars/<n>: the same files
+                cli.check_make_variables(cli.read_vars(folder))  # are read and checked as it reads and checks them
         lines = out.getvalue().splitlines()
         return "\n".join(line for line in lines if line != cli.UP_TO_DATE)
     try:
