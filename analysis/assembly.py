@@ -18,15 +18,23 @@ from analysis import editions
 _SERVERS_BEFORE_2023 = (
     "the AI-server market of the 2020-21 and 2022-23 eds: the 2022-23 ed's 2021 value, 5.92, is above the 2022 base "
     "the 2023-24 ed implies (9.1/1.825 = 4.99), and a market that grew 82.5% in 2023 did not shrink 16% in 2022; "
-    "the 2020-21 ed's 2020 value, 3.41, fits the 2022-23 ed's implied 2020 base (5.92/1.682 = 3.52)")
+    "the 2020-21 ed's 2020 value, 3.41, is 3% below the 2022-23 ed's implied 2020 base (5.92/1.682 = 3.52), near "
+    "it but not equal, so those two editions may share a definition")
 _SPENDING_BEFORE_2021 = (
-    "IDC's AI spending guide before its 2021 V2 release: its 2020 is 50.1 (2020-08 release), against 68.4 implied "
-    "by 2021 V2 (204.5/1.245^5) and 85.3 for 2021, a restatement of the whole series")
+    "IDC's AI spending guide before its 2021 V2 release: its 2020 is 50.1 (2020-08 release, growing 20.1% a year to "
+    "more than 110 in 2024), against 85.3 for 2021 in 2021 V2 (from which its 24.5% a year over 2021-2025 reaches "
+    "204.5): +70% in one year for a market both releases grow by 20-25% a year, a restatement of the whole series")
+_SPENDING_BEFORE_2022_V2 = (
+    "IDC's AI spending guide 2021 V2 ('AI systems'), and the 2021-22 ed that re-quotes it, before the 2022 V2 "
+    "release counts 'AI-centric systems' (data/raw/vintages.csv): 2022 V2 restates the finished 2021 from 85.3 to "
+    "92.95, a change of definition, not a revision (issue 26)")
 DEFINITIONS: dict[tuple[str, str], str] = {
     ("ai_server_market", "2020-21 ed"): _SERVERS_BEFORE_2023,
     ("ai_server_market", "2022-23 ed"): _SERVERS_BEFORE_2023,
     **{("global_ai_spending", f"IDC AI spending guide {r}"): _SPENDING_BEFORE_2021
        for r in ("2017-04", "2017-09", "2018-03", "2018-09", "2019-03", "2019-09", "2020-08")},
+    ("global_ai_spending", "IDC AI spending guide 2021 V2"): _SPENDING_BEFORE_2022_V2,
+    ("global_ai_spending", "2021-22 ed"): _SPENDING_BEFORE_2022_V2,
     ("global_ai_market_tracker", "IDC WW AI tracker 2020-08"): (
         "IDC's worldwide AI tracker of August 2020: its 2020 total, 156.5, is about half the 2020 base its "
         "February 2021 release implies (327.5/1.164 = 281): a change of scope, not a revision"),

@@ -427,7 +427,8 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
                                               "label": [f"Report {_fmt(m0['value'])}" + ("" if m0["stated"] else " (implied)")]})])
     world = world if world is not None and len(world) else None
     domain = _y_domain(pd.concat([hist["value"], band["lower"], band["upper"], fitted["median"], rep["median"],
-                                  marker["value"]] + ([world["world"]] if world is not None else [])), log)
+                                  marker["value"]] + ([world["world"]] if world is not None else [])
+                     + ([world["world_high"]] if world is not None and "world_high" in world.columns else [])), log)
     ends = end_labels(ends, domain, log, height)
     yscale = alt.Scale(type="log", domain=domain, nice=False) if log else alt.Scale(domain=domain, nice=False, zero=False)
     xscale = alt.Scale(zero=False, nice=False, padding=16)
@@ -442,9 +443,12 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         layers.append(alt.Chart(ext).mark_text(align="right", baseline="top", dx=-4, dy=4, fontSize=10, color=GREY)
                       .encode(x=alt.X("end:Q", scale=xscale), y=alt.value(0), text="label"))
     if world is not None:
-        w = world.assign(top=domain[1], label="above the whole world's AI-server market (same sources)")
+        # tinted above the bound's upper 80% end where it has a band, else above the bound itself
+        edge = "world_high" if "world_high" in world.columns else "world"
+        w = world.assign(top=domain[1], label="above the whole world's AI-server market (its 80% band's upper end)"
+                         if edge == "world_high" else "above the whole world's AI-server market (same sources)")
         layers.append(alt.Chart(w).mark_area(color=BEYOND, opacity=1).encode(
-            x=x, y=alt.Y("world:Q", scale=yscale, title=y_title), y2="top:Q", tooltip=tips("label", "year")))
+            x=x, y=alt.Y(f"{edge}:Q", scale=yscale, title=y_title), y2="top:Q", tooltip=tips("label", "year")))
         layers.append(alt.Chart(w).mark_line(color=GREY, strokeDash=[6, 2], strokeWidth=1.2).encode(
             x=x, y=alt.Y("world:Q", scale=yscale, title=y_title),
             tooltip=[alt.Tooltip("year:Q", title="year"), alt.Tooltip("world:Q", format=".1f", title="world market"),
@@ -452,7 +456,8 @@ def forecast_panel(series: str, series_table, assembly, forecasts, band_model: s
         first = w.iloc[[0]]
         layers.append(alt.Chart(first).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=10, color=GREY)
                       .encode(x=x, y=alt.Y("top:Q", scale=yscale, title=y_title),
-                              text=alt.value("Tinted: above the whole world's market")))
+                              text=alt.value("Tinted: above the whole world's market" + (
+                                  " (upper end of its band)" if edge == "world_high" else ""))))
     for i, level in enumerate(_fan_levels(band)):
         layers.append(alt.Chart(band[band["level"] == level]).mark_area(opacity=0.14 + 0.08 * i, color=MODEL_COLORS[band_m])
                       .encode(x=x, y=alt.Y("lower:Q", scale=yscale, title=y_title), y2="upper:Q",
@@ -618,8 +623,10 @@ def ai_server_market(series_table, assembly, forecasts, run_note: list[str] = ()
                       "Black: the report's own figures (dotted: its path; diamond: its 2027 forecast)"
                       + _extrapolation_text(forecasts) + ".",
                       "Hollow points are not used: the 2022–23 edition's 2021 value is on a different definition.",
-                      ("Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "
-                       "it, where China's market cannot be." if world is not None and len(world) else ""),
+                      (("Grey dashed: the whole world's AI-server market, triangulated from IDC, NVIDIA's revenue and "
+                        "China's share; tinted above its 80% band's upper end." if "world_high" in world.columns else
+                        "Grey dashed: the whole world's AI-server market as the same sources forecast it; tinted above "
+                        "it, where China's market cannot be.") if world is not None and len(world) else ""),
                       width=100),
                   SOURCE_EDITIONS, "China AI server market 中国人工智能服务器市场 (USD bn): history, forecasts per "
                   "model and the report's 2027 projection.")
@@ -737,8 +744,8 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
     """What each edition said: for each series, every vintage's path through its stated points as
     its own line, so revisions show where the lines part."""
     v = vintage_table[vintage_table["indicator"].isin(series)].copy()
-    v["vintage_label"] = v["vintage"] + " (" + v["edition_published"].str[:7] + ")"
-    order = (v.drop_duplicates("vintage_label").sort_values(["edition_published", "vintage"])["vintage_label"].tolist())
+    v["vintage_label"] = v["vintage"] + " (" + v["edition_known_from"].str[:7] + ")"
+    order = (v.drop_duplicates("vintage_label").sort_values(["edition_known_from", "vintage"])["vintage_label"].tolist())
     palette = [OKABE_ITO[i % 7] for i in range(len(order))]
     base = alt.Chart(v)
     x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False, padding=12))
@@ -752,7 +759,7 @@ def edition_paths(vintage_table, series: tuple[str, ...], run_note: list[str] = 
             domain=["actual", "estimate", "derived", "forecast"], range=["circle", "triangle-up", "square", "diamond"])),
         tooltip=[alt.Tooltip("series_label:N", title="Series"), alt.Tooltip("year:Q", title="Year"),
                  alt.Tooltip("vintage:N", title="Edition or release"),
-                 alt.Tooltip("edition_published:N", title="Edition public from"),
+                 alt.Tooltip("edition_known_from:N", title="Edition public from"),
                  alt.Tooltip("kind:N", title="Given as"), alt.Tooltip("value:Q", format=".2f", title="Value"),
                  alt.Tooltip("known_from:N", title="Figure public from"),
                  alt.Tooltip("previous_vintage:N", title="Revises"),

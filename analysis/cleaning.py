@@ -236,9 +236,10 @@ DERIVED: tuple[Derived, ...] = (
             lambda a, b: cagr(a, b, 4), "(2026 / IDC's June-2023 2022 figure)^(1/4) - 1"),
     Derived("imp_ai_market_cagr_2020_2024", "cagr", ("pub_aimarket_2020_e2021", "pub_aimarket_2024_e2021"),
             lambda a, b: cagr(a, b, 4), "(2024 / 2020)^(1/4) - 1"),
-    Derived("imp_global_ai_2020_e2122", "discount", ("pub_global_ai_2025_e2122", "pub_global_ai_cagr_e2122"),
-            lambda b, c: b / _g(c) ** 5, "2025 value / (1 + five-year CAGR)^5",
-            "The 2020 base the 'five-year' CAGR implies; no page gives it."),
+    Derived("imp_global_ai_2021_e2122", "discount", ("pub_global_ai_2025_e2122", "pub_global_ai_cagr_e2122"),
+            lambda b, c: b / _g(c) ** 4, "2025 value / (1 + 2021-2025 CAGR)^4",
+            "The 2021 base the CAGR implies over the window IDC's own release gives (2021-2025); the edition "
+            "prints only 'more than 85' for 2021."),
     Derived("imp_genai_share_growth_2023_2026", "cagr", ("art_genai_share_2023", "art_genai_share_2026"),
             lambda a, b: cagr(a, b, 3), "(2026 share / 2023 share)^(1/3) - 1"),
     Derived("imp_nvidia_yoy_fy24q3", "yoy", ("pub_nvidia_fy24q3", "pub_nvidia_fy23q3"),

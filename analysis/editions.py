@@ -25,7 +25,8 @@ POINT_QUALIFIERS = ("=", "~")
 #: The IDC–Inspur assessment reports are named like "2023-24 ed"; trackers and other releases are not.
 EDITION_SUFFIX = " ed"
 
-COLUMNS = ["indicator", "series_label", "geography", "unit", "year", "qualifier", "vintage", "edition_published", "kind", "value", "id",
+COLUMNS = ["indicator", "series_label", "geography", "unit", "year", "qualifier", "vintage", "edition_published",
+           "edition_known_from", "kind", "value", "id",
            "known_from", "previous_vintage", "previous_value", "change_pct"]
 
 
@@ -47,24 +48,34 @@ def series_labels(indicators: pd.DataFrame, series: pd.DataFrame) -> dict[str, s
             if r["indicator"] in units.index}
 
 
-def vintage_table(series: pd.DataFrame, editions: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """For each indicator and year, every vintage's level: its kind, the vintage's date, the day the
-    figure became public, and its change from the figure published before it for that year.
+def vintage_table(series: pd.DataFrame, editions: pd.DataFrame, indicators: pd.DataFrame,
+                  undated: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+    """For each indicator and year, every vintage's level: its kind, the vintage's release date, the
+    day the figure became public, and its change from the figure published before it for that year.
 
     Where one vintage gives the same year twice (a stated figure and a value derived here from its
-    other figures), the stated one is kept."""
+    other figures), the stated one is kept. ``edition_published`` is a release date only: an edition
+    that is dated only by its earliest figure, or not at all, leaves it empty (its ``known_from`` is
+    a bound, not a publication day). ``change_pct`` is a revision only between two values: it is
+    left empty where either figure is a bound ("more than 300") or either is in ``undated`` (ids
+    whose day of publication is a fallback, so the order of the two is not known)."""
     s = single_vintage(series).copy()
     s["series_label"] = s["indicator"].map(series_labels(indicators, series))
     s["derived_rank"] = (s["kind"] == "derived").astype(int)
     s = s.sort_values(["indicator", "year", "vintage", "derived_rank", "known_from", "id"])
     s = s.drop_duplicates(["indicator", "year", "vintage"], keep="first")
-    dates = editions.set_index("vintage")["vintage_known_from"]
-    s["edition_published"] = s["vintage"].map(dates)
-    s = s.sort_values(["indicator", "year", "known_from", "edition_published", "vintage"]).reset_index(drop=True)
+    e = editions.set_index("vintage")
+    s["edition_known_from"] = s["vintage"].map(e["vintage_known_from"])
+    released = e["published"].where(e["vintage_date_rule"] == "release date") if "vintage_date_rule" in e.columns \
+        else e["published"]
+    s["edition_published"] = s["vintage"].map(released.replace("", np.nan))
+    s = s.sort_values(["indicator", "year", "known_from", "edition_known_from", "vintage"]).reset_index(drop=True)
     grouped = s.groupby(["indicator", "year"])
     s["previous_vintage"] = grouped["vintage"].shift(1)
     s["previous_value"] = grouped["value"].shift(1)
-    s["change_pct"] = (s["value"] / s["previous_value"] - 1) * 100
+    comparable = s["qualifier"].isin(POINT_QUALIFIERS) & ~s["id"].isin(undated)
+    previous_comparable = grouped["qualifier"].shift(1).isin(POINT_QUALIFIERS) & ~grouped["id"].shift(1).isin(undated)
+    s["change_pct"] = ((s["value"] / s["previous_value"] - 1) * 100).where(comparable & previous_comparable)
     if "geography" not in s.columns:
         s["geography"] = ""
     return s[COLUMNS]

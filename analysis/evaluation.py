@@ -21,7 +21,11 @@ a value derived from one, is never an outcome: that date is only the day by whic
 public, so neither "after O" nor "no earlier than 1 July" can be checked (the 2018 releases of
 IDC's spending guide, believed March and September 2018, would otherwise tie on 2023-12-07, and
 the March release's in-year 19.1 would pass for the next word on 2018). The pair is **comparable**
-when both follow one definition (:data:`analysis.assembly.DEFINITIONS`).
+when both follow one definition (:data:`analysis.assembly.DEFINITIONS`: the spending guide's
+2022 V2 release counts "AI-centric systems", so its pairs with 2021 V2 are not comparable). A
+forecast re-quoted by another edition is counted once, under the vintage that made it
+(:data:`REQUOTES`). Whether the vintages run low is tested, sign and size with an interval
+(:func:`bias_test`), and :func:`long_run_bias` says what the models do with it.
 
 **Horizon** h = Y − (year of O − 1): years after the last complete calendar year at the origin,
 so an estimate of 2022 published in January 2023 is h = 0, a 2023 estimate published in
@@ -118,6 +122,23 @@ def _geography(series: pd.DataFrame, indicator: str) -> str:
     return str(g.iloc[0]) if len(g) and "geography" in series.columns else ""
 
 
+#: Editions that re-quote another vintage's forecast for an indicator (data/raw/vintages.csv: the
+#: spending guide 2021 V2's "figures are re-quoted by the 2021-22 ed at AICC2021"): one forecast,
+#: counted once, under the vintage that made it.
+REQUOTES: dict[tuple[str, str], str] = {("global_ai_spending", "2021-22 ed"): "IDC AI spending guide 2021 V2"}
+
+
+def count_once(pairs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``pairs`` without a re-quoting edition's pair where the vintage it re-quotes has a pair for
+    the same series and year (:data:`REQUOTES`), and how many were left out."""
+    if pairs.empty:
+        return pairs, 0
+    made = set(zip(pairs["forecaster"], pairs["series"], pairs["target_year"]))
+    drop = [i for i, r in pairs.iterrows() if (r["series"], r["forecaster"]) in REQUOTES
+            and (REQUOTES[(r["series"], r["forecaster"])], r["series"], r["target_year"]) in made]
+    return pairs.drop(index=drop).reset_index(drop=True), len(drop)
+
+
 def vintage_pairs(series: pd.DataFrame, undated: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Every vintage's own forecast (estimate, forecast or path year) that has an outcome, scored
     (``undated``: ids that are never an outcome, :func:`undated_ids`)."""
@@ -134,7 +155,7 @@ def vintage_pairs(series: pd.DataFrame, undated: frozenset[str] = frozenset()) -
             note = ("stated " + p["kind"] if p["read"] == "stated" else "read off the path through " + p["ids"])
             rows.append(_pair("vintage", vintage, indicator, _geography(series, indicator), p["known_from"], vintage,
                               p["year"], p["read"], p["value"], "", out, same, note))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return count_once(pd.DataFrame(rows, columns=COLUMNS))[0]
 
 
 def measurement_pairs(record: pd.DataFrame) -> pd.DataFrame:
@@ -279,3 +300,69 @@ def realtime_models(figures: pd.DataFrame, implied: pd.DataFrame, revisions: pd.
         fits["combination"] = choice.default_combination(fits, None)
         return list(fits.values())
     return fit
+
+
+BIAS_COLUMNS = ["errors", "n", "negative", "positive", "sign_test_p", "mean_log", "low", "high", "confidence",
+                "enough"]
+
+
+def bias_test(record: pd.DataFrame, confidence: float = 0.9) -> pd.DataFrame:
+    """Do the vintages run low? For the vintages' comparable errors (as they are, and per year
+    ahead, error / max(h, 1)) and for the revisions behind σ_m (:func:`measurement_pairs`): n, how
+    many errors are negative (the figure below the next word) and positive, the two-sided sign
+    test's p (statsmodels ``sign_test``), and the mean log error with its t interval at
+    ``confidence`` (statsmodels ``DescrStatsW.tconfint_mean``): an interval that says how little so
+    few pairs pin the size down. ``enough``: at least :data:`MIN_PAIRS` pairs and distinct outcomes."""
+    from statsmodels.stats.descriptivestats import sign_test
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    c = record[(record["forecaster_type"] == "vintage") & record["same_definition"]]
+    rev = measurement_pairs(record)
+    rows = []
+    for label, e, pairs in (
+            ("vintages' errors, log(forecast / outcome)", c["error_log"], c),
+            ("vintages' errors per year ahead, log error / max(h, 1)", c["error_log"] / np.maximum(c["horizon"], 1), c),
+            ("revisions of a last estimate (the pairs of σ_m), log(estimate / next figure)", rev["error_log"],
+             c[c["origin"].isin(rev["origin"]) & c["target_year"].isin(rev["target_year"])])):
+        e = np.asarray(e, dtype=float)
+        n = len(e)
+        row = dict(errors=label, n=n, negative=int((e < 0).sum()), positive=int((e > 0).sum()), confidence=confidence,
+                   sign_test_p=math.nan, mean_log=float(e.mean()) if n else math.nan, low=math.nan, high=math.nan,
+                   enough=bool(n >= MIN_PAIRS and len(pairs) and pairs["outcome_id"].nunique() >= MIN_PAIRS))
+        if n >= 2:
+            row["sign_test_p"] = float(sign_test(e, 0)[1])
+            row["low"], row["high"] = (float(x) for x in DescrStatsW(e).tconfint_mean(alpha=1 - confidence))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=BIAS_COLUMNS)
+
+
+def long_run_bias(bias: pd.DataFrame) -> tuple[float | None, str]:
+    """What the models do with the bias test (:func:`bias_test`): the vintages' bias per year ahead,
+    to raise the prior's long-run rates that are a forecaster's view (:func:`analysis.priors.adjusted`),
+    when it is measured (enough pairs, an interval that excludes zero); else None. And the revisions'
+    mean, for σ_m: used only on the same terms. With the reason, in numbers."""
+    def row(prefix):
+        r = bias[bias["errors"].str.startswith(prefix)]
+        return r.iloc[0] if len(r) else None
+
+    per_year, rev = row("vintages' errors per year ahead"), row("revisions")
+    parts, use = [], None
+    if per_year is not None and per_year["n"] >= 2:
+        measured = bool(per_year["enough"]) and (per_year["high"] < 0 or per_year["low"] > 0)
+        parts.append(f"the vintages' errors per year ahead average {per_year['mean_log']:+.3f} log points "
+                     f"({per_year['confidence']:.0%} interval {per_year['low']:+.3f} to {per_year['high']:+.3f}; "
+                     f"{int(per_year['negative'])} of {int(per_year['n'])} negative, sign test p = "
+                     f"{per_year['sign_test_p']:.2g}): "
+                     + ("the long-run rates that are a forecaster's view are raised by it" if measured else
+                        ("fewer than " + str(MIN_PAIRS) + " pairs or distinct outcomes" if not per_year["enough"] else
+                         "an interval that holds zero") + ", so the long-run rates stand"))
+        use = float(per_year["mean_log"]) if measured else None
+    if rev is not None and rev["n"] >= 2:
+        measured = bool(rev["enough"]) and (rev["high"] < 0 or rev["low"] > 0)
+        parts.append(f"the {int(rev['n'])} revisions behind σ_m average {rev['mean_log']:+.3f} "
+                     f"({rev['confidence']:.0%} interval {rev['low']:+.3f} to {rev['high']:+.3f}; "
+                     f"{int(rev['negative'])} negative, p = {rev['sign_test_p']:.2g}): "
+                     + ("a measured mean, but σ_m stays centred on zero" if measured else
+                        f"{'fewer than ' + str(MIN_PAIRS) + ' pairs and ' if rev['n'] < MIN_PAIRS else ''}"
+                        "an interval that holds zero, so the measurement error stays centred on zero"))
+    return use, "; ".join(parts) if parts else "no vintage errors to test"

@@ -81,11 +81,21 @@ def series_note(comparison: pd.DataFrame, series: str) -> str:
     if row.empty:
         return ""
     r = row.iloc[0]
-    text = (f"For {NAMES[series]} in {int(r['year'])}, the {MODEL_LABELS.get(r['model'], r['model']).lower()} "
-            f"gives a median of {amount(r['median'], series)}, with {_n(r['lower'])} to {_n(r['upper'])} "
+    text = (f"For {NAMES[series]} in {int(r['year'])}, {model_name(r)} gives a median of {amount(r['median'], series)}, with {_n(r['lower'])} to {_n(r['upper'])} "
             f"as its {level:.0%} interval")
     versus = _against_report(r)
     return text + (f"; {versus}." if versus else ".")
+
+
+def model_name(row) -> str:
+    """How a model is named in a sentence: a combination of one member is that member
+    (``members`` of model_comparison.csv; rule point 2 of analysis/choice.py)."""
+    members = str(row.get("members", "") or "") if hasattr(row, "get") else ""
+    if row["model"] == "combination" and members and "," not in members:
+        return f"the {MODEL_LABELS.get(members, members).lower()} model (the combination's only member)"
+    if row["model"] == "combination" and members:
+        return f"the combination ({members})"
+    return f"the {MODEL_LABELS.get(row['model'], row['model']).lower()}"
 
 
 def spread_note(comparison: pd.DataFrame, series: str) -> str:
@@ -196,8 +206,9 @@ SHORT = {"drift": "drift", "decay": "decay", "nowcast": "the nowcast", "loglinea
 
 
 def world_note(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: pd.DataFrame) -> str:
-    """The AI-server headline beside the whole world's market: the combination's share of it, and
-    every model whose median passes it, named as implausible (never quoted without that caveat)."""
+    """The AI-server headline beside the whole world's market, triangulated (analysis/world.py):
+    the headline's share of it, the mass of its distribution beyond it, and every model whose median
+    passes the bound's band, named (never quoted without that caveat)."""
     c = _rows(comparison, _level(comparison))
     row = c[(c["series"] == "ai_server_market") & (c["model"] == "combination")]
     w = plausibility[(plausibility["series"] == "ai_server_market") & (plausibility["bound_kind"] == WORLD_BOUND)]
@@ -205,21 +216,47 @@ def world_note(comparison: pd.DataFrame, plausibility: pd.DataFrame, forecasts: 
         return ""
     r = row.iloc[0]
     year = int(r["year"])
-    world = w[(w["year"] == year)].drop_duplicates("year")
+    world = w[(w["year"] == year) & (w["model"] == "combination")]
     if world.empty:
         return ""
     b = world.iloc[0]
-    text = (f"That median is {r['median'] / b['bound']:.0%} of the whole world's AI-server market in {year} as the same "
-            f"sources forecast it ({amount(b['bound'], 'ai_server_market')}, {amount(b['bound_low'], 'ai_server_market')} "
-            f"to {amount(b['bound_high'], 'ai_server_market')} at the record's error)")
+    text = (f"That median is {r['median'] / b['bound']:.0%} of the whole world's AI-server market in {year}, "
+            f"triangulated from IDC's world figures, NVIDIA's data-centre revenue and China's share "
+            f"({amount(b['bound'], 'ai_server_market')}, {amount(b['bound_low'], 'ai_server_market')} "
+            f"to {amount(b['bound_high'], 'ai_server_market')} at 80%; never below what NVIDIA alone sold)")
+    if b["mass_beyond"] == b["mass_beyond"]:
+        text += f", and {b['mass_beyond']:.0%} of its distribution lies beyond it"
     over = w[(w["year"] == year) & w["implausible"] & (w["model"] != "combination")]
     f = forecasts[(forecasts["series"] == "ai_server_market") & (forecasts["year"] == year)].drop_duplicates("model")
     medians = f.set_index("model")["median"]
     if len(over):
         names = [f"{SHORT.get(m, m)} ({amount(medians[m], 'ai_server_market')}, "
                  f"{medians[m] / b['bound']:.1f} times the world)" for m in sorted(over["model"]) if m in medians.index]
-        text += ("; the medians of " + ", ".join(names) + " pass it, so they are implausible and stay out of "
-                 "the default combination")
+        text += ("; the medians of " + ", ".join(names) + " pass the bound's band, so they are implausible and "
+                 "warned about")
+    return text + "."
+
+
+def world_triangulation_note(table: pd.DataFrame) -> str:
+    """What the triangulation figure shows, every number from world_triangulation.csv: the last
+    year NVIDIA informs, its floor against IDC's figure, the triangulated world and China's share."""
+    t = table.dropna(subset=["nvidia_estimate"])
+    if t.empty:
+        return "The information set holds no NVIDIA quarter inside a year: the world path is IDC's own."
+    r = t.sort_values("year").iloc[-1]
+    y = int(r["year"])
+    text = (f"In {y} NVIDIA had already reported USD {r['nvidia_known']:.1f} bn of data-centre revenue in "
+            f"{int(r['nvidia_quarters'])} whole quarters")
+    if r["idc_world"] == r["idc_world"]:
+        rel = "above" if r["nvidia_known"] > r["idc_world"] else "below"
+        text += f", {rel} IDC's whole-world figure of {r['idc_world']:.1f} bn"
+    text += (f"; the triangulated world is {r['world']:.1f} bn ({r['world_low']:.1f} to {r['world_high']:.1f} at 80%)")
+    if r["china"] == r["china"]:
+        text += (f", and China's {r['china']:.1f} bn is {r['china_share']:.0%} of it"
+                 + (f" ({r['china_share_idc']:.0%} of IDC's)" if r["china_share_idc"] == r["china_share_idc"] else ""))
+    if r["nvidia_china_low"] == r["nvidia_china_low"]:
+        text += (f"; China's 20-25% of NVIDIA's estimated year is {r['nvidia_china_low']:.1f} to "
+                 f"{r['nvidia_china_high']:.1f} bn")
     return text + "."
 
 
@@ -246,9 +283,30 @@ README_RECORD = ("<!-- findings:record: generated by `python -m analysis.figure_
                  "tests/test_outputs.py keeps it equal -->\n", "<!-- /findings:record -->")
 
 
-def readme_record(evaluation: pd.DataFrame, summary: pd.DataFrame) -> str:
+def bias_note(bias: pd.DataFrame | None) -> str:
+    """The bias test's sentence (bias_test.csv): sign, size with its interval, n, and what the
+    models do with it."""
+    if bias is None or bias.empty:
+        return ""
+    r = bias.iloc[0]
+    if r["n"] < 2:
+        return ""
+    text = (f"{int(r['negative'])} of the {int(r['n'])} comparable vintage errors are negative (sign test p = "
+            f"{r['sign_test_p']:.2g}): the vintages ran low, by {-r['mean_log']:.1%} on average in log terms "
+            f"({r['confidence']:.0%} interval {-r['high']:.1%} to {-r['low']:.1%}, n = {int(r['n'])})")
+    per = bias[bias["errors"].str.contains("per year ahead")]
+    if len(per) and per.iloc[0]["n"] >= 2:
+        p = per.iloc[0]
+        used = bool(p["enough"]) and (p["high"] < 0 or p["low"] > 0)
+        text += (f", {-p['mean_log']:.1%} per year ahead" + (", which raises the long-run rates of the prior that are "
+                 "a forecaster's view" if used else ", too uncertain to adjust the prior"))
+    return text + "."
+
+
+def readme_record(evaluation: pd.DataFrame, summary: pd.DataFrame, bias: pd.DataFrame | None = None) -> str:
     """The README's bullet on the real-time record (between :data:`README_RECORD`'s markers)."""
-    return f"* **The real-time record.** {record_note(evaluation, summary)}\n"
+    extra = bias_note(bias)
+    return f"* **The real-time record.** {record_note(evaluation, summary)}" + (f" {extra}" if extra else "") + "\n"
 
 
 def implied_report_growth(forecasts: pd.DataFrame, series: str = "ai_server_market") -> float | None:
@@ -269,7 +327,7 @@ def readme_blocks(read) -> dict[str, str]:
     forecasts = read("forecasts")
     return {README_FORECASTS[0]: readme_forecasts(read("model_comparison"), read("plausibility"), forecasts,
                                                   implied_report_growth(forecasts)),
-            README_RECORD[0]: readme_record(read("evaluation"), read("evaluation_summary"))}
+            README_RECORD[0]: readme_record(read("evaluation"), read("evaluation_summary"), read("bias_test"))}
 
 
 def _main() -> int:

@@ -17,6 +17,8 @@ import datetime as dt
 
 import pandas as pd
 
+from analysis.audit import REPORT, WHOSE
+
 
 def _row(audit: pd.DataFrame, check: str) -> pd.Series:
     a = audit.set_index("check_id")
@@ -58,16 +60,39 @@ CLAIM_VERDICTS = ("consistent", "consistent within rounding", "inconsistent", "r
 
 
 def claim_verdicts(audit: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim tested (the audit's ``claim`` column; implications are not claims): its
-    checks and its verdict, which is the checks' common verdict, or :data:`DEPENDS` when they
-    disagree. Claims keep the order of their first check."""
+    """One row per claim tested (the audit's ``claim`` column; implications are not claims): whose
+    claim it is, its checks and its verdict, which is the common verdict of its independent checks
+    (a check that repeats another's reading, ``same_reading_as``, is listed but not counted), or
+    :data:`DEPENDS` when they disagree. Claims keep the order of their first check."""
     tests = audit[audit["verdict"] != "implication"]
     rows = []
     for claim, g in tests.groupby("claim", sort=False):
-        verdicts = list(dict.fromkeys(g["verdict"]))
-        rows.append(dict(claim=claim, checks=" ".join(g["check_id"]), n_checks=len(g),
+        independent = g[g["same_reading_as"].fillna("") == ""] if "same_reading_as" in g.columns else g
+        verdicts = list(dict.fromkeys(independent["verdict"]))
+        rows.append(dict(claim=claim, whose=g["whose"].iloc[0], checks=" ".join(g["check_id"]), n_checks=len(g),
                          verdict=verdicts[0] if len(verdicts) == 1 else DEPENDS))
-    return pd.DataFrame(rows, columns=["claim", "checks", "n_checks", "verdict"])
+    return pd.DataFrame(rows, columns=["claim", "whose", "checks", "n_checks", "verdict"])
+
+
+def whose_counts(audit: pd.DataFrame) -> pd.DataFrame:
+    """The tally by whose claim it is (:data:`analysis.audit.WHOSE`, in that order): one row per
+    group, its number of claims and of claims per verdict (:data:`CLAIM_VERDICTS`)."""
+    c = claim_verdicts(audit)
+    rows = []
+    for who in WHOSE:
+        g = c[c["whose"] == who]
+        rows.append({"whose": who, "claims": len(g), **{v: int((g["verdict"] == v).sum()) for v in CLAIM_VERDICTS}})
+    return pd.DataFrame(rows, columns=["whose", "claims", *CLAIM_VERDICTS])
+
+
+def whose_sentence(audit: pd.DataFrame) -> str:
+    """The tally in one sentence, by whose claim it is: 'The 2023–24 report's own figures: 7 claims, 5
+    consistent, ...; the article's own figures: ...'."""
+    out = []
+    for _, r in whose_counts(audit).iterrows():
+        n = {v: int(r[v]) for v in CLAIM_VERDICTS if r[v]}
+        out.append(f"{r['whose']}: {plural(int(r['claims']), 'claim')}" + (f", {tally(n)}" if n else ""))
+    return _sentence(out)
 
 
 def claim_counts(audit: pd.DataFrame) -> dict[str, int]:
@@ -98,17 +123,66 @@ def audit_title(audit: pd.DataFrame) -> str:
     return title + (f"; {depends} more depend on the reading" if depends else "")
 
 
-def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame) -> list[str]:
+def splices(series: pd.DataFrame) -> pd.DataFrame:
+    """For each forecast series (:data:`analysis.domain.FORECAST_SERIES`), the vintages its fit uses
+    (:func:`analysis.assembly.assemble`), with their years, in order of year."""
+    from analysis import assembly, domain
+
+    rows = []
+    for ind in domain.FORECAST_SERIES:
+        if not (series["indicator"] == ind).any():
+            continue
+        used = assembly.assemble(series, ind)
+        used = used[used["used"].astype(bool)]
+        for vintage, g in used.groupby("vintage", sort=False):
+            rows.append(dict(indicator=ind, vintage=vintage, years=" ".join(str(int(y)) for y in g["year"])))
+    return pd.DataFrame(rows, columns=["indicator", "vintage", "years"])
+
+
+def splices_sentence(series: pd.DataFrame) -> str:
+    """Which fitted series use more than one vintage's figures (a splice), and across which revision
+    (an earlier vintage's figure for a year the later one gives), and which use one vintage's."""
+    from analysis import domain
+
+    sp = splices(series)
+    one, many = [], []
+    for ind, g in sp.groupby("indicator", sort=False):
+        label = domain.SERIES_LABELS.get(ind, ind).split(" (")[0]
+        label = label if label.startswith("AI") else label[:1].lower() + label[1:]
+        if len(g) == 1:
+            one.append(label)
+            continue
+        pieces = [f"{r['years'].replace(' ', ', ')} from the {r['vintage'].replace('-', '–')}ition"
+                  for _, r in g.iterrows()]
+        later = g["vintage"].iloc[-1]
+        s = series[series["indicator"] == ind].assign(derived=lambda d: d["kind"] == "derived")
+        s = s.sort_values(["year", "vintage", "derived", "id"]).drop_duplicates(["year", "vintage"])  # stated first
+        now = s[s["vintage"] == later].set_index("year")["value"]
+        before = s[s["vintage"].isin(g["vintage"].iloc[:-1]) & s["year"].isin(now.index)]
+        revised = [f"{_num(float(e['value']), 1)} → {float(now[e['year']]):g} for {int(e['year'])}"
+                   for _, e in before.iterrows()]
+        many.append(f"{label} is fitted on a splice ({'; '.join(pieces)})"
+                    + (f", across the revision of {', '.join(revised)}" if revised else ""))
+    text = "; ".join(many)
+    if one:
+        text += ("; " if text else "") + (f"{' and '.join(one)} {'is' if len(one) == 1 else 'are'} fitted on one "
+                                          "edition's figures")
+    return text[:1].upper() + text[1:] + "."
+
+
+def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame, series: pd.DataFrame | None = None) -> list[str]:
     """The audit's findings, one Markdown bullet (without the leading '* ') per finding: the
-    results first (claims that do not follow, claims that depend on their reading, what holds),
-    how the audit works last."""
+    results first (claims that do not follow, by whose claim; claims that depend on their reading;
+    what holds), how the audit works last. With ``series`` (the series table), the revisions'
+    bullet also says which fitted series are spliced across editions (:func:`splices_sentence`)."""
     r = lambda c: _row(audit, c)  # noqa: E731
     s = lambda fid: _stated(figures, fid)  # noqa: E731
     claims = claim_verdicts(audit).set_index("claim")
     verdict_of = lambda check: claims.at[r(check)["claim"], "verdict"]  # noqa: E731
     n = claim_counts(audit)
     total = sum(n.values())
-    nv, nva, mkt = r("nvidia_yoy_324"), r("nvidia_yoy_324_article"), r("ai_market_cagr_2024")
+    nv, nva, mkt, mkt19 = (r("nvidia_yoy_324"), r("nvidia_yoy_324_article"), r("ai_market_cagr_2024"),
+                           r("ai_market_cagr_2024_from_2019"))
     td, sp = r("nvidia_trillion_date"), r("revision_ai_server_2021_2022")
     # what each claim that can fail says when it does, keyed by one of its checks
     failing = {
@@ -117,36 +191,58 @@ def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame) -> list[str]:
                           f"own {s('art_nvidia_dc_fy24q3')}亿 and {s('art_nvidia_dc_fy23q3')}亿)",
         "nvidia_trillion_date": f"NVIDIA first traded above USD 1 trn of market value on {_day(td['recomputed'])}, not "
                                 "'at the start of the year' (年初)",
-        "ai_market_cagr_2024": f"the 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR does not fit its own "
-                               f"levels ({_pct(mkt['recomputed'])})",
+        "ai_market_cagr_2024": f"the 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR fits its own levels "
+                               f"under neither window the dated pages give ({_pct(mkt['recomputed'])} over 2020–24, "
+                               f"{_pct(mkt19['recomputed'])} over 2019–24)",
         "revision_ai_server_2021_2022": f"the 2022–23 edition's 2021 AI-server market (USD {_num(sp['stated'], 2)} bn) is "
                                         f"*above* the 2022 market the 2023–24 edition implies (USD "
-                                        f"{_num(sp['recomputed'], 2)} bn), so the editions cannot be spliced",
+                                        f"{_num(sp['recomputed'], 2)} bn), so the editions cannot be spliced: "
+                                        "a definition break, not a failed claim of the report",
     }
-    bad = [text for check, text in failing.items() if verdict_of(check) == "inconsistent"]
+    whose = claim_verdicts(audit).set_index("claim")["whose"]
+    by_whose: dict[str, list[str]] = {}
+    for check, text in failing.items():
+        if verdict_of(check) == "inconsistent":
+            by_whose.setdefault(whose[r(check)["claim"]], []).append(text)
+    w = whose_counts(audit).set_index("whose")
+    report_bad = int(w.at[REPORT, "inconsistent"])
+    parts = [f"{who[:1].upper() + who[1:]} ({int(w.at[who, 'inconsistent'])} of {int(w.at[who, 'claims'])}): "
+             + "; and ".join(texts) for who, texts in by_whose.items()]
+    ws = whose_sentence(audit)
     out = [f"**{n.get('inconsistent', 0)} of the {total} claims the audit tests do not follow from the figures they "
-           f"rest on.** " + _sentence(bad)]
+           f"rest on, and {'none' if report_bad == 0 else report_bad} of them {'is' if report_bad <= 1 else 'are'} the "
+           f"2023–24 report's own ({plural(int(w.at[REPORT, 'claims']), 'claim')}).** " + ". ".join(parts) + ". "
+           f"By whose claim it is: {ws[:1].lower() + ws[1:]}"]
     gs, g23, g21 = r("global_server_cagr"), r("global_server_cagr_idc2023_base"), r("global_server_cagr_idc2021_base")
+    g21_base_grown = float(s("pub_global_server_2021_idc2023")) * (1 + gs["stated"] / 100)
     share, revenue = r("nvidia_china_share_record"), r("nvidia_china_revenue_record")
     lo, hi = r("nvidia_china_share_low"), r("nvidia_china_share_high")
     q2 = float(s("pub_nvidia_fy24q2"))
     china_q2 = q2 * lo["stated"] / 100
     china_before = float(s("pub_nvidia_fy24q1")) * hi["stated"] / 100
     readings = {
+        "ai_market_cagr_2024": f"The 2020–21 edition's {_pct(mkt['stated'])} China AI-market CAGR does not fit its own "
+                               f"levels read as 2020–24, Xinhua's 未来4年 ({_pct(mkt['recomputed'])}), but fits them "
+                               f"read as 2019–24, the window two other dated pages give (chinamoneynetwork, "
+                               f"人民網日本語版): from the 2019 base that USD {s('pub_aimarket_2020_e2021')} bn and "
+                               f"+{s('pub_aimarket_yoy_2020_e2021')}% imply, {_pct(mkt19['recomputed'], 2)} "
+                               f"({_pct(mkt19['recomputed_low'], 2)} to {_pct(mkt19['recomputed_high'], 2)}).",
         "global_server_cagr": f"The 2023–24 edition's {_pct(gs['stated'])} global AI-server CAGR does not fit the 2022 "
                               f"and 2026 levels printed beside it (USD {s('pub_global_server_2022_e2324')} bn and "
-                              f"{s('pub_global_server_2026_e2324')} bn: {_pct(gs['recomputed'])}), but two other bases "
-                              f"fit it equally well: IDC's June-2023 figure for 2022, about USD "
-                              f"{s('pub_global_server_2022_idc2023')} bn, over four years ({_pct(g23['recomputed'], 2)}), "
-                              f"and IDC's 2021 figure, USD {s('pub_global_server_2021_idc2023')} bn, over five "
-                              f"({_pct(g21['recomputed'], 2)}); the figures cannot tell which the report used.",
+                              f"{s('pub_global_server_2026_e2324')} bn: {_pct(gs['recomputed'])}), but it fits IDC's "
+                              f"2021 figure, USD {s('pub_global_server_2021_idc2023')} bn, over five years "
+                              f"({_pct(g21['recomputed'], 2)}). IDC's June-2023 'about USD "
+                              f"{s('pub_global_server_2022_idc2023')} bn' for 2022, which fits over four years "
+                              f"({_pct(g23['recomputed'], 2)}), is no second base: it is the 2021 figure grown by "
+                              f"{_pct(gs['stated'])} ({_num(g21_base_grown, 2)}), so it counts with the five-year "
+                              "reading, not as a reading of its own.",
         "nvidia_china_share_record": f"The article's 创下历史新高 ('a record high') for China's {_num(lo['stated'], 0)}–"
                                      f"{_num(hi['stated'], 0)}% of NVIDIA's data-centre revenue is {share['verdict']} "
                                      "as a record share (reports before the cut-off describe the share as steady) "
-                                     f"but {revenue['verdict']} as a record in revenue: at least USD {_num(china_q2, 1)} bn "
+                                     f"but {revenue['verdict']} as a record in revenue: at least USD {_num(china_q2, 2)} bn "
                                      f"in FY24 Q2 ({_num(lo['stated'], 0)}% of USD {s('pub_nvidia_fy24q2')} bn), "
                                      f"{china_q2 / china_before:.1f} times the most any earlier quarter could have had "
-                                     f"(USD {_num(china_before, 1)} bn: {_num(hi['stated'], 0)}% of NVIDIA's previous "
+                                     f"(USD {_num(china_before, 2)} bn: {_num(hi['stated'], 0)}% of NVIDIA's previous "
                                      f"record, USD {s('pub_nvidia_fy24q1')} bn).",
     }
     depends = [text for check, text in readings.items() if verdict_of(check) == DEPENDS]
@@ -175,8 +271,8 @@ def audit_findings(audit: pd.DataFrame, figures: pd.DataFrame) -> list[str]:
     out.append(
         f"**Editions revise each other.** The 2022 intelligent-compute estimate was revised from "
         f"{_num(rv['stated'], 1)} to {_num(rv['recomputed'], 0)} EFLOPS "
-        f"({_pct((rv['recomputed'] / rv['stated'] - 1) * 100, 1, True)}) between the 2022–23 and 2023–24 editions: "
-        "each series is fitted on one edition's figures, never a splice.")
+        f"({_pct((rv['recomputed'] / rv['stated'] - 1) * 100, 1, True)}) between the 2022–23 and 2023–24 editions."
+        + (" " + splices_sentence(series) if series is not None else ""))
     prior = r("nvidia_prior_vs_filing")
     rows = audit[audit["verdict"] != "implication"]
     repeated = claim_verdicts(audit).query("n_checks > 1")
@@ -209,7 +305,8 @@ def _main() -> int:
 
     audit = pd.read_csv(paths.PROCESSED / "audit.csv")
     figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
-    print(markdown(audit_findings(audit, figures)), end="")
+    series = pd.read_csv(paths.PROCESSED / "series.csv")
+    print(markdown(audit_findings(audit, figures, series)), end="")
     return 0
 
 

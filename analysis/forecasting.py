@@ -32,9 +32,9 @@ parameter value: it does not depend on the data) plus the components above, and
   that ARIMA with σ² = σ_ε², plus σ_m². The half-life and g∞ are integrated over the prior grid
   of :mod:`analysis.priors` (weighted by the series' own growth path): a mixture.
 * ``nowcast`` — the next year from the latest half-year growth ("momentum, then reversion"): a
-  bridge over half-years from the last year's H1 and H2 levels, whose year-on-year growth starts
-  at the latest half-year rate (China's AI servers: H2 2023 +99.6%) and reverts toward g∞ at the
-  decay model's half-life (per half-year φ^½). Same grid, same variance as the decay model: the
+  bridge over half-years from the last year's H1 and H2 levels: the first forecast half-year grows
+  year on year at the latest half-year's rate, the exit rate (China's AI servers: H2 2023 +99.6%),
+  and reversion toward g∞ at the decay model's half-life (per half-year φ^½) begins after it. Same grid, same variance as the decay model: the
   bridge moves the centre, not the spread. A series with no half-year figure has no nowcast.
 * ``loglinear`` — OLS of log value on year, a sensitivity check. Variance: statsmodels' OLS
   prediction variance σ_ε²(1 + 1/n + (x − x̄)²/Sxx) with the borrowed σ_ε, plus σ_m².
@@ -157,7 +157,8 @@ def variance_sources(series_table: pd.DataFrame, figures: pd.DataFrame, implied:
         rows.append(dict(source=f"revisions of {len(e)} estimates of a year published in its second half or later "
                                 f"({', '.join(revisions['label'])})", measures="measurement",
                          sum_sq=float((e ** 2).sum()), df=len(e), used=True,
-                         note="log(estimate / next figure published); centred on zero (no bias correction)"))
+                         note="log(estimate / next figure published); centred on zero: the bias test (notebook 02) "
+                                     "does not measure a mean for so few revisions"))
     t = pd.DataFrame(rows, columns=["source", "measures", "sum_sq", "df", "used", "note"])
     t["sd"] = np.sqrt(t["sum_sq"].astype(float) / t["df"].astype(float))
     return t[["source", "measures", "sum_sq", "df", "sd", "used", "note"]]
@@ -199,6 +200,7 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     members: list["Forecast"] = field(default_factory=list)
     weights: np.ndarray | None = None
+    member_names: list[str] = field(default_factory=list)  # a combination's members (analysis.choice)
 
     # -- the mixture's components, as arrays (component × year), built once
     def _parts(self):
@@ -239,6 +241,13 @@ class Forecast:
         if not self.has_distribution(i):
             return math.nan
         return float(self._cdf_matrix(np.array([x]), [i])[0])
+
+    def cdfs(self, i: int, xs: np.ndarray) -> np.ndarray:
+        """The predictive CDF of year index ``i`` at every log value of ``xs``, in one pass."""
+        xs = np.asarray(xs, dtype=float)
+        if not self.has_distribution(i):
+            return np.full(xs.shape, math.nan)
+        return self._cdf_matrix(xs, np.full(xs.shape, i, dtype=int))
 
     def log_quantile(self, q: float) -> np.ndarray:
         """The q-quantile of every year (a point forecast: its median for every q)."""
@@ -418,13 +427,15 @@ def half_years(figures: pd.DataFrame, implied: pd.DataFrame, indicator: str, yea
 
 def fit_nowcast(name: str, y: pd.Series, years: np.ndarray, var: Variance, half_life: float,
                 long_run_growth: float, halves: HalfYears) -> Forecast:
-    """One nowcast component: the half-year bridge from the last year's H1 and H2, its year-on-year
-    growth starting at H2's and reverting toward g∞ at φ^½ per half-year."""
+    """One nowcast component: the half-year bridge from the last year's H1 and H2; the first forecast
+    half-year grows year on year at H2's rate (the exit rate), and each later one reverts toward g∞
+    by φ^½ per half-year."""
     p, g_inf = priors.phi(half_life), math.log1p(long_run_growth)
     ph = math.sqrt(p)
     h = _h(y, years)
     steps = int(h.max())
-    g = g_inf + ph ** np.arange(1, 2 * steps + 1) * (math.log1p(halves.h2_growth) - g_inf)  # half-years after H2
+    # half-years after H2: the first grows at the exit rate (H2's year-on-year), reversion begins after it
+    g = g_inf + ph ** np.arange(0, 2 * steps) * (math.log1p(halves.h2_growth) - g_inf)
     h1 = halves.h1 * np.exp(np.cumsum(g[0::2]))
     h2 = halves.h2 * np.exp(np.cumsum(g[1::2]))
     annual = np.log(h1 + h2)
@@ -505,13 +516,16 @@ def integrated(model: str, components: list[Forecast], weights, notes: list[str]
 
 def forecast_series(name: str, points: pd.DataFrame, horizon_end: int, var: Variance | None,
                     half_life: float | None = None, long_run_growth: float | None = None,
-                    scenario_growth: float | None = None, halves: HalfYears | None = None) -> dict[str, Forecast]:
-    """Every model of one series (the combination is added by :mod:`analysis.choice`)."""
+                    scenario_growth: float | None = None, halves: HalfYears | None = None,
+                    per_year_bias: float | None = None) -> dict[str, Forecast]:
+    """Every model of one series (the combination is added by :mod:`analysis.choice`);
+    ``per_year_bias``: the record's bias, which raises the prior's long-run rates (:func:`analysis.priors.adjusted`)."""
     var = var or NO_VARIANCE
     y = np.log(points.set_index("year")["value"].sort_index().astype(float))
     years = np.arange(int(y.index.max()) + 1, horizon_end + 1)
     fits = {"drift": fit_drift(name, y, years, var)}
-    g = priors.posterior(priors.grid(name, half_life, long_run_growth), y, var.noise if var.noise_df else None)
+    g = priors.posterior(priors.grid(name, half_life, long_run_growth, per_year_bias), y,
+                         var.noise if var.noise_df else None)
     last = math.expm1(float(y.iloc[-1] - y.iloc[-2]) / int(y.index[-1] - y.index[-2]))
     lr = tuple(sorted(set(g["g_inf"])))
     kind = priors.direction(last, lr)
@@ -522,8 +536,13 @@ def forecast_series(name: str, points: pd.DataFrame, horizon_end: int, var: Vari
         f"{len(g)} grid points (half-life {', '.join(f'{x:g}' for x in sorted(set(g['half_life'])))} y)"])
     if halves is not None and halves.year == int(y.index.max()):
         now = [fit_nowcast(name, y, years, var, r.half_life, r.g_inf, halves) for r in g.itertuples()]
-        fits["nowcast"] = integrated("nowcast", now, g["weight"], [
-            f"H2 {halves.year} growth {halves.h2_growth:+.1%} ({halves.source}), then the decay model's reversion"])
+        nc = integrated("nowcast", now, g["weight"], [])
+        first = float(nc.median()[0]) / math.exp(float(y.iloc[-1])) - 1 if years.size else math.nan
+        nc.notes.append(
+            f"exit rate: H2 {halves.year} growth {halves.h2_growth:+.1%} year on year ({halves.source}); H1 {halves.year + 1} "
+            f"grows at it, then the decay model's reversion; the first year's median growth is {first:+.1%}, below the "
+            f"exit rate because H2 {halves.year + 1} already reverts and the year is the sum of both halves")
+        fits["nowcast"] = nc
     fits["loglinear"] = fit_loglinear(name, y, years, var)
     fits["ets"] = integrated("ets", [fit_ets(name, y, years, var, p) for p in ETS_PHI_GRID],
                              np.full(len(ETS_PHI_GRID), 1 / len(ETS_PHI_GRID)),
@@ -571,15 +590,17 @@ def report_path(series_table: pd.DataFrame, name: str, vantage) -> tuple[pd.Data
 def comparison(forecasts: pd.DataFrame, scores: pd.DataFrame, horizon_end: int, report_horizon: int) -> pd.DataFrame:
     """Each model's forecast for the report's horizon (or the last forecast year, if earlier)
     against the report's path, with the model's real-time scores (``scores``: the evaluation's
-    summary by model, comparable pairs, with each figure's n): one row per series, model and level."""
+    summary by series and model, comparable pairs, with each figure's n: a series' row carries that
+    series' own scores, never scores pooled over series): one row per series, model and level."""
     year = min(horizon_end, report_horizon)
     final = forecasts[forecasts["year"] == year]
     rep = final[final["model"] == "report_path"].set_index("series")["median"]
     overall = scores[scores["horizon"] == "all"] if len(scores) else scores
-    by_model = overall.set_index("forecaster") if len(overall) else pd.DataFrame()
+    by_model = overall.set_index(["series", "forecaster"]) if len(overall) else pd.DataFrame()
     rows = []
     for _, r in final[final["model"] != "report_path"].iterrows():
-        s = by_model.loc[r["model"]] if r["model"] in by_model.index else None
+        key = (r["series"], r["model"])
+        s = by_model.loc[key] if key in by_model.index else None
         report = rep.get(r["series"], np.nan)
         rows.append(dict(series=r["series"], model=r["model"], year=year, level=r["level"], median=r["median"],
                          lower=r["lower"], upper=r["upper"], report=report, vs_report_pct=(r["median"] / report - 1) * 100,

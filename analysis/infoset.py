@@ -14,12 +14,17 @@ been written then.
   page may have appeared on any day of it.
 * ``the article``: a figure of the article itself carries the article's date
   (``date_published`` in ``data/raw/article_dates.csv``).
+* a row whose earliest dated source comes before its own edition's release date counts from the
+  release (``dated source before the release: the edition's release``): a page cannot quote an
+  edition that is not yet out, so an earlier date belongs to some other release of the same
+  figure, which is then its own row;
 * a row whose every source is undated takes its edition's date:
   ``undated: edition's release`` (the release date in ``data/raw/vintages.csv``), or, where that
   is not known, ``undated: edition's earliest dated row`` (the earliest known_from of any dated
   row of the same edition: the edition, and so each of its figures, was public by then). A row
-  with no edition, or of an edition that nothing dates, counts from the article's date,
-  ``undated: the article's date``: the compendium can vouch for it no earlier.
+  with no edition, or of an edition that nothing dates, has no date of its own
+  (``undated: the article's date``): it is listed, but it enters no build (:func:`as_of`), not
+  even one on the article's date, since nothing shows that it was public by then.
 
 An edition (a vintage) is known from its release date, or else from the earliest date of any
 row it published (``vintage_known_from``).
@@ -34,8 +39,12 @@ import pandas as pd
 DATED_TABLES = ("article_figures", "published_figures", "rankings", "article_dates")
 #: The row of ``article_dates.csv`` that gives the article's own date.
 ARTICLE_DATE_ID = "date_published"
-RULES = ("earliest dated source", "the article", "undated: edition's release",
-         "undated: edition's earliest dated row", "undated: the article's date")
+#: The rule of a row with no date of its own: it is in no information set.
+NO_DATE = "undated: the article's date"
+RULES = ("earliest dated source", "the article", "dated source before the release: the edition's release",
+         "undated: edition's release", "undated: edition's earliest dated row", NO_DATE)
+#: The rule of an edition that nothing dates (it is in no information set either).
+EDITION_NO_DATE = "nothing dates it: the article's date"
 
 
 def source_date(text: str) -> str | None:
@@ -89,7 +98,7 @@ def edition_dates(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         elif v["vintage"] in earliest.index:
             out.append((v["vintage"], earliest[v["vintage"]], "earliest dated row"))
         else:
-            out.append((v["vintage"], article_date(raw), "nothing dates it: the article's date"))
+            out.append((v["vintage"], article_date(raw), EDITION_NO_DATE))
     return pd.DataFrame(out, columns=["vintage", "vintage_known_from", "vintage_date_rule"])
 
 
@@ -103,6 +112,8 @@ def known_from(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for _, r in rows.iterrows():
         if r["table"] == "article_figures":
             known.append(art), rule.append("the article")
+        elif isinstance(r["earliest"], str) and r["earliest"] < release.get(r["vintage"], ""):
+            known.append(release[r["vintage"]]), rule.append("dated source before the release: the edition's release")
         elif isinstance(r["earliest"], str):
             known.append(r["earliest"]), rule.append("earliest dated source")
         elif r["vintage"] and release.get(r["vintage"], ""):
@@ -110,7 +121,7 @@ def known_from(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         elif r["vintage"] and r["vintage"] in dated.index:
             known.append(dated[r["vintage"]]), rule.append("undated: edition's earliest dated row")
         else:
-            known.append(art), rule.append("undated: the article's date")
+            known.append(art), rule.append(NO_DATE)
     rows["known_from"], rows["date_rule"] = known, rule
     return rows[["table", "id", "vintage", "known_from", "date_rule"]]
 
@@ -135,11 +146,14 @@ def annotate(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def as_of(raw: dict[str, pd.DataFrame], date: str) -> dict[str, pd.DataFrame]:
     """The information set as of ``date`` (YYYY-MM-DD): every data row public by then, and the
-    vintages known by then; indicators (the vocabulary) are kept whole."""
+    vintages known by then; indicators (the vocabulary) are kept whole. A row or an edition with
+    no date of its own (:data:`NO_DATE`, :data:`EDITION_NO_DATE`) is in no information set."""
     out = annotate(raw)
     for table in DATED_TABLES:
-        out[table] = out[table][out[table]["known_from"] <= date]
-    out["vintages"] = out["vintages"][out["vintages"]["vintage_known_from"] <= date]
+        t = out[table]
+        out[table] = t[(t["known_from"] <= date) & (t["date_rule"] != NO_DATE)]
+    v = out["vintages"]
+    out["vintages"] = v[(v["vintage_known_from"] <= date) & (v["vintage_date_rule"] != EDITION_NO_DATE)]
     return out
 
 

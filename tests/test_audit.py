@@ -13,6 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from dataclasses import replace
 
 from analysis import audit, cleaning
 from analysis.sources import UNITS
@@ -27,10 +28,10 @@ KNOWN = {
     "intelligent_cagr_2027": "consistent within rounding", "intelligent_cagr_2026_e2223": "consistent",
     "global_server_cagr": "inconsistent", "global_server_cagr_idc2023_base": "consistent",
     "global_server_cagr_idc2021_base": "consistent",
-    "ai_market_cagr_2024": "inconsistent", "headline_share": "consistent", "revision_ic_2022": "revised",
+    "ai_market_cagr_2024": "inconsistent", "ai_market_cagr_2024_from_2019": "consistent", "headline_share": "consistent", "revision_ic_2022": "revised",
     "revision_ai_server_2021_2022": "inconsistent",
     "ai_server_2022_base": "implication", "ai_server_h2_2023": "implication", "general_compute_2022_base": "implication",
-    "general_compute_2027": "implication", "genai_share_growth": "implication", "global_ai_2020_base": "implication",
+    "general_compute_2027": "implication", "genai_share_growth": "implication", "global_ai_2021_base": "implication",
 }
 TESTS = sorted(c.id for c in audit.CHECKS if c.rule != "implication")
 
@@ -105,9 +106,11 @@ def test_every_test_names_its_claim(cleaned):
     tests = a[a["rule"] != "implication"]
     assert (tests["claim"].str.len() > 10).all() and not tests["claim"].str.contains("{", regex=False).any()
     assert (a.loc[a["rule"] == "implication", "claim"].fillna("") == "").all()
-    # four claims are tested more than once: +324% (two sources), 20-25% (both bounds), two readings each of 17.3% and the record
+    # five claims are tested more than once: +324% (two sources), 20-25% (both bounds), the readings of 30.4%,
+    # 17.3% and the record
     repeated = tests.groupby("claim")["check_id"].apply(sorted)
     assert sorted(v for v in repeated if len(v) > 1) == [
+        ["ai_market_cagr_2024", "ai_market_cagr_2024_from_2019"],
         ["global_server_cagr", "global_server_cagr_idc2021_base", "global_server_cagr_idc2023_base"],
         ["nvidia_china_revenue_record", "nvidia_china_share_record"],
         ["nvidia_china_share_high", "nvidia_china_share_low"],
@@ -296,3 +299,38 @@ def test_every_input_of_a_check_can_move_its_verdict(cleaned, raw, check):
         assert verdicts - {before}, (check, fid, before)
 
 
+
+
+def test_the_30_4_percent_cagr_fits_the_2019_24_window_its_dated_pages_give(raw):
+    """Issue 27 H1: 62.7 / 1.373 = 45.67 in 2019, and (172.2 / 45.67)^(1/5) - 1 = 30.40% [30.37, 30.44]."""
+    a = _run(raw)
+    r = a.loc["ai_market_cagr_2024_from_2019"]
+    assert r["recomputed"] == pytest.approx(((17.22 / (6.27 / 1.373)) ** 0.2 - 1) * 100, abs=1e-4)
+    assert r["recomputed_low"] == pytest.approx(30.365, abs=0.01) and r["recomputed_high"] == pytest.approx(30.441, abs=0.01)
+    assert r["claim"] == a.loc["ai_market_cagr_2024", "claim"]  # two readings of one claim
+    pages = raw["published_figures"].set_index("id").loc["pub_aimarket_cagr_2019_e2021"]
+    assert pages["published"] == "2020-12-19 | 2020-12-25" and "chinamoneynetwork" in pages["location"]
+
+
+def test_the_2021_22_cagr_is_read_over_idcs_own_window(raw):
+    """Issue 27 M1: IDC's release gives 2021-2025, so the implied base is 2021's, 204.5 / 1.245^4."""
+    a = _run(raw)
+    assert a.loc["global_ai_2021_base", "recomputed"] == pytest.approx(204.5 / 1.245 ** 4, abs=1e-4)
+    assert raw["published_figures"].set_index("id").at["pub_global_ai_cagr_e2122", "period"] == "2021-2025"
+
+
+def test_every_test_says_whose_claim_it_is(raw):
+    a = _run(raw)
+    tests = a[a["rule"] != "implication"]
+    assert set(tests["whose"]) == set(audit.WHOSE) and (a.loc[a["rule"] == "implication", "whose"] == "").all()
+    assert a.loc["revision_ai_server_2021_2022", "whose"] == audit.HYPOTHESIS
+    assert set(a.loc[a.index.str.startswith("nvidia_"), "whose"]) == {audit.ARTICLE}
+    bad = replace(audit.CHECKS[0], whose="")
+    with pytest.raises(ValueError, match="whose claim"):
+        audit.audit(cleaning.figures(raw), cleaning.implied(cleaning.figures(raw)), raw["article_dates"], 0.0, (bad,))
+
+
+def test_an_audit_with_no_check_that_can_be_made_is_an_empty_table(raw):
+    """An early as-of date holds none of the checks' inputs: the audit is empty, not a KeyError."""
+    a = audit.audit(cleaning.figures(raw), cleaning.implied(cleaning.figures(raw)), raw["article_dates"], 0.0, ())
+    assert len(a) == 0 and "verdict" in a.columns and "whose" in a.columns

@@ -62,7 +62,7 @@ def test_implied_values_follow_their_formulas(cleaned):
     assert imp["imp_nvidia_yoy_fy24q3"] == pytest.approx((14.51 / 3.833 - 1) * 100)
     assert imp["imp_ic_cagr_2022_2027"] == pytest.approx(((1117 / 260) ** 0.2 - 1) * 100)
     assert imp["imp_global_server_cagr_2022_2026_idc2023"] == pytest.approx(((34.7 / 18.3) ** 0.25 - 1) * 100)
-    assert imp["imp_global_ai_2020_e2122"] == pytest.approx(204.5 / 1.245 ** 5)
+    assert imp["imp_global_ai_2021_e2122"] == pytest.approx(204.5 / 1.245 ** 4)
     assert imp["imp_ai_server_h2_2023_yoy"] == pytest.approx(((9.1 - 3.0) / (9.1 / 1.825 - 3.0 / 1.554) - 1) * 100)
 
 
@@ -86,7 +86,7 @@ def test_implied_metadata_come_from_the_inputs(cleaned):
     assert i.at["imp_nvidia_yoy_fy24q3", "vintage"] == "NVIDIA results"
     assert i.at["imp_ic_cagr_2021_2026_e2223", "vintage"] == "2022-23 ed"
     assert i.at["imp_ai_server_2022", "period"] == "2022" and i.at["imp_ai_server_h1_2022", "period"] == "2022 H1"
-    assert i.at["imp_ai_server_h2_2023", "period"] == "2023 H2" and i.at["imp_global_ai_2020_e2122", "period"] == "2020"
+    assert i.at["imp_ai_server_h2_2023", "period"] == "2023 H2" and i.at["imp_global_ai_2021_e2122", "period"] == "2021"
     assert i.at["imp_ic_cagr_2022_2027", "period"] == "2022-2027" and i.at["imp_general_compute_2027", "period"] == "2027"
     assert i.at["imp_growth_ratio_2023", "indicator"] == "compute_growth_ratio"  # like= the stated 6.7x
 

@@ -29,7 +29,26 @@ def test_a_median_above_a_bound_is_flagged_once():
     assert "in 2025 (ratio 1.14)" in w.loc[w["warning"] != "", "warning"].iloc[0]
     g = t[t["bound_kind"] != "the world's AI-server market"]
     assert g["implausible"].tolist() == [True, True, True]  # 20 > 10 × 1.5
-    assert coherence.implausible_at(t, "ai_server_market", 2024) == frozenset({"drift"})
+    assert set(t[t["implausible"] & (t["year"] == 2024)]["model"]) == {"drift"}
+
+
+def test_a_median_inside_the_band_is_not_flagged_and_the_mass_beyond_is_the_distribution_s():
+    from analysis import forecasting
+    years = np.array([2024])
+    fit = forecasting.Forecast("ai_server_market", "nowcast", years, np.log([42.0]), np.array([0.3]),
+                               np.array([np.inf]), "pooled", 2022, 2023, 0.5)
+    f = pd.DataFrame(dict(series="ai_server_market", model="nowcast", year=[2024], median=[42.0]))
+    world = pd.DataFrame(dict(year=[2024], world=[40.0], world_low=[27.0], world_high=[60.0], vintage="v"))
+    t = coherence.checks(f, world, {}, pd.DataFrame(columns=["indicator", "year", "growth"]),
+                         fits={"ai_server_market": {"nowcast": fit}})
+    r = t.iloc[0]
+    assert r["ratio"] > 1 and not r["implausible"]  # 1.05x the centre, inside the band: no flag
+    # P(X > W), X ~ N(log 42, 0.3), W ~ N(log 40, log(1.5)/z): a normal difference
+    from scipy import stats
+    sd_w = np.log(60 / 40) / coherence.Z80
+    expected = 1 - stats.norm.cdf((np.log(40) - np.log(42)) / np.hypot(0.3, sd_w))
+    assert r["mass_beyond"] == pytest.approx(expected, abs=1e-6)
+    assert coherence.below_at(t, "ai_server_market", 2024, coherence.WORLD_BOUND) == {"nowcast": pytest.approx(1 - expected)}
 
 
 def test_parameters_beyond_plausible_values_warn():

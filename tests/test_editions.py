@@ -44,3 +44,34 @@ def test_the_vantage_follows_the_date(cleaned):
     early = editions.vantage(s[s["known_from"] <= "2023-06-30"], e[e["vintage_known_from"] <= "2023-06-30"],
                              domain.FORECAST_SERIES, "2023-06-30")
     assert early.report_edition == "2022-23 ed" and early.report_horizon == 2026 and early.last_data_year == 2022
+
+
+def test_no_revision_is_computed_against_a_bound_or_an_undated_figure(cleaned, raw):
+    """Issue 27 M4: change_pct only between two values, each with a date of its own."""
+    vt = editions.vintage_table(cleaned["series"], cleaned["editions"], raw["indicators"])
+    prev_q = vt.groupby(["indicator", "year"])["qualifier"].shift(1)
+    with_change = vt[vt["change_pct"].notna()]
+    assert len(with_change) > 5  # revisions are still shown where they exist
+    assert with_change["qualifier"].isin(editions.POINT_QUALIFIERS).all()
+    assert prev_q[vt["change_pct"].notna()].isin(editions.POINT_QUALIFIERS).all()
+    bounds = vt[~vt["qualifier"].isin(editions.POINT_QUALIFIERS)]
+    assert len(bounds) and bounds["change_pct"].isna().all()
+    # an id given as undated (no date of its own) is never one end of a revision
+    ic = vt[(vt["indicator"] == "intelligent_compute") & (vt["year"] == 2022)]
+    later = ic[ic["vintage"] == "2023-24 ed"]["id"].iloc[0]
+    vt2 = editions.vintage_table(cleaned["series"], cleaned["editions"], raw["indicators"], undated={later})
+    assert vt2.set_index("id").at[later, "change_pct"] != vt2.set_index("id").at[later, "change_pct"]  # NaN
+
+
+def test_edition_published_is_a_release_date_never_a_fallback(cleaned, raw):
+    """Issue 27 M4: an edition dated only by its earliest figure shows no publication day; its
+    known-from date (a bound) is a column of its own."""
+    vt = editions.vintage_table(cleaned["series"], cleaned["editions"], raw["indicators"])
+    e = cleaned["editions"].set_index("vintage")
+    for vintage, g in vt.groupby("vintage"):
+        if e.at[vintage, "vintage_date_rule"] == "release date":
+            assert (g["edition_published"] == e.at[vintage, "published"]).all(), vintage
+        else:
+            assert g["edition_published"].isna().all(), vintage
+        assert (g["edition_known_from"] == e.at[vintage, "vintage_known_from"]).all()
+    assert vt.set_index("vintage").loc["2022-23 ed", "edition_published"].isna().all()  # no release date is known

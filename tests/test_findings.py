@@ -22,7 +22,7 @@ def _readme_block(repo) -> str:
 
 
 def test_readme_findings_equal_the_generated_ones(repo, cleaned):
-    generated = findings.markdown(findings.audit_findings(cleaned["audit"], cleaned["figures"]))
+    generated = findings.markdown(findings.audit_findings(cleaned["audit"], cleaned["figures"], cleaned["series"]))
     assert _readme_block(repo) == generated, "run `python -m analysis.findings` and paste its output into the README"
 
 
@@ -34,7 +34,7 @@ def test_the_module_reads_the_same_findings_from_the_outputs(repo):
 
 def test_every_number_in_the_findings_comes_from_the_tables(cleaned):
     """Each number in the sentences is a value of the audit or of a stated figure, as the tables hold it."""
-    text = findings.markdown(findings.audit_findings(cleaned["audit"], cleaned["figures"]))
+    text = findings.markdown(findings.audit_findings(cleaned["audit"], cleaned["figures"], cleaned["series"]))
     a, f = cleaned["audit"], cleaned["figures"]
     known = set(f["value_text"])
     for col in ("stated", "stated_low", "stated_high", "recomputed", "recomputed_low", "recomputed_high"):
@@ -44,10 +44,12 @@ def test_every_number_in_the_findings_comes_from_the_tables(cleaned):
     known |= {str(n) for n in counts} | {str(len(a) - counts.get("implication", 0))}
     claims = findings.claim_verdicts(a)
     known |= {str(n) for n in claims["verdict"].value_counts()} | {str(len(claims)), str((claims["n_checks"] > 1).sum())}
-    known |= {"4.28", "10.32", "19.5", "34.7", "15.6", "18.3"}  # stated figures the sentences quote
+    known |= {"4.28", "10.32", "19.5", "34.7", "15.6", "18.3", "2019"}  # stated figures the sentences quote
+    known |= {f"{15.6 * 1.173:.2f}"}  # askci's 2021 figure grown by 17.3% (its 'about 18.3' for 2022)
+    known |= {f"{v}" for v in findings.whose_counts(a)[["claims", *findings.CLAIM_VERDICTS]].to_numpy().ravel()}
     f2 = f.set_index("id")
     q2, q1 = float(f2.at["pub_nvidia_fy24q2", "value_text"]), float(f2.at["pub_nvidia_fy24q1", "value_text"])
-    known |= {f"{q2 * 0.20:.1f}", f"{q1 * 0.25:.1f}", f"{q2 * 0.20 / (q1 * 0.25):.1f}"}  # China's parts, at 20% and 25%
+    known |= {f"{q2 * 0.20:.2f}", f"{q1 * 0.25:.2f}", f"{q2 * 0.20 / (q1 * 0.25):.1f}"}  # China's parts, at 20% and 25%
     rv = a.set_index("check_id").loc["revision_ic_2022"]
     known |= {f"{(rv['recomputed'] / rv['stated'] - 1) * 100:.1f}".lstrip("-")}
     known |= {"2020", "2021", "2022", "2023", "2024", "2026", "2027", "1", "05", "30", "21", "23", "24"}  # years, dates
@@ -60,14 +62,15 @@ def test_the_findings_follow_the_data(raw):
     """Restate a figure and the sentence changes with it: nothing is frozen in the text."""
     changed = {k: v.copy() for k, v in raw.items()}
     p = changed["published_figures"]
-    p.loc[p["id"] == "pub_aimarket_cagr_e2021", ["value", "value_text"]] = [28.7, "28.7"]
+    p.loc[p["id"] == "pub_aimarket_yoy_2020_e2021", ["value", "value_text"]] = [30.0, "30.0"]
     fig = cleaning.figures(changed)
     a = audit.audit(fig, cleaning.implied(fig), changed["article_dates"])
     text = findings.markdown(findings.audit_findings(a, fig))
-    assert "28.7% China AI-market CAGR" not in text  # it follows now: no longer among the failures
-    assert "**3 of the 17 claims the audit tests do not follow" in text
-    assert "By claim: 9 consistent, 2 consistent within rounding, 3 inconsistent" in text
-    assert findings.audit_title(a).startswith("3 of the 17 claims audited do not follow")
+    # the 2019-24 reading no longer fits either: the claim fails under both windows, an earlier edition's failure
+    assert "fits its own levels under neither window" in text and "Earlier editions' figures (1 of 3)" in text
+    assert "**4 of the 17 claims the audit tests do not follow" in text and "none of them is the 2023–24 report's" in text
+    assert "By claim: 8 consistent, 2 consistent within rounding, 4 inconsistent" in text
+    assert findings.audit_title(a).startswith("4 of the 17 claims audited do not follow")
 
 
 def test_a_missing_check_is_named(cleaned):
@@ -86,19 +89,79 @@ def test_tallies_count_claims_not_rows(cleaned):
     a = cleaned["audit"]
     claims = findings.claim_verdicts(a)
     assert len(claims) == a.loc[a["verdict"] != "implication", "claim"].nunique() == 17
-    assert (a["verdict"] == "inconsistent").sum() == 7 and findings.claim_counts(a)["inconsistent"] == 4
+    assert (a["verdict"] == "inconsistent").sum() == 7 and findings.claim_counts(a)["inconsistent"] == 3
     by = claims.set_index("claim")["verdict"]
-    assert by[by == findings.DEPENDS].index.str.contains("17.3%|创下历史新高").all() and (by == findings.DEPENDS).sum() == 2
+    assert by[by == findings.DEPENDS].index.str.contains("17.3%|创下历史新高|30.4%").all() and (by == findings.DEPENDS).sum() == 3
 
 
 def test_the_audit_title_counts_what_the_table_says(cleaned):
     a = cleaned["audit"].copy()
-    assert findings.audit_title(a) == ("4 of the 17 claims audited do not follow from the figures they rest on; "
-                                       "2 more depend on the reading")
+    assert findings.audit_title(a) == ("3 of the 17 claims audited do not follow from the figures they rest on; "
+                                       "3 more depend on the reading")
     a.loc[a["check_id"] == "nvidia_trillion_date", "verdict"] = "consistent"
-    assert findings.audit_title(a).startswith("3 of the 17 claims")
+    assert findings.audit_title(a).startswith("2 of the 17 claims")
 
 
 def test_plurals_agree():
     assert findings.plural(1, "claim") == "1 claim" and findings.plural(6, "implication") == "6 implications"
     assert findings.tally({"consistent": 1}) == "1 consistent"
+
+
+def test_the_readme_tally_by_whose_claim_is_recounted_from_audit_csv(repo):
+    """Issue 27: an independent re-count from data/processed/audit.csv (plain pandas, not
+    analysis.findings): per group of whose claim it is, claims, and claims per verdict (a claim
+    whose rows disagree depends on the reading); the README's first finding says the same."""
+    a = pd.read_csv(repo / "data" / "processed" / "audit.csv", keep_default_na=False)
+    tests = a[(a["verdict"] != "implication") & (a["same_reading_as"] == "")]  # independent readings only
+    per = tests.groupby("claim").agg(whose=("whose", "first"), n=("whose", "nunique"),
+                                     verdict=("verdict", lambda v: v.iloc[0] if v.nunique() == 1 else "depends"))
+    assert (per["n"] == 1).all()  # one claim, one owner
+    block = _readme_block(repo)
+    first = block.split("\n* ", 1)[0]
+    bad = per[per["verdict"] == "inconsistent"]
+    report = per[per["whose"] == audit.REPORT]
+    assert first.startswith(f"* **{len(bad)} of the {len(per)} claims the audit tests do not follow")
+    n_report_bad = int((report["verdict"] == "inconsistent").sum())
+    assert (f"and {'none' if n_report_bad == 0 else n_report_bad} of them" in first
+            and f"the 2023–24 report's own ({len(report)} claims)" in first)
+    words = {"depends": "depending on the reading"}
+    for who, g in per.groupby("whose"):
+        counts = g["verdict"].value_counts()
+        expected = ", ".join(f"{int(counts[v])} {words.get(v, v)}"
+                             for v in ("consistent", "consistent within rounding", "inconsistent", "revised", "depends")
+                             if v in counts.index)
+        head = f"{who}: {len(g)} claim{'s' if len(g) > 1 else ''}, "
+        assert head in first, who
+        stated = first.split(head, 1)[1].split(";", 1)[0].rstrip(".")
+        assert stated.replace(" and ", ", ") == expected, (who, stated, expected)
+        if (g["verdict"] == "inconsistent").any():
+            assert f"{who[:1].upper() + who[1:]} ({int((g['verdict'] == 'inconsistent').sum())} of {len(g)}):" in first
+    # the four groups, all present; a definition break is the compendium's hypothesis, never the report's
+    assert set(per["whose"]) == set(audit.WHOSE)
+    assert per.loc[per.index.str.contains("form one series"), "whose"].eq(audit.HYPOTHESIS).all()
+
+
+def test_the_splice_sentence_is_the_assemblys(repo, cleaned):
+    """Issue 27 M2: which series are fitted on a splice is read off the assembly, not typed in."""
+    text = findings.splices_sentence(cleaned["series"])
+    sp = findings.splices(cleaned["series"])
+    spliced = sp.groupby("indicator")["vintage"].nunique()
+    assert spliced["intelligent_compute"] == 2 and spliced["ai_server_market"] == 1
+    assert "Intelligent compute, FP16 is fitted on a splice" in text and "268.0 → 260 for 2022" in text
+    assert "never a splice" not in _readme_block(repo) and text in _readme_block(repo)
+    used = pd.read_csv(repo / "data" / "processed" / "series_assembly.csv")
+    used = used[used["used"]]
+    assert (used.groupby("indicator")["vintage"].nunique() == spliced).all()  # the forecasts' own table agrees
+
+
+def test_a_reading_that_repeats_another_does_not_decide_the_claim(cleaned):
+    """Issue 27 M3: askci's 'about 18.3' is 15.6 x 1.173; its four-year fit is the five-year fit again."""
+    a = cleaned["audit"].copy()
+    row = a.set_index("check_id").loc["global_server_cagr_idc2023_base"]
+    assert row["same_reading_as"] == "global_server_cagr_idc2021_base"
+    assert 15.6 * 1.173 == pytest.approx(18.3, abs=0.01)
+    claims = findings.claim_verdicts(a).set_index("claim")
+    assert claims.at[row["claim"], "verdict"] == findings.DEPENDS and claims.at[row["claim"], "n_checks"] == 3
+    # the five-year reading failing too would make the claim fail, whatever the repeated reading says
+    a.loc[a["check_id"] == "global_server_cagr_idc2021_base", "verdict"] = "inconsistent"
+    assert findings.claim_verdicts(a).set_index("claim").at[row["claim"], "verdict"] == "inconsistent"

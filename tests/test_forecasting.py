@@ -203,10 +203,14 @@ def test_nowcast_starts_from_the_second_half(cleaned, points):
     fits = forecasting.forecast_series("ai_server_market", points["ai_server_market"], 2027, VAR, 2.0, 0.15,
                                        halves=halves)
     now, decay = fits["nowcast"], fits["decay"]
-    # 2024 at a fixed half-life: H1 and H2 2023 each grown at the half-year-decayed +99.6%
+    # 2024 at a fixed half-life: H1 2024 grows at the exit rate (+99.6%, H2 2023 year on year),
+    # H2 2024 at the rate reverted by one half-year
     ph, gi, g2 = math.sqrt(priors.phi(2.0)), math.log(1.15), math.log(1.99620431)
-    h1, h2 = 3.0 * math.exp(gi + ph * (g2 - gi)), 6.1 * math.exp(gi + ph ** 2 * (g2 - gi))
+    h1, h2 = 3.0 * math.exp(g2), 6.1 * math.exp(gi + ph * (g2 - gi))
     assert math.exp(now.log_median[0]) == pytest.approx((h1 + h2) * 9.1 / 9.1, rel=1e-6)
+    first = (h1 + h2) / 9.1 - 1
+    assert "exit rate: H2 2023 growth +99.6%" in now.notes[0] and f"{first:+.1%}" in now.notes[0]
+    assert 0.8 < first < 0.996  # below the exit rate: H2 2024 already reverts
     assert now.log_median[0] > decay.log_median[0]  # momentum: above the plain decay
     assert forecasting.half_years(cleaned["figures"], cleaned["implied"], "intelligent_compute", 2023) is None
     assert "nowcast" not in forecasting.forecast_series("intelligent_compute", points["intelligent_compute"], 2027, VAR)

@@ -105,3 +105,77 @@ def test_a_later_edition_is_a_matter_of_appending_dated_rows(raw):
                 & (pairs["target_year"] == 2024)].iloc[0]
     assert hit["outcome"] == 700 and hit["outcome_vintage"] == "2024-25 ed" and hit["horizon"] == 2  # from 2023-12-07
     assert not (infoset.as_of(out, "2023-12-07")["published_figures"]["vintage"] == "2024-25 ed").any()
+
+
+def test_a_row_dated_before_its_editions_release_counts_from_the_release():
+    """Issue 26: no row is known before its own edition's release (a page cannot quote an edition
+    that is not out: its earlier date belongs to another release of the same figure)."""
+    raw = _raw([("early", "E1", "2021-01-01 | 2021-02-01"), ("late", "E1", "2021-03-01")],
+               [("E1", "2021-02-15"), ("article", "2023-12-07")])
+    k = infoset.known_from(raw).set_index("id")
+    assert k.loc["early", "known_from"] == "2021-02-15"
+    assert k.loc["early", "date_rule"] == "dated source before the release: the edition's release"
+    assert k.loc["late", "known_from"] == "2021-03-01" and k.loc["late", "date_rule"] == "earliest dated source"
+    assert "early" not in set(infoset.as_of(raw, "2021-02-14")["published_figures"]["id"])
+
+
+def test_a_row_with_no_date_of_its_own_enters_no_build():
+    """Issue 26: an undated row of an undated edition never enters a build, not even on the article's
+    date; the article's own figures do."""
+    raw = _raw([("dated", "E1", "2021-01-01"), ("nodate", "E2", "undated")],
+               [("E1", ""), ("E2", ""), ("article", "2023-12-07")])
+    k = infoset.known_from(raw).set_index("id")
+    assert k.loc["nodate", "date_rule"] == infoset.NO_DATE  # listed, with the rule that says why
+    for day in ("2023-12-07", "2030-01-01"):
+        info = infoset.as_of(raw, day)
+        assert set(info["published_figures"]["id"]) == {"dated"} and set(info["article_figures"]["id"]) == {"art_x"}
+        assert "E2" not in set(info["vintages"]["vintage"]) and "E1" in set(info["vintages"]["vintage"])
+
+
+def test_the_real_raw_layer_holds_no_row_known_before_its_edition(raw):
+    k = infoset.known_from(raw)
+    release = raw["vintages"].set_index("vintage")["published"]
+    rel = k["vintage"].map(release).fillna("")
+    early = k[(rel != "") & (k["known_from"] < rel)]
+    assert early.empty, early
+    e = k.set_index("id")
+    # pub_global_server_2022_e2324: 19.5 was printed on 2023-09-11 as the July 2023 GCI report's figure (its own
+    # row), so the 2023-24 edition's figure is known from that edition's release
+    assert e.at["pub_global_server_2022_e2324", "known_from"] == "2023-11-29"
+    assert e.at["pub_global_server_2022_gci2223", "known_from"] <= "2023-09-11"
+    info = infoset.as_of(raw, domain.DEFAULT_AS_OF)
+    used = infoset.listing(info)
+    assert not (used["date_rule"] == infoset.NO_DATE).any()
+    assert not used["id"].str.contains("_sg2018").any()  # the 2018 spending-guide rows: nothing dates them
+
+
+def _months(first: str, last: str) -> list[str]:
+    days = [d.date().isoformat() for d in pd.date_range(first, last, freq="MS")]
+    return [first, *[d for d in days if d > first], last]
+
+
+def test_every_allowed_as_of_builds_the_cleaning_notebooks_tables(raw):
+    """Issue 26 item 5, in-process: month by month from the first edition's date to the default, the
+    chain of notebook 01 (information set, figures, implied values, the audit that can be made, the
+    tallies, the series and vintage tables) builds. The full pipeline is driven at a few dates by
+    tests/integration/test_as_of_sweep.py."""
+    from analysis import audit, findings
+
+    dates = _months(domain.FIRST_EDITION_DATE, domain.DEFAULT_AS_OF)
+    assert len(dates) >= 52 and dates[0] == "2019-08-28" and dates[-1] == "2023-12-07"
+    n_checks = []
+    for day in dates:
+        info = infoset.as_of(raw, day)
+        fig = cleaning.figures(info)
+        imp = cleaning.implied(fig, cleaning.possible(fig))
+        known = set(fig["id"]) | set(imp["id"]) | set(info["article_dates"]["id"])
+        possible = tuple(c for c in audit.CHECKS if set(c.inputs) | ({c.stated} if c.stated else set()) <= known)
+        checks = audit.audit(fig, imp, info["article_dates"], 0.0, possible)
+        counts = findings.whose_counts(checks)
+        assert counts["claims"].sum() == len(findings.claim_verdicts(checks)), day
+        series = cleaning.series(fig, imp)
+        vt = editions.vintage_table(series, infoset.vintages_known(info), info["indicators"])
+        assert (vt["known_from"] <= day).all() and (info["published_figures"]["known_from"] <= day).all(), day
+        n_checks.append(len(checks))
+    assert n_checks[0] == 0 and n_checks[-1] == len(audit.CHECKS)  # from nothing to every check
+    assert n_checks == sorted(n_checks)  # knowledge only grows

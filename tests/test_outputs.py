@@ -11,7 +11,8 @@ import pytest
 from analysis import domain, forecasting
 
 FIGURES = ("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
-           "compute_growth", "ai_server_market", "model_comparison", "track_record", "edition_paths")
+           "compute_growth", "ai_server_market", "model_comparison", "track_record", "edition_paths",
+           "world_triangulation")
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,12 @@ def test_model_comparison_has_the_report_2027_value(repo):
     ai = c[c["series"] == "ai_server_market"]
     assert set(ai["model"]) == set(forecasting.FITTED_MODELS) | {"combination"}
     assert (ai["report"].round(1) == 13.4).all() and (ai["year"] == 2027).all()
-    s = pd.read_csv(repo / "data" / "processed" / "evaluation_summary.csv", keep_default_na=False, na_values=[""])
-    drift = s[(s["forecaster"] == "drift") & (s["horizon"] == "all")].iloc[0]
-    assert (c.loc[c["model"] == "drift", "evaluation_n"] == drift["n"]).all() and drift["n"] > 0
+    # each series' row carries that series' own record, never the pooled one (issue 26)
+    e = pd.read_csv(repo / "data" / "processed" / "evaluation.csv", keep_default_na=False, na_values=[""])
+    for series, rows in c[c["model"] == "drift"].groupby("series"):
+        own = e[(e["forecaster"] == "drift") & (e["series"] == series) & e["same_definition"]]
+        assert (rows["evaluation_n"] == len(own)).all(), series
+    assert c.loc[(c["model"] == "drift") & (c["series"] == "intelligent_compute"), "evaluation_n"].iloc[0] > 0
 
 
 def test_the_real_time_record_scores_each_forecast_against_the_next_figure(repo):
@@ -76,12 +80,19 @@ def test_readme_forecast_and_record_bullets_are_the_generated_ones(repo):
         assert block == blocks[start], "run `python -m analysis.figure_notes` and paste its output into the README"
     assert "(n = " in blocks[figure_notes.README_RECORD[0]]
     forecast = blocks[figure_notes.README_FORECASTS[0]]
-    # every median that passes the world's market is named as implausible in the same sentence
+    # every median beyond the world bound's band is named as implausible in the same sentence, and
+    # the headline's mass beyond the bound is quoted from the table
     w = read("plausibility")
-    over = w[w["implausible"] & (w["bound_kind"] == figure_notes.WORLD_BOUND) & (w["year"] == 2027)]
-    assert len(over) and "implausible" in forecast
+    world = w[(w["bound_kind"] == figure_notes.WORLD_BOUND) & (w["year"] == 2027)]
+    over = world[world["implausible"]]
+    assert not len(over) or "implausible" in forecast
     for model in set(over["model"]) - {"combination"}:
         assert figure_notes.SHORT[model] in forecast, model
+    mass = world.loc[world["model"] == "combination", "mass_beyond"].iloc[0]
+    assert f"{mass:.0%} of its distribution lies beyond it" in forecast
+    # a combination is named by its members (one member: by that member)
+    members = read("model_comparison").query("model == 'combination'")["members"].iloc[0]
+    assert (f"the combination ({members})" if "," in members else "only member") in forecast
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -135,3 +146,21 @@ def test_index_traces_every_figure_to_the_cell_that_drew_it(repo):
         assert f'href="{name}.html"' in page
     assert "horizon_end = 2027" in page and "data/processed/forecasts.csv" in page
     assert re.search(r"Content hash of all inputs: <span class=\"hash\">[0-9a-f]{64}</span>", page)
+
+
+def test_no_bound_lies_below_a_figure_the_information_set_already_holds(repo):
+    """Issue 26: the world bound on China's AI servers is never below NVIDIA's data-centre revenue
+    already reported for that year or an earlier one, nor below China's own market."""
+    read = lambda n: pd.read_csv(repo / "data" / "processed" / f"{n}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    w = read("world_triangulation").set_index("year")
+    p = read("plausibility")
+    world = p[p["bound_kind"] == domain.WORLD_BOUND]
+    assert len(world)
+    held = w["nvidia_known"].dropna()
+    for _, r in world.iterrows():
+        floor = held[held.index <= r["year"]].max()
+        assert r["bound_low"] >= floor - 1e-6 and r["bound"] >= floor - 1e-6, (r["model"], r["year"])
+    assert w.at[2023, "nvidia_known"] > w.at[2023, "idc_world"]  # why IDC's own path cannot be the bound
+    s = read("series")
+    china = s[(s["indicator"] == "ai_server_market") & s["kind"].isin(["actual", "estimate", "derived"])]
+    assert (world["bound_low"] > china["value"].max()).all()

@@ -49,3 +49,16 @@ def test_direction():
     assert priors.direction(0.088, priors.LONG_RUN["general_compute"]) == "reverting"
     assert priors.direction(0.825, priors.LONG_RUN["ai_server_market"]) == "decaying"
     assert priors.direction(0.12, (0.1, 0.15)) == "either"
+
+
+def test_the_long_run_rates_say_whose_view_they_are_and_only_views_are_bias_adjusted():
+    import math
+    for s, rates in priors.LONG_RUN.items():
+        assert len(priors.VIEWS[s]) == len(rates)
+    assert priors.adjusted("general_compute", None) == priors.LONG_RUN["general_compute"]
+    adj = priors.adjusted("general_compute", -0.044)
+    assert adj[0] == 0.09  # the series' own last growth: data, not a view
+    assert adj[1] == pytest.approx(math.expm1(math.log(1.14) + 0.044), abs=1e-6)
+    assert adj[2] > priors.LONG_RUN["general_compute"][2]
+    assert sorted(set(priors.grid("general_compute", per_year_bias=-0.044)["g_inf"])) == sorted(adj)
+    assert set(priors.grid("general_compute", long_run_growth=0.1, per_year_bias=-0.044)["g_inf"]) == {0.1}

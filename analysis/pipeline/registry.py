@@ -59,13 +59,15 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          modules=_BASE + ("assembly", "base.atomic", "choice", "cleaning", "editions", "evaluation",
                           "figure_notes", "forecasting", "package", "priors", "scoring", "sources"),
          reads=("series", "figures", "implied"),
-         tables=("evaluation", "evaluation_summary", "error_scale")),
+         tables=("evaluation", "evaluation_summary", "error_scale", "bias_test")),
     Step("03_forecast", "the forecasts with the real-time record's rule and scale, coherence with the world, and the "
                         "comparison with the report",
          modules=_BASE + ("assembly", "base.atomic", "choice", "cleaning", "coherence", "editions", "evaluation",
-                          "figure_notes", "forecasting", "package", "priors", "scoring", "sources"),
-         reads=("series", "figures", "implied", "editions", "evaluation", "evaluation_summary", "error_scale"),
-         tables=("forecasts", "model_comparison", "series_assembly", "plausibility", "decay_prior"),
+                          "figure_notes", "forecasting", "package", "priors", "scoring", "sources", "world"),
+         reads=("series", "figures", "implied", "editions", "evaluation", "evaluation_summary", "error_scale",
+                "bias_test"),
+         tables=("forecasts", "model_comparison", "series_assembly", "plausibility", "decay_prior",
+                 "world_triangulation"),
          in_runs=True),
     # The real-time record's figures are drawn here, beside the forecasts, not after them: they do
     # not depend on the forecasts, and 05 is the end of the critical path.
@@ -76,11 +78,12 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
                   "track_record", "edition_paths")),
     Step("05_forecast_figures", "the forecast figures and the models' comparison, each with what it shows",
-         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "fonts", "vega_bundle"),
+         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "fonts", "vega_bundle",
+                          "world_chart"),
          reads=("forecasts", "model_comparison", "series_assembly", "evaluation", "evaluation_summary", "plausibility",
-                "series"),
+                "series", "world_triangulation"),
          assets=FONT_FILES,
-         figures=("compute_growth", "ai_server_market", "model_comparison"),
+         figures=("compute_growth", "ai_server_market", "model_comparison", "world_triangulation"),
          in_runs=True),
 )}
 # Pipeline code whose bytes shape every executed notebook and page (the HTML template embeds the font).

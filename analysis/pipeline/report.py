@@ -139,7 +139,8 @@ def summary(run: str | None = None) -> list[str]:
 
         made = set(audit["check_id"])
         if made >= {c.id for c in audit_checks.CHECKS}:
-            out += findings.audit_findings(audit, figures)
+            series = pd.read_csv(engine.table_path("series", run))
+            out += findings.audit_findings(audit, figures, series)
         else:  # an earlier information set: the findings are written for the article's; the table speaks
             out.append(f"**The audit.** {len(made)} of the {len(audit_checks.CHECKS)} checks can be made with what was "
                        "public by then; its table holds them.")

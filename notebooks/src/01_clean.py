@@ -60,8 +60,10 @@ notebook.table(
 # Each row counts as public from its earliest dated source (a date given to the month counts
 # from the month's last day); the article's own figures from the article's date; a row whose
 # every source is undated from its edition's release, or, when that is unknown, from the
-# earliest dated figure of the same edition. An edition counts from its release date, or else
-# from its earliest dated figure. The rows of the information set, by the rule that dated them
+# earliest dated figure of the same edition. A row dated before its own edition's release counts
+# from the release (a page cannot quote an edition that is not out yet), and a row that nothing
+# dates enters no build, not even one on the article's date. An edition counts from its release
+# date, or else from its earliest dated figure. The rows of the information set, by the rule that dated them
 # (rows published later are not counted: a build as of a date shows nothing of what came after):
 
 # %%
@@ -165,10 +167,18 @@ notebook.table(checks, ["check_id", "formula", "precision"])
 # checks disagree holds under one reading and not another:
 
 # %%
-notebook.table(findings.claim_verdicts(checks), ["claim", "checks", "verdict"])
+notebook.table(findings.claim_verdicts(checks), ["claim", "whose", "checks", "verdict"])
 
 # %%
 notebook.table(pd.DataFrame([(v, n) for v, n in findings.claim_counts(checks).items()], columns=["verdict", "claims"]))
+
+# %% [markdown]
+# Whose claims they are: the 2023–24 report's own figures, the article's own (NVIDIA, the
+# trillion date, its headline), earlier editions', and the compendium's own hypotheses (that the
+# editions form one series, which fails as a definition break, not as a claim of the report):
+
+# %%
+notebook.table(findings.whose_counts(checks))
 
 # %% [markdown]
 # ## 5 · Rankings
@@ -212,7 +222,7 @@ print(f"information set as of {as_of}: {len(used)} rows, sha256 {info_sha}")
 
 # %%
 if len(possible) == len(audit.CHECKS):
-    display(Markdown(findings.markdown(findings.audit_findings(checks, figures))))
+    display(Markdown(findings.markdown(findings.audit_findings(checks, figures, series))))
 else:
     print(f"As of {as_of}, {len(possible)} of the {len(audit.CHECKS)} checks can be made; the findings above are "
           "written for the article's information set, so here the audit table speaks for itself.")

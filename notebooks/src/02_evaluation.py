@@ -105,7 +105,10 @@ print(choice.RULE)
 #   outcome has followed yet, so the nowcast has no pair (counted below). The first later
 #   edition scores it.
 #
-# A pair is **comparable** when forecast and outcome follow one definition. The horizon counts
+# A pair is **comparable** when forecast and outcome follow one definition (the spending guide's
+2022 V2 release counts "AI-centric systems": its pairs with 2021 V2 and the 2021-22 edition are
+not comparable). A forecast re-quoted by another edition (the 2021-22 edition re-quotes guide
+2021 V2) is counted once, under the vintage that made it. The horizon counts
 # years after the last complete year at the origin. Fewer than 5 pairs, or fewer than 5
 # distinct outcomes, carry no claim. A figure dated only by the article (its every page
 # undated) is never an outcome: its true date could fall before the origin or in the first half
@@ -147,6 +150,26 @@ scale = evaluation.error_scale(record)
 notebook.table(scale, digits={"rms_log": 3, "low": 3, "high": 3})
 
 # %% [markdown]
+# ## 3 · Do the vintages run low?
+#
+# A sign test (are more errors negative than chance allows?) and the mean log error with a 90%
+# t interval (how large, and how little so few pairs pin it down), for the vintages' comparable
+# errors, per year ahead, and for the revisions behind the measurement error σ_m; then what the
+# models in notebook 03 do with it.
+
+# %%
+bias = evaluation.bias_test(record)
+notebook.table(bias, digits={"sign_test_p": 4, "mean_log": 3, "low": 3, "high": 3})
+long_run_bias, why = evaluation.long_run_bias(bias)
+print(f"What the models do with it: {why}.")
+print("The prior's long-run rates and whose view each is (raised only where a vintage's view):")
+notebook.table(pd.DataFrame([dict(series=s, rate=g, view=who or "none", what=what,
+                                  adjusted=a) for s in domain.FORECAST_SERIES
+                             for g, (who, what), a in zip(priors.LONG_RUN[s], priors.VIEWS[s],
+                                                          priors.adjusted(s, long_run_bias))]),
+               digits={"rate": 3, "adjusted": 3})
+
+# %% [markdown]
 # What the record does and does not support, in sentences built from the tables above. No
 # joint score across the three series is possible: among them only intelligent compute has
 # comparable real-time pairs, so their shared shock cannot be measured.
@@ -158,5 +181,6 @@ Markdown(figure_notes.record_note(record, record_summary))
 from analysis.base.atomic import write_csv
 from analysis import package
 
-for name, frame in {"evaluation": record, "evaluation_summary": record_summary, "error_scale": scale}.items():
+for name, frame in {"evaluation": record, "evaluation_summary": record_summary, "error_scale": scale,
+                    "bias_test": bias}.items():
     write_csv(paths.PROCESSED / f"{name}.csv", frame[list(package.FORECAST_CODEBOOK[name])].infer_objects().round(6))

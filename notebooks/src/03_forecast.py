@@ -43,7 +43,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from analysis import (assembly, choice, coherence, domain, editions, evaluation, figure_notes, forecasting, package,
-                      priors)
+                      priors, world)
 from analysis.base import paths
 from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
@@ -68,6 +68,10 @@ print(f"Information set as of {as_of}: the report is the {vantage.report_edition
 
 # %%
 record, record_summary, scale = read("evaluation"), read("evaluation_summary"), read("error_scale")
+long_run_bias, why_bias = evaluation.long_run_bias(read("bias_test"))
+if long_run_growth is not None:  # the user fixed the long-run rate: no adjustment
+    long_run_bias, why_bias = None, f"LONG_RUN_GROWTH = {long_run_growth:g} is the user's: no bias adjustment"
+print(f"The bias test (notebook 02): {why_bias}.")
 revisions = evaluation.measurement_pairs(record[record["forecaster_type"] == "vintage"])
 obs = priors.growth_observations(figures, series_table, assembly.assemble)
 print(choice.RULE)
@@ -137,9 +141,9 @@ notebook.table(sources, ["source", "measures", "df", "sd", "used", "note"], digi
 # %%
 halves = {s: forecasting.half_years(figures, implied, s, int(points[s]["year"].max())) for s in chosen}
 fits = {s: forecasting.forecast_series(s, points[s], horizon_end, var, decay_half_life, long_run_growth,
-                                       scenario.get(s), halves[s]) for s in chosen}
+                                       scenario.get(s), halves[s], long_run_bias) for s in chosen}
 noise = var.noise if var is not None else None
-weights = pd.concat([priors.posterior(priors.grid(s, decay_half_life, long_run_growth),
+weights = pd.concat([priors.posterior(priors.grid(s, decay_half_life, long_run_growth, long_run_bias),
                                       np.log(points[s].set_index("year")["value"].astype(float)), noise).assign(series=s)
                      for s in chosen], ignore_index=True) if chosen else pd.DataFrame(
     columns=["series", "half_life", "g_inf", "prior", "loglik", "weight"])
@@ -153,39 +157,60 @@ notebook.table(pd.DataFrame([dict(series=s, model=m, note="; ".join(f.notes)) fo
 # %% [markdown]
 # ## 5 · Coherence with the world, and the default combination
 #
-# The same sources forecast the whole world's AI-server market (the 2023–24 edition: USD 19.5 bn
-# in 2022, 34.7 bn in 2026). China's market cannot exceed it, and no series can grow, on
-# average, faster than the fastest year it has shown. Each model's median is checked against
-# both bounds; a model that breaks one at the report's horizon leaves the default combination
-# (rule point 2), and every breach is warned about in one line.
+# China's market cannot exceed the world's, and the world's cannot be smaller than what NVIDIA
+# alone sold into it: IDC's own world path (the 2023–24 edition: USD 19.5 bn in 2022, 34.7 bn in
+# 2026, so about 22.5 bn in 2023) lies below NVIDIA's USD 29.1 bn of data-centre revenue in
+# February–October 2023. So the world's path is triangulated from IDC's world figures, NVIDIA's
+# revenue and its share, and China's share (`analysis/world.py`), each with its uncertainty, and
+# never below a figure held for that year or an earlier one. Intelligent compute is bounded by
+# what the world's AI-server spending could buy, and no series may grow, on average, faster than
+# the fastest year any series has shown. Every model's **mass beyond** each bound is computed from
+# its predictive distribution; the combination's weights are multiplied by each member's
+# probability of lying below the world bound at the report's horizon (rule point 2), and no
+# member is dropped.
 
 # %%
 per_year = scale.loc[scale["horizon"] == "all (per year ahead)", "rms_log"]
+per_year_error = float(per_year.iloc[0]) if len(per_year) else None
 years_all = np.arange(vantage.last_data_year + 1, horizon_end + 1)
-world = coherence.world_path(series_table, years_all, float(per_year.iloc[0]) if len(per_year) else None)
+used_points = {s: assembly.assemble(series_table, s, train_start).query("used").set_index("year")["value"].astype(float)
+               for s in (coherence.CHINA, "intelligent_compute")}
+triangulated = world.triangulate(series_table, figures, used_points[coherence.CHINA], years_all, per_year_error,
+                                 long_run_bias)
+world_bound = world.bound_path(triangulated, years_all)
 last_levels = {s: (int(points[s]["year"].max()), float(points[s].sort_values("year")["value"].iloc[-1])) for s in chosen}
+compute = {"intelligent_compute": world.compute_bound(
+    triangulated, last_levels["intelligent_compute"],
+    world.efficiency(used_points["intelligent_compute"], used_points[coherence.CHINA]), years_all)} \
+    if "intelligent_compute" in chosen else {}
+notebook.table(triangulated, ["year", "idc_world", "nvidia_known", "nvidia_floor", "nvidia_estimate", "world",
+                              "world_low", "world_high", "china", "china_share_idc", "china_share"],
+               digits={"china_share_idc": 3, "china_share": 3})
+
+# %%
 medians = pd.DataFrame([dict(series=s, model=m, year=int(y), median=float(v)) for s, fs in fits.items()
                         for m, f in fs.items() for y, v in zip(f.years, f.median())])
 bounds = coherence.checks(medians if len(medians) else pd.DataFrame(columns=["series", "model", "year", "median"]),
-                          world, last_levels, obs)
+                          world_bound, last_levels, obs, compute, fits)
 at = min(horizon_end, vantage.report_horizon)
 for s in chosen:
     fits[s]["combination"] = choice.default_combination(fits[s], record_summary,
-                                                        coherence.implausible_at(bounds, s, at))
+                                                        coherence.below_at(bounds, s, at, domain.WORLD_BOUND))
     print(f"{s}: {fits[s]['combination'].notes[0]}")
 
 # %%
 combined = pd.DataFrame([dict(series=s, model="combination", year=int(y), median=float(v))
                          for s in chosen for y, v in zip(fits[s]["combination"].years, fits[s]["combination"].median())])
 plausibility = coherence.checks(pd.concat([medians, combined], ignore_index=True) if len(medians) else medians,
-                                world, last_levels, obs) if chosen else bounds
+                                world_bound, last_levels, obs, compute, fits) if chosen else bounds
 warnings_ = [w for w in plausibility["warning"] if w] + coherence.parameter_warnings(
     scenario, long_run_growth, horizon_end, vantage.report_horizon)
 for line in warnings_:
     print(line)
 china = plausibility[(plausibility["series"] == coherence.CHINA) & (plausibility["bound_kind"] == domain.WORLD_BOUND)]
 notebook.table(china[china["year"] == at].assign(china_share_of_world=lambda d: d["median"] / d["bound"]),
-               ["model", "year", "median", "bound", "bound_low", "bound_high", "china_share_of_world", "implausible"],
+               ["model", "year", "median", "bound", "bound_low", "bound_high", "china_share_of_world", "mass_beyond",
+                "implausible"],
                digits={"china_share_of_world": 2}) if len(china) else "no world forecast known, or AI servers not forecast"
 
 # %% [markdown]
@@ -267,14 +292,19 @@ notebook.table(phi_table.pivot(index="series", columns="phi", values="median").r
 # ## 9 · Against the report, with the real-time record
 #
 # For the report's horizon (or the last forecast year, if earlier): each model's median and
-# interval against the report's path, and its real-time record from notebook 02 (all series,
-# comparable pairs, with n): mean absolute log error, the interval score (Gneiting & Raftery
+# interval against the report's path, and its real-time record from notebook 02 on that series
+# alone (comparable pairs, with n; no pooled score on a series' row): mean absolute log error, the interval score (Gneiting & Raftery
 # 2007; width plus 2/α times any miss) and the CRPS, lower being better for all three, and
 # none of them a ranking below 5 pairs.
 
 # %%
-model_scores = record_summary[record_summary["forecaster_type"] == "model"]
+# each series' own record (a pooled score on a series' row would claim a record it does not have)
+per_series = pd.concat([evaluation.summary(record[record["series"] == s]).assign(series=s) for s in chosen]
+                       or [record_summary.assign(series="")], ignore_index=True)
+model_scores = per_series[(per_series["forecaster_type"] == "model") & per_series["series"].isin(chosen)]
 comparison = forecasting.comparison(forecasts, model_scores, horizon_end, vantage.report_horizon)
+comparison["members"] = [", ".join(fits[r.series]["combination"].member_names) if r.model == "combination"
+                         and "combination" in fits.get(r.series, {}) else "" for r in comparison.itertuples()]
 notebook.table(comparison[comparison["level"] == mid],
                ["series", "model", "median", "lower", "upper", "report", "vs_report_pct", "report_inside_interval",
                 "evaluation_n", "mae_log", "evaluation_n_distribution", "interval_score_80", "crps_log"])
@@ -285,8 +315,9 @@ notebook.table(comparison[comparison["level"] == mid],
 # * **Persistence or reversion.** Two or three points cannot say whether 2023's growth (82.5%
 #   for AI servers) persists or fades; the drift, decay and nowcast models are the answers, and
 #   the prior over the half-life (0.5 to 8 years) carries that ignorance into the intervals.
-#   Drift's AI-server path passes the whole world's market, so it is left out of that series'
-#   default combination; it is kept in the tables and figures.
+#   No member is left out for a bound: the combination weighs each by its probability of lying
+#   below the world's market at the report's horizon (rule point 2), and the plausibility table
+#   gives every model's mass beyond every bound.
 # * **The report's slowdown.** The report implies growth from 2023 to 2027 of the rates in
 #   section 8 — for AI servers below even the lowest long-run rate of the prior. Nothing here
 #   can test that; only later data can.
@@ -297,15 +328,18 @@ notebook.table(comparison[comparison["level"] == mid],
 #   estimates moving by about 8% (σ_m), mostly upward, when the next figure came.
 # * **What would change the default:** a first later edition (its 2023 actuals and 2024
 #   estimates) adds a scored pair for every model and series; with 5 or more scored pairs per
-#   member, the weights follow the CRPS (rule point 3); a world forecast below China's median
-#   keeps a member out (rule point 2).
+#   member, the weights follow the CRPS (rule point 3); NVIDIA's next quarters move the world's
+#   floor and centre, and with them each member's weight (rule point 2).
+# * **The consensus runs low.** The vintages' comparable errors are mostly negative (notebook 02's
+#   bias test), so the long-run rates that are a forecaster's view are raised by their bias per
+#   year ahead; the revisions behind σ_m are too few to move it off zero.
 
 # %%
 from analysis.base.atomic import write_csv
 
 prior_weights = weights.assign(series=weights["series"]) if len(weights) else weights
 outputs = {"forecasts": forecasts, "model_comparison": comparison, "series_assembly": assembled,
-           "plausibility": plausibility, "decay_prior": prior_weights}
+           "plausibility": plausibility, "decay_prior": prior_weights, "world_triangulation": triangulated}
 for name, frame in outputs.items():
     cols = list(package.FORECAST_CODEBOOK[name])
     write_csv(out["processed"] / f"{name}.csv", frame[cols].infer_objects().round(6))

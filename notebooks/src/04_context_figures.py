@@ -24,7 +24,7 @@ from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
 
 notebook.setup()
-figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str})
+figures = pd.read_csv(paths.PROCESSED / "figures.csv", dtype={"value_text": str, "period": str})  # "2023", "FY24 Q3": text
 audit = pd.read_csv(paths.PROCESSED / "audit.csv")
 rankings = pd.read_csv(paths.PROCESSED / "rankings.csv", dtype={"period": str})
 evaluation = read_csv(paths.PROCESSED / "evaluation.csv")
@@ -120,12 +120,14 @@ fig
 # ## What the context shows
 #
 # The demand side is real (two in three firms already explore generative AI, and NVIDIA's
-# data-centre revenue nearly quadrupled in a year), but the report's own numbers do not all
-# hold together, and the editions' own forecasts are to be read with their record (the sentence
-# under the real-time record, from `evaluation.csv`). The audit's tally by claim (a claim checked
-# twice counts once), from `audit.csv`:
+# data-centre revenue nearly quadrupled in a year). Which of the claims around it do not follow
+# from their own figures, and whose claims they are, is the audit's tally below (from `audit.csv`,
+# a claim checked twice counting once; the README's first finding says the same), and the
+# editions' own forecasts are to be read with their record (the sentence under the real-time
+# record, from `evaluation.csv`):
 
 # %%
 implications = findings.counts(audit).get("implication", 0)
 print(f"{findings.tally(findings.claim_counts(audit))}; "
       f"{findings.plural(implications, 'implication')} (derived facts, not tests).")
+print(findings.whose_sentence(audit))

@@ -19,7 +19,7 @@ as_of = params.check("05_forecast_figures", {"as_of": as_of, "run_name": run_nam
 # %%
 import pandas as pd
 
-from analysis import charts, domain, figure_notes
+from analysis import charts, domain, figure_notes, world_chart
 from analysis.base import paths
 from analysis.base.atomic import read_csv
 from analysis.pipeline import notebook
@@ -58,13 +58,29 @@ if "ai_server_market" in set(forecasts["series"]):
     plausible = read_csv(out["processed"] / "plausibility.csv")
     ceiling = plausible[(plausible["series"] == "ai_server_market")
                         & (plausible["bound_kind"] == domain.WORLD_BOUND)].drop_duplicates("year")
-    world = ceiling[["year", "bound"]].rename(columns={"bound": "world"}).assign(vintage=domain.REPORT_EDITION)
+    world = ceiling[["year", "bound", "bound_high"]].rename(columns={"bound": "world", "bound_high": "world_high"}) \
+        .assign(vintage="triangulated (analysis/world.py)")
     fig = charts.export(charts.ai_server_market(series_table, assembly, forecasts, run_note, world),
                         "ai_server_market", out["figures"])
     display(fig, figure_notes.markdown(notes["ai_server_market"]))
 elif as_of != domain.DEFAULT_AS_OF:
     charts.export(charts.placeholder("China's AI server market", as_of, "The series had fewer than two data points "
                                      "on one definition: nothing to forecast."), "ai_server_market", out["figures"])
+
+# %% [markdown]
+# ## The world's AI-server market, triangulated
+#
+# The bound on China's market: IDC's world figures, NVIDIA's data-centre revenue (a floor, and over
+# its share an estimate of the world) and China's share, each with its uncertainty.
+
+# %%
+triangulated = read_csv(out["processed"] / "world_triangulation.csv")
+if triangulated["world"].notna().any():
+    fig = charts.export(world_chart.world_triangulation(triangulated, run_note), "world_triangulation", out["figures"])
+    display(fig, figure_notes.markdown([figure_notes.world_triangulation_note(triangulated)]))
+else:
+    charts.export(charts.placeholder("The world's AI-server market", as_of, "No world figure was known yet."),
+                  "world_triangulation", out["figures"])
 
 # %% [markdown]
 # ## Models against the report, and their scores

@@ -10,8 +10,9 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-PASSES = re.compile(r"^suanli: 03_forecast \(run (\w+)\): warning: (\w+), (\w+): the median passes (.+) in (\d{4}) "
-                    r"\(ratio (\d+(?:\.\d+)?)\)$", re.M)
+PASSES = re.compile(r"^suanli: 03_forecast \(run (\w+)\): warning: (\w+), (\w+): the median passes (.+?)"
+                    r"(?: \(beyond its 80% band\))? in (\d{4}) \(ratio (\d+(?:\.\d+)?), (\d+)% of the distribution "
+                    r"beyond it\)$", re.M)
 
 
 @pytest.mark.parametrize("setting, parameter_line", [
@@ -23,15 +24,18 @@ def test_a_run_past_plausibility_warns_and_exits_0(compendium, setting, paramete
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"suanli: 03_forecast (run far): {parameter_line}" in result.stdout
     found = PASSES.findall(result.stdout)
-    assert found and all(run == "far" and float(ratio) > 1 for run, *_, ratio in found)
+    assert found and all(run == "far" and float(ratio) > 1 for run, *_, ratio, _ in found)
     # every printed line is a row of the run's own plausibility table, at the ratio it prints
     table = pd.read_csv(compendium.root / "runs" / "far" / "processed" / "plausibility.csv")
     flagged = table[table["warning"].fillna("") != ""]
     assert len(flagged) == len(found)
-    for _, series, model, bound, year, ratio in found:
+    for _, series, model, bound, year, ratio, mass in found:
         row = flagged[(flagged["series"] == series) & (flagged["model"] == model) & (flagged["year"] == int(year))
                       & (flagged["bound_kind"] == bound)]
         assert len(row) == 1 and round(float(row["ratio"].iloc[0]), 2) == float(ratio)
+        assert round(float(row["mass_beyond"].iloc[0]) * 100) == int(mass)  # the distribution's, from the table
+    if setting == "HORIZON=2035":  # compute has a bound too (issue 26): what the world's spending could buy
+        assert "intelligent_compute" in {series for _, series, *_ in found}
     if setting == "GROWTH=2":  # the scenario itself passes the world market
         assert {series for _, series, model, *_ in found if model == "scenario"} >= {"ai_server_market"}
 
