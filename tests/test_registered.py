@@ -116,3 +116,17 @@ def test_scores_follow_the_record_rules():
     assert d.at["decay", "crps_method"] == "from the 7 registered quantiles"
     assert d.at["drift", "horizon"] == 2  # 2024 from 2023-12-07: the last complete year is 2022
     assert (got["methods_fitted"] == "before the outcome").all()
+
+
+def test_set_2_is_the_committed_file_of_53497b4(repo):
+    """Set 2: the forecasts of issue 26 as merged on main, registered before any later row entered data/raw."""
+    old = _git(repo, "show", "53497b4:data/processed/forecasts.csv")
+    assert (repo / "data" / "registered" / "set-2" / "forecasts.csv").read_bytes() == old
+    s2 = {s.name: s for s in SETS}["set-2"]
+    assert s2.manifest["commit"].startswith("53497b4") and s2.manifest["information_set"] == "2023-12-07"
+    assert s2.manifest["report_edition"] == "2023-24 ed"
+    # registered before any row published after 2023-12-07 was committed to data/raw
+    first_later = _git(repo, "log", "--diff-filter=A", "--reverse", "--format=%H", "--", "data/registered/set-2").split()
+    assert first_later
+    raw_at = _git(repo, "show", f"{first_later[0].decode()}:data/raw/published_figures.csv").decode()
+    assert "2025 ed" not in raw_at
