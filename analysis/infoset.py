@@ -159,8 +159,9 @@ def as_of(raw: dict[str, pd.DataFrame], date: str) -> dict[str, pd.DataFrame]:
             used_by_all |= set(t["indicator"])
             used_here |= set(kept["indicator"])
         out[table] = kept
-    ind = out["indicators"]
-    out["indicators"] = ind[~ind["indicator"].isin(used_by_all - used_here)]
+    if "indicators" in out:
+        ind = out["indicators"]
+        out["indicators"] = ind[~ind["indicator"].isin(used_by_all - used_here)]
     v = out["vintages"]
     out["vintages"] = v[(v["vintage_known_from"] <= date) & (v["vintage_date_rule"] != EDITION_NO_DATE)]
     return out

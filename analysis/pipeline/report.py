@@ -68,8 +68,10 @@ def _cells(path) -> list[_Cell]:
 
 
 def information_set(name: str, run: str | None = None):
-    """Where the information set a raw-reading step used is listed (its own output table)."""
-    return engine.dirs(run)["processed"] / "information_set.csv"
+    """Where the information set a raw-reading step used is listed (its own output table: a step
+    that builds its own, such as 06_unblinding's as of the newest row, lists it in a table of its own)."""
+    own = [t for t in registry.STEPS[name].tables if t.endswith("information_set")]
+    return engine.dirs(run)["processed"] / f"{own[0] if own else 'information_set'}.csv"
 
 
 def provenance(name: str, run: str | None = None) -> dict[str, str]:
@@ -148,6 +150,12 @@ def summary(run: str | None = None) -> list[str]:
     evaluation = read_csv(engine.table_path("evaluation", run))
     summary_table = read_csv(engine.table_path("evaluation_summary", run))
     notes = figure_notes.notes(comparison, evaluation, summary_table)
+    scored = engine.table_path("registered_scores", run)
+    if not run and scored.exists():  # the registered forecasts against what happened open the forecast part
+        from analysis import unblinding
+
+        lines = unblinding.sentences(read_csv(scored))
+        out += ["**What December 2023 said about 2024, and what happened.** " + lines[0]] + lines[1:]
     forecast = notes["ai_server_market"] + notes["compute_growth"]
     if forecast:
         out.append("**What the forecasts say.** " + " ".join(forecast))
