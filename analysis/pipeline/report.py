@@ -44,7 +44,7 @@ text-align:left;vertical-align:top;overflow-wrap:anywhere} a{color:#0060a8}
 """
 #: The gallery opens with the headline figures: the forecasts, NVIDIA, the audit; the others follow
 #: in the registry's order.
-GALLERY = ("ai_server_market", "compute_growth", "nvidia_revenue", "audit", "model_comparison", "track_record")
+GALLERY = ("unblinding", "ai_server_market", "compute_growth", "nvidia_revenue", "audit", "model_comparison", "track_record")
 
 
 def sha256(data: bytes) -> str:

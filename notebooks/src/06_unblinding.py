@@ -113,8 +113,7 @@ print(f"Forecasters with {domain.MIN_PAIRS} comparable pairs against {domain.MIN
                    f"{', newly' if r.newly else ''})" for r in enough.itertuples()) or "none") + ".")
 
 # %%
-write_csv(paths.PROCESSED / "unblinding_information_set.csv", listing)  # its provenance: the rows it used
-write_csv(paths.PROCESSED / "registered_scores.csv", scores.infer_objects().round(6))
-write_csv(paths.PROCESSED / "unblinding_record.csv",
-          now[evaluation.COLUMNS].sort_values(["series", "forecaster", "origin", "target_year"], kind="stable")
-          .infer_objects().round(6))
+record = now[evaluation.COLUMNS].sort_values(["series", "forecaster", "origin", "target_year"], kind="stable")
+for name, frame in {"unblinding_information_set": listing,  # its provenance: the rows it used
+                    "registered_scores": scores, "unblinding_record": record}.items():
+    write_csv(paths.PROCESSED / f"{name}.csv", frame.infer_objects().round(6))
