@@ -155,7 +155,7 @@ def test_the_readme_block_is_the_tables():
     start, end = unblinding.README_BLOCK
     body = text.split(start, 1)[1].split(end, 1)[0]
     table = pd.read_csv(PROCESSED / "registered_scores.csv")
-    assert body == unblinding.readme_block(table)
+    assert body == unblinding.readme_block(table, pd.read_csv(PROCESSED / "unblinding_record.csv"))
     for line in unblinding.sentences(table):
         assert "n = " in line and "one shock" in line
     # the block opens the forecast findings
@@ -168,3 +168,28 @@ def test_the_ai_server_readings_differ_only_in_comparability():
     b = t[t["reading"] == "redefined"].drop(columns=["reading", "same_definition"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == 14  # 2 sets x 7 forecasters (5 models, the combination and the report's path)
+
+
+def test_the_default_record_is_part_of_the_record_on_everything_now_known():
+    """Every pair of the record as of 2023-12-07 (evaluation.csv) is in the record rebuilt on the
+    latest information set, with the same outcome and error: later rows add pairs, never change one."""
+    keys = ["forecaster_type", "forecaster", "series", "origin", "target_year"]
+    old = pd.read_csv(PROCESSED / "evaluation.csv")
+    new = pd.read_csv(PROCESSED / "unblinding_record.csv")
+    m = old.merge(new, on=keys, how="left", suffixes=("", "_new"), validate="one_to_one")
+    assert m["outcome_id_new"].notna().all()
+    assert (m["outcome_id"] == m["outcome_id_new"]).all()
+    assert (m["error_log"] - m["error_log_new"]).abs().max() < 1e-6
+    assert len(new) > len(old) and (new["outcome_published"] > domain.DEFAULT_AS_OF).any()
+
+
+def test_the_forecasts_from_everything_now_known_stand_beside_the_2025_edition():
+    f = pd.read_csv(PROCESSED / "unblinding_forecasts.csv")
+    combo = f[f["model"] == "combination"].set_index(["series", "year"])
+    assert set(combo.index.get_level_values("series")) == set(unblinding.LATEST_SERIES)
+    assert (combo["train_end"] == 2024).all()
+    assert combo.loc[("intelligent_compute", 2025), "fit_points"].endswith("2024 = 725.3")
+    assert combo.loc[("intelligent_compute", 2025), "edition_2025"] == 1037.3
+    assert combo.loc[("intelligent_compute", 2028), "edition_2025"] == 2781.9
+    assert combo.loc[("general_compute", 2025), "edition_2025"] == 85.8
+    assert (combo["lower_80"] < combo["median"]).all() and (combo["median"] < combo["upper_80"]).all()

@@ -94,7 +94,7 @@ STEPS: dict[str, Step] = {s.name: s for s in (
                           "sources", "unblinding", "unblinding_chart", "vega_bundle"),
          reads_raw=True,
          assets=FONT_FILES + ("data/registered/*/forecasts.csv", "data/registered/*/manifest.json"),
-         tables=("registered_scores", "unblinding_record", "unblinding_information_set"),
+         tables=("registered_scores", "unblinding_record", "unblinding_forecasts", "unblinding_information_set"),
          figures=("unblinding",)),
 )}
 # Pipeline code whose bytes shape every executed notebook and page (the HTML template embeds the font).

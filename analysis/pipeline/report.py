@@ -155,6 +155,9 @@ def summary(run: str | None = None) -> list[str]:
         from analysis import unblinding
 
         lines = unblinding.sentences(read_csv(scored))
+        rec = engine.table_path("unblinding_record", run)
+        if rec.exists():
+            lines.append(unblinding.record_sentence(read_csv(rec)))
         out += ["**What December 2023 said about 2024, and what happened.** " + lines[0]] + lines[1:]
     forecast = notes["ai_server_market"] + notes["compute_growth"]
     if forecast:

@@ -97,23 +97,50 @@ display(fig)
 # %% [markdown]
 # ## 5 · The real-time record, as of everything now known
 #
-# The editions' and releases' own forecasts (vintage pairs) scored on the latest information set,
-# with the record's "enough" rule unchanged (5 comparable pairs against 5 distinct outcomes). The
-# models' pairs at every origin need the models refitted at each origin and are not rebuilt here.
+# The record of notebook 02 rebuilt on the latest information set: every edition's and release's
+# own forecast (vintage pairs) and every model fitted at every origin (model pairs), scored against
+# the next figure published. Its "enough" rule is unchanged: a forecaster is ranked only with 5
+# comparable pairs against 5 distinct outcomes.
 
 # %%
 early = unblinding.information_set(raw, domain.DEFAULT_AS_OF)
-before = evaluation.vintage_pairs(early["series"], evaluation.undated_ids(early["figures"], early["implied"]))
-now = evaluation.vintage_pairs(latest["series"], undated)
+before = unblinding.record(early, evaluation.undated_ids(early["figures"], early["implied"]))
+now = unblinding.record(latest, undated)
+comparable = now[now["same_definition"]]
+print(f"As of {domain.LATEST_AS_OF}: {len(now)} pairs ({len(comparable)} comparable: "
+      f"{int((comparable['forecaster_type'] == 'vintage').sum())} vintage, "
+      f"{int((comparable['forecaster_type'] == 'model').sum())} model), against {len(before)} "
+      f"({int(before['same_definition'].sum())} comparable) as of {domain.DEFAULT_AS_OF}; "
+      f"{comparable['outcome_id'].nunique()} distinct outcomes.")
 enough = unblinding.newly_enough(now, before)
-print(f"Vintage pairs: {len(now)} as of {domain.LATEST_AS_OF} ({int(now['same_definition'].sum())} comparable), "
-      f"{len(before)} as of {domain.DEFAULT_AS_OF} ({int(before['same_definition'].sum())} comparable).")
 print(f"Forecasters with {domain.MIN_PAIRS} comparable pairs against {domain.MIN_PAIRS} distinct outcomes: "
       + (", ".join(f"{r.forecaster} ({r.n} pairs, {r.outcomes} outcomes, mean |log error| {r.mae_log:.3f}"
                    f"{', newly' if r.newly else ''})" for r in enough.itertuples()) or "none") + ".")
+counts = comparable.groupby(["forecaster_type", "forecaster"]).agg(pairs=("outcome_id", "size"),
+                                                                    outcomes=("outcome_id", "nunique")).reset_index()
+notebook.table(counts.sort_values(["pairs", "forecaster"], ascending=[False, True]).head(8))
 
 # %%
-record = now[evaluation.COLUMNS].sort_values(["series", "forecaster", "origin", "target_year"], kind="stable")
+Markdown(unblinding.record_sentence(now))
+
+# %% [markdown]
+# ## 6 · Forecasts from everything now known, beside the 2025 edition
+#
+# Notebook 03's method, unchanged and with its defaults, fitted on the latest information set (its
+# record, variance sources, bias test and rule), to the 2025 edition's horizon. The compute series
+# only: the AI-server market's definition after 2023 is undecided (section 2), and the 2025
+# edition's market has one point. A named run of notebooks 01–05, `make forecast RUN=latest
+# AS_OF=2026-05-20`, gave the same combination for 2025–2027 (to 6 significant digits, checked when
+# this step was written). These are made after the outcome: nothing here is registered.
+
+# %%
+latest_fc = unblinding.latest_forecasts(latest, now)
+notebook.table(latest_fc[latest_fc["model"] == "combination"],
+               ["series", "year", "median", "lower_80", "upper_80", "edition_2025", "fit_points"],
+               digits={"median": 1, "lower_80": 1, "upper_80": 1})
+
+# %%
+record = now[evaluation.COLUMNS]
 for name, frame in {"unblinding_information_set": listing,  # its provenance: the rows it used
-                    "registered_scores": scores, "unblinding_record": record}.items():
+                    "registered_scores": scores, "unblinding_record": record, "unblinding_forecasts": latest_fc}.items():
     write_csv(paths.PROCESSED / f"{name}.csv", frame.infer_objects().round(6))
