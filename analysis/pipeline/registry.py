@@ -49,7 +49,8 @@ FONT_FILES = ("fonts/*.otf",)
 STEPS: dict[str, Step] = {s.name: s for s in (
     Step("01_clean", "the information set as of AS_OF → validated, cleaned tables, implied values, the vintage table, "
                      "the audit, the data package",
-         modules=_BASE + ("base.atomic", "audit", "cleaning", "editions", "findings", "infoset", "package", "sources"),
+         modules=_BASE + ("assembly", "base.atomic", "audit", "cleaning", "editions", "findings", "infoset", "package",
+                          "sources"),
          reads_raw=True,
          tables=("figures", "implied", "audit", "series", "vintages", "editions", "information_set", "rankings",
                  "codebook"),
@@ -72,7 +73,8 @@ STEPS: dict[str, Step] = {s.name: s for s in (
     # The real-time record's figures are drawn here, beside the forecasts, not after them: they do
     # not depend on the forecasts, and 05 is the end of the critical path.
     Step("04_context_figures", "the figures drawn from the cleaned data and the real-time record",
-         modules=_BASE + ("base.atomic", "charts", "figure_cache", "figure_notes", "findings", "fonts", "vega_bundle"),
+         modules=_BASE + ("audit", "base.atomic", "charts", "cleaning", "figure_cache", "figure_notes", "findings", "fonts",
+                          "sources", "vega_bundle"),
          reads=("figures", "audit", "rankings", "evaluation", "evaluation_summary", "vintages"),
          assets=FONT_FILES,
          figures=("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
