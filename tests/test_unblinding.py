@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import cleaning, domain, infoset, registered, sources, unblinding
+from analysis import domain, infoset, registered, sources, unblinding, unblinding_chart
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -193,3 +193,15 @@ def test_the_forecasts_from_everything_now_known_stand_beside_the_2025_edition()
     assert combo.loc[("intelligent_compute", 2028), "edition_2025"] == 2781.9
     assert combo.loc[("general_compute", 2025), "edition_2025"] == 85.8
     assert (combo["lower_80"] < combo["median"]).all() and (combo["median"] < combo["upper_80"]).all()
+
+
+def test_the_figure_draws_each_series_fan_path_and_outcome():
+    spec = json.loads((REPO / "figures" / "unblinding.vl.json").read_text(encoding="utf-8"))
+    assert spec["title"]["text"] == "What December 2023's forecasts said about 2024, and what happened"
+    assert len(spec["hconcat"]) == 3
+    text = json.dumps(spec, ensure_ascii=False)
+    for outcome in ("pub_ic_2024_e2025", "pub_gc_2024_e2025", "pub_aicm_2024_e2025"):
+        assert outcome in text
+    assert any("3 outcomes" in line for line in spec["title"]["subtitle"])
+    fan = unblinding_chart.fans(registered.load(), 2024)
+    assert len(fan) == 2 * 3 * 3  # two sets x three series x three levels
