@@ -40,6 +40,24 @@ DEFINITIONS: dict[tuple[str, str], str] = {
         "February 2021 release implies (327.5/1.164 = 281): a change of scope, not a revision"),
 }
 
+#: Series a later vintage may carry under another name, where the sources cannot decide whether it is
+#: the same series renamed (and revised) or a new definition (issue 28): (later indicator, vintage) →
+#: (the earlier indicator it may continue, the evidence). Such a series is never spliced into the
+#: earlier one; forecasts of the earlier one are scored against it under both readings, "renamed"
+#: (comparable) and "redefined" (not comparable), and the readings are reported side by side.
+UNDECIDED: dict[tuple[str, str], tuple[str, str]] = {
+    ("ai_compute_market", "2025 ed"): ("ai_server_market", (
+        "the 2025 ed's 人工智能算力市场 (2024: 190亿美元, +86.9%) against the 2023-24 ed's 人工智能服务器市场 "
+        "(2023: 91亿美元). For one series renamed: IDC and Inspur already called the AI-server market an 'AI computing' "
+        "market (the GCI 2022-23's 全球AI计算市场 gives the same 2022 world value, 195亿美元, as the 2023-24 ed's "
+        "全球人工智能硬件市场(服务器)); press on the 2023-24 ed wrote 人工智能算力市场 for it (科技金融时报); and 190 "
+        "stays below IDC's accelerated-server tracker for 2024 (22.1 USD bn), as 91 was below its 9.4 for 2023. "
+        "For a redefinition: no page calls the 2025 figure a server market, while the same 科技日报 article still writes "
+        "全球人工智能服务器市场 for the world; its implied 2023 base (190/1.869 = 101.7亿) is 11.7% above the 2023-24 "
+        "ed's 91 and above the tracker's 9.4 USD bn, where 91 was below it; and no page defines the new market. "
+        "Undecided (staged notes of 2026-12-06, section 2): both readings are scored")),
+}
+
 
 def definition(indicator: str, vintage: str) -> str:
     """The definition a vintage's figures for an indicator follow: "" for the indicator's own (see

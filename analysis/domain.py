@@ -11,6 +11,11 @@ from __future__ import annotations
 #: ``data/raw/article_dates.csv`` gives it (tests/test_infoset.py keeps the two equal). A build
 #: as of a date uses only the rows public by then (:mod:`analysis.infoset`).
 DEFAULT_AS_OF = "2023-12-07"
+#: The newest date that dates a row of ``data/raw`` (a source's ``published`` date, or the release
+#: date an undated row takes from ``data/raw/vintages.csv``): the information set of everything now
+#: known, which the unblinding step (notebook 06) builds on. The default steps stay as of
+#: :data:`DEFAULT_AS_OF`; tests/test_unblinding.py keeps this equal to the raw rows' newest date.
+LATEST_AS_OF = "2026-05-20"
 #: The earliest ``AS_OF`` a build accepts: the release of the first edition the compendium holds
 #: (the 2019-20 edition; ``data/raw/vintages.csv``). Before it there is nothing to build from.
 FIRST_EDITION_DATE = "2019-08-28"

@@ -146,12 +146,22 @@ def annotate(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def as_of(raw: dict[str, pd.DataFrame], date: str) -> dict[str, pd.DataFrame]:
     """The information set as of ``date`` (YYYY-MM-DD): every data row public by then, and the
-    vintages known by then; indicators (the vocabulary) are kept whole. A row or an edition with
-    no date of its own (:data:`NO_DATE`, :data:`EDITION_NO_DATE`) is in no information set."""
+    vintages known by then; indicators (the vocabulary) are kept, less those that only rows outside
+    the set use (a quantity first reported later, such as the 2025 edition's 人工智能算力市场, was not
+    yet a word of it). A row or an edition with no date of its own (:data:`NO_DATE`,
+    :data:`EDITION_NO_DATE`) is in no information set."""
     out = annotate(raw)
+    used_by_all, used_here = set(), set()
     for table in DATED_TABLES:
         t = out[table]
-        out[table] = t[(t["known_from"] <= date) & (t["date_rule"] != NO_DATE)]
+        kept = t[(t["known_from"] <= date) & (t["date_rule"] != NO_DATE)]
+        if "indicator" in t.columns:
+            used_by_all |= set(t["indicator"])
+            used_here |= set(kept["indicator"])
+        out[table] = kept
+    if "indicators" in out:
+        ind = out["indicators"]
+        out["indicators"] = ind[~ind["indicator"].isin(used_by_all - used_here)]
     v = out["vintages"]
     out["vintages"] = v[(v["vintage_known_from"] <= date) & (v["vintage_date_rule"] != EDITION_NO_DATE)]
     return out

@@ -12,7 +12,7 @@ from analysis import domain, forecasting
 
 FIGURES = ("adoption_survey", "industry_ranking", "nvidia_revenue", "genai_share", "audit", "city_ranking",
            "compute_growth", "ai_server_market", "model_comparison", "track_record", "edition_paths",
-           "world_triangulation")
+           "world_triangulation", "unblinding")
 
 
 @pytest.fixture(scope="module")

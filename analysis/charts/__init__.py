@@ -31,6 +31,8 @@ from analysis.charts.forecasts import (MODEL_KEYS, ai_server_market, compute_gro
                                        model_key, model_labels, report_marker, run_lines, scenario_rates)
 from analysis.charts.machinery import (SOURCE_SHA256, Figure, _y_domain, as_of_or_placeholder, dodge, end_labels,
                                        enable_renderer, export, placeholder, render, standalone_html)
+from analysis.charts.outcomes import fans as unblinding_fans
+from analysis.charts.outcomes import unblinding
 from analysis.charts.rankings import GAP_DASH, city_ranking, industry_ranking, rank_segments
 from analysis.charts.record import EVALUATION_FIELDS, edition_paths, track_record
 from analysis.charts.style import (CITY_ZH, DISTINCT, END_NAMES, FIELD_TITLES, FONT, GREY, KIND_LABELS, KIND_SHAPES,

@@ -183,6 +183,7 @@ SPECS: dict[str, dict[str, Param]] = {
         "as_of": AS_OF,
         "run_name": RUN_NAME,
     },
+    "06_unblinding": {},  # always everything now known (domain.LATEST_AS_OF), beside the default's AS_OF
 }
 
 

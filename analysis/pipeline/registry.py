@@ -45,7 +45,7 @@ _BASE = ("__init__", "domain", "base.__init__", "base.paths", "pipeline.__init__
          "pipeline.notebook")
 # The drawing package: every notebook that draws imports all of it (through analysis/charts/__init__.py).
 CHARTS = ("charts.__init__", "charts.claims", "charts.context", "charts.forecasts", "charts.machinery",
-          "charts.rankings", "charts.record", "charts.style", "charts.world")
+          "charts.outcomes", "charts.rankings", "charts.record", "charts.style", "charts.world")
 # The shipped font: every figure is drawn with it and every page embeds it.
 FONT_FILES = ("fonts/*.otf",)
 
@@ -89,6 +89,17 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          assets=FONT_FILES,
          figures=("compute_growth", "ai_server_market", "model_comparison", "world_triangulation"),
          in_runs=True),
+    # The unblinding builds its own information set, as of the newest raw row (domain.LATEST_AS_OF),
+    # and scores the registered sets against it; the steps above stay as of their AS_OF.
+    Step("06_unblinding", "the registered forecast sets scored against the first figures published after "
+                          "2023-12-07, on the information set of everything now known",
+         modules=_BASE + CHARTS + ("assembly", "base.atomic", "choice", "cleaning", "editions", "evaluation",
+                                   "figure_cache", "fonts", "forecasting", "infoset", "priors", "registered", "scoring",
+                                   "sources", "unblinding", "vega_bundle"),
+         reads_raw=True,
+         assets=FONT_FILES + ("data/registered/*/forecasts.csv", "data/registered/*/manifest.json"),
+         tables=("registered_scores", "unblinding_record", "unblinding_forecasts", "unblinding_information_set"),
+         figures=("unblinding",)),
 )}
 # Pipeline code whose bytes shape every executed notebook and page (the HTML template embeds the font).
 RUNNER_FILES = ("analysis/pipeline/runner.py", "analysis/pipeline/templates/suanli/conf.json",

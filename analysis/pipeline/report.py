@@ -51,7 +51,7 @@ td{min-width:7rem} a{color:#0060a8} ul.findings li{margin-bottom:.4rem}
 """
 #: The gallery opens with the headline figures: the forecasts, NVIDIA, the audit; the others follow
 #: in the registry's order.
-GALLERY = ("ai_server_market", "compute_growth", "nvidia_revenue", "audit", "model_comparison", "track_record")
+GALLERY = ("unblinding", "ai_server_market", "compute_growth", "nvidia_revenue", "audit", "model_comparison", "track_record")
 
 
 def sha256(data: bytes) -> str:
@@ -75,8 +75,10 @@ def _cells(path) -> list[_Cell]:
 
 
 def information_set(name: str, run: str | None = None):
-    """Where the information set a raw-reading step used is listed (its own output table)."""
-    return engine.dirs(run)["processed"] / "information_set.csv"
+    """Where the information set a raw-reading step used is listed (its own output table: a step
+    that builds its own, such as 06_unblinding's as of the newest row, lists it in a table of its own)."""
+    own = [t for t in registry.STEPS[name].tables if t.endswith("information_set")]
+    return engine.dirs(run)["processed"] / f"{own[0] if own else 'information_set'}.csv"
 
 
 def provenance(name: str, run: str | None = None) -> dict[str, str]:
@@ -154,6 +156,15 @@ def summary(run: str | None = None) -> list[str]:
     comparison = read_csv(engine.table_path("model_comparison", run))
     evaluation = read_csv(engine.table_path("evaluation", run))
     summary_table = read_csv(engine.table_path("evaluation_summary", run))
+    scored = engine.table_path("registered_scores", run)
+    if not run and scored.exists():  # the registered forecasts against what happened open the forecast part
+        from analysis import unblinding
+
+        lines = unblinding.sentences(read_csv(scored))
+        rec = engine.table_path("unblinding_record", run)
+        if rec.exists():
+            lines.append(unblinding.record_sentence(read_csv(rec)))
+        out += ["**What December 2023 said about 2024, and what happened.** " + lines[0]] + lines[1:]
     # the same two bullets as the README's generated blocks: one forecast summary, one record summary
     forecasts = read_csv(engine.table_path("forecasts", run))
     plausibility = read_csv(engine.table_path("plausibility", run))

@@ -156,7 +156,7 @@ def test_values_from_the_environment_are_checked_not_trusted():
 def tree(tmp_path, monkeypatch):
     """A minimal compendium: sources, modules, raw data and the processed tables, re-rooted."""
     root = tmp_path / "c"
-    for sub in ("analysis", "notebooks/src", "data/raw", "fonts"):
+    for sub in ("analysis", "notebooks/src", "data/raw", "data/registered", "fonts"):
         shutil.copytree(REPO / sub, root / sub, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "requirements.txt").write_text("x\n")
     old = paths.ROOT
@@ -223,7 +223,7 @@ def test_a_changed_module_or_parameter_makes_its_consumers_stale(tree):
     charts = tree / "analysis" / "charts" / "style.py"
     charts.write_text(charts.read_text() + "\n# a comment\n")
     stale = [n for n in registry.STEPS if engine.why_stale(n)[0]]
-    assert stale == ["04_context_figures", "05_forecast_figures"]
+    assert stale == ["04_context_figures", "05_forecast_figures", "06_unblinding"]
     assert engine.why_stale("03_forecast", None, {"HORIZON": "2030"})[0] == ["parameters"]
     assert engine.why_stale("03_forecast", None, {"HORIZON": "2027"}) == ([], [])  # the default, spelt out
 
@@ -315,10 +315,12 @@ def test_what_a_run_executes_follows_from_its_parameters(tree):
     defaults = engine.complete({})
     assert engine.run_plan(defaults) == ["03_forecast", "05_forecast_figures"]
     assert engine.run_plan({**defaults, "horizon_end": 2030}) == ["03_forecast", "05_forecast_figures"]
-    assert engine.run_plan({**defaults, "tolerance_pct": 5.0}) == list(registry.STEPS)  # 01 and all downstream
+    # 01 and all downstream (not the unblinding, which reads no processed table)
+    assert engine.run_plan({**defaults, "tolerance_pct": 5.0}) == registry.downstream(["01_clean"])
+    assert "06_unblinding" not in registry.downstream(["01_clean"])
     assert engine.run_plan({**defaults, "tolerance_pct": 0.0}) == ["03_forecast", "05_forecast_figures"]  # the default
-    assert _record_run({"RUN": "tol", "TOLERANCE": "5"}) == list(registry.STEPS)
-    assert engine.executed("tol") == list(registry.STEPS)
+    assert _record_run({"RUN": "tol", "TOLERANCE": "5"}) == registry.downstream(["01_clean"])
+    assert engine.executed("tol") == registry.downstream(["01_clean"])
     # everything the run reads and writes is in its own folder
     assert engine.table_path("series", "tol") == paths.RUNS / "tol" / "processed" / "series.csv"
     assert engine.table_path("audit", "tol") == paths.RUNS / "tol" / "processed" / "audit.csv"
