@@ -11,11 +11,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analysis.charts.style import OKABE_ITO, REPORT_COLOR, WIDTH, finish, tips
+from analysis.charts.style import OKABE_ITO, REPORT_COLOR, WIDTH, color_of, finish, tips
 
 TITLE = "What December 2023's forecasts said about 2024, and what happened"
 LEVEL_OPACITY = {0.95: 0.25, 0.8: 0.45, 0.5: 0.8}
-OUTCOME_COLOR, FAN_COLOR = OKABE_ITO[3], OKABE_ITO[0]
+OUTCOME_COLOR, FAN_COLOR = OKABE_ITO[3], color_of("combination")  # the fans are the combination's
 
 
 def fans(sets, year: int, model: str = "combination") -> pd.DataFrame:
@@ -69,7 +69,7 @@ def unblinding(fan: pd.DataFrame, scores: pd.DataFrame, labels: dict[str, str], 
                 f"figure published for {year} (vermillion line). {n} outcomes, one year: one shock per series, "
                 "not a track record. Both sets were fitted before the outcome.",
                 "AI-server market: scored against the 2025 edition's 人工智能算力市场, if it is the same market "
-                "renamed (undecided: see registered_scores.csv)."]
+                "renamed (undecided: notebook 06 scores both readings)."]
     source = ["Source: IDC & Inspur, 2023–24 and 2025 editions; data/registered (sets 1 and 2); suanli."]
     return finish(chart, TITLE, subtitle, source,
                   f"{TITLE}: for each series, the registered sets' {year} fans and medians, the report's path and "
