@@ -49,6 +49,14 @@ SERIES_LABELS = {
 #: sources forecast it (written by analysis.coherence; read by the notes, the figures and notebook 03).
 WORLD_BOUND = "the world's AI-server market"
 
+
+
+def set_label(name: str) -> str:
+    """A registered forecast set (data/registered/set-N) as a reader sees it: "set-2" → "Set 2"."""
+    head, _, number = name.partition("-")
+    return f"Set {number}" if head == "set" and number.isdigit() else name
+
+
 #: Fewer comparable forecast-outcome pairs, or fewer distinct outcomes, than this carry no ranking,
 #: bias or coverage claim: "too few to tell" (the real-time record, its sentences and figures, and
 #: the combination rule all read it here).

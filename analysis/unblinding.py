@@ -134,7 +134,7 @@ def sentences(table: pd.DataFrame, labels: dict[str, str] | None = None) -> list
                          f"{'held' if r['covered_80'] else 'missed'} it{path})")
         combo = c[c["model"] == "combination"]
         models = c[c["model"] != "report_path"]
-        out.append(f"{s} (fitted {fitted}, on what was known on {c['information_set'].iloc[0] if len(c) else ''}): "
+        out.append(f"{domain.set_label(s)} ({registered.SET_SUMMARIES.get(s, '')}; fitted {fitted}, on what was known on {c['information_set'].iloc[0] if len(c) else ''}): "
                    f"the default combination's {TARGET_YEAR} median was off by " + "; ".join(parts)
                    + f". Its 80% interval held {_share(combo['covered_80'])} outcomes (n = {len(combo)}); the models' "
                    f"80% intervals held {_share(models['covered_80'])} forecast–outcome pairs (n = {len(models)} pairs, "

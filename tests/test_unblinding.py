@@ -205,3 +205,18 @@ def test_the_figure_draws_each_series_fan_path_and_outcome():
     assert any("3 outcomes" in line for line in spec["title"]["subtitle"])
     fan = charts.unblinding_fans(registered.load(), 2024)
     assert len(fan) == 2 * 3 * 3  # two sets x three series x three levels
+
+
+def test_every_registered_set_is_named_for_a_reader():
+    """The figure and the sentences name a set "Set N" with what it is (the manifest, never
+    rewritten, says it in full); no set id is drawn."""
+    names = [s.name for s in registered.load()]
+    assert sorted(registered.SET_SUMMARIES) == sorted(names)
+    assert [domain.set_label(n) for n in names] == [f"Set {i}" for i in range(1, len(names) + 1)]
+    assert domain.set_label("other") == "other"
+    fan = charts.unblinding_fans(registered.load(), 2024)
+    assert set(fan["set"]) == {"Set 1", "Set 2"}
+    spec = json.loads((REPO / "figures" / "unblinding.vl.json").read_text(encoding="utf-8"))
+    assert "set-1" not in json.dumps(spec) and "Set 1" in json.dumps(spec)
+    lines = unblinding.sentences(pd.read_csv(PROCESSED / "registered_scores.csv"))
+    assert lines[0].startswith("Set 1 (the methods of 2026-12-03") and lines[1].startswith("Set 2 (evidence over")

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from analysis.charts.style import OKABE_ITO, REPORT_COLOR, WIDTH, color_of, finish, tips
+from analysis.domain import set_label
 
 TITLE = "What December 2023's forecasts said about 2024, and what happened"
 LEVEL_OPACITY = {0.95: 0.25, 0.8: 0.45, 0.5: 0.8}
@@ -25,7 +26,7 @@ def fans(sets, year: int, model: str = "combination") -> pd.DataFrame:
         f = s.forecasts
         g = f[(f["model"] == model) & (f["year"] == year)].dropna(subset=["level"])
         for _, r in g.iterrows():
-            rows.append(dict(set=s.name, series=r["series"], level=float(r["level"]), lower=float(r["lower"]),
+            rows.append(dict(set=set_label(s.name), series=r["series"], level=float(r["level"]), lower=float(r["lower"]),
                              upper=float(r["upper"]), median=float(r["median"])))
     return pd.DataFrame(rows, columns=["set", "series", "level", "lower", "upper", "median"])
 
@@ -40,6 +41,7 @@ def unblinding(fan: pd.DataFrame, scores: pd.DataFrame, labels: dict[str, str], 
         sc = first[first["series"] == series]
         out = sc.drop_duplicates("outcome_id")[["outcome", "outcome_id", "outcome_published", "reading"]]
         rep = sc[sc["model"] == "report_path"].drop_duplicates("set")[["set", "median"]]
+        rep = rep.assign(set=rep["set"].map(set_label))
         values = pd.concat([f["lower"], f["upper"], out["outcome"], rep["median"]])
         scale = alt.Scale(type="log", domain=[float(values.min()) * 0.85, float(values.max()) * 1.15], nice=False)
         x = alt.X("set:N", title=None, axis=alt.Axis(labelAngle=0))
