@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 import pytest
 from dataclasses import replace

@@ -1,7 +1,6 @@
 """The combination rule, fixed before the scores: members, plausibility, weights."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -43,7 +43,6 @@ import os
 import re
 import signal
 import sys
-import time
 from pathlib import Path
 
 from analysis.base import paths
@@ -147,7 +146,6 @@ def remove_vars(folder: Path) -> None:
 def check_vars(text: str) -> int:
     """``check --vars DIR``: validate at make's parse time; print one line on error (for $(error)).
     A ``DIR`` that is not make's folder is refused (exit 2) before anything is read or deleted."""
-    from analysis.pipeline import engine
     from analysis.pipeline import params as P
 
     try:

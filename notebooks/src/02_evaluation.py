@@ -106,9 +106,9 @@ print(choice.RULE)
 #   edition scores it.
 #
 # A pair is **comparable** when forecast and outcome follow one definition (the spending guide's
-2022 V2 release counts "AI-centric systems": its pairs with 2021 V2 and the 2021-22 edition are
-not comparable). A forecast re-quoted by another edition (the 2021-22 edition re-quotes guide
-2021 V2) is counted once, under the vintage that made it. The horizon counts
+# 2022 V2 release counts "AI-centric systems": its pairs with 2021 V2 and the 2021-22 edition are
+# not comparable). A forecast re-quoted by another edition (the 2021-22 edition re-quotes guide
+# 2021 V2) is counted once, under the vintage that made it. The horizon counts
 # years after the last complete year at the origin. Fewer than 5 pairs, or fewer than 5
 # distinct outcomes, carry no claim. A figure dated only by the article (its every page
 # undated) is never an outcome: its true date could fall before the origin or in the first half

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, clean_env
+from .conftest import REPO
 from .test_entry_point_drill import make, scratch, snapshot
 
 pytestmark = pytest.mark.integration
