@@ -258,14 +258,17 @@ def _record(name: str, run: str | None, inp: dict[str, str], written: list[Path]
 
 # ----------------------------------------------------------------------------- running
 
-def run_step(name: str, run: str | None = None, environ=None) -> bool:
+def run_step(name: str, run: str | None = None, environ=None, kernel=None) -> bool:
     """Run step ``name`` if it is stale; return whether it ran. A step rerun only to restore an
-    output edited by hand draws its figures afresh (never from the figure cache)."""
+    output edited by hand draws its figures afresh (never from the figure cache). ``kernel``: one
+    started ahead for it (:class:`analysis.pipeline.runner.Kernel`), used if it fits, else discarded."""
     environ = os.environ if environ is None else environ
     if run and name not in executed(run):
         raise BuildError(f"run '{run}' does not execute {name} (it reads the default outputs of it)")
     changed, edited = why_stale(name, run, environ)
     if not changed and not edited:
+        if kernel is not None:
+            kernel.discard()
         return False
     fresh = bool(edited) and not changed
     if fresh:
@@ -273,7 +276,12 @@ def run_step(name: str, run: str | None = None, environ=None) -> bool:
               f"(changed since {name} wrote it): rerunning {name}, drawing afresh")
     step = STEPS[name]
     if step.reads_raw:
-        _check_raw()
+        try:
+            _check_raw()
+        except BaseException:
+            if kernel is not None:
+                kernel.discard()
+            raise
     from analysis.pipeline import runner
 
     out = dirs(run)
@@ -284,7 +292,7 @@ def run_step(name: str, run: str | None = None, environ=None) -> bool:
     in_run = bool(run) and any(not STEPS[n].in_runs for n in executed(run))
     written = runner.execute(source(name), out["notebooks"] / f"{name}.ipynb", given,
                              html=out["reports"] / f"{name}.html", run=run, timeout=P.cell_timeout(environ),
-                             outputs_in_run=in_run, fresh=fresh)
+                             outputs_in_run=in_run, fresh=fresh, kernel=kernel)
     _record(name, run, inp, written, timings={"total": time.perf_counter() - t0, **runner.LAST_TIMINGS})
     print(f"runner: wrote {paths.rel(out['notebooks'] / f'{name}.ipynb')} and "
           f"{paths.rel(out['reports'] / f'{name}.html')} ({time.perf_counter() - t0:.1f} s)")
@@ -448,23 +456,35 @@ def build(environ=None, jobs: int = 1) -> None:
 
     Why one process: a step run by its own process pays a Python start and the runner's imports
     (papermill, nbformat, nbconvert: about half a second) before its kernel starts, and a fresh
-    step pays them only to find it has nothing to do. Here the steps of the critical path (the
-    longest chain of the registry's graph) run one after another in this process, which pays that
-    start once; with ``jobs`` > 1 (``make -j2``) a step off that path whose inputs are ready runs
-    beside them in its own process (``python -m analysis.pipeline run NAME``), as make ran it.
+    step pays them only to find it has nothing to do. Here a step whose inputs are final (every
+    step upstream of it has ended) and that is up to date is done without any process; the stale
+    steps of the critical path (the longest chain of the registry's graph) run one after another
+    in this process, which pays that start once; with ``jobs`` > 1 (``make -j2``) a stale step off
+    that path whose inputs are ready runs beside them in its own process (``python -m
+    analysis.pipeline run NAME``), as make ran it.
+
+    Warm steps (issue 31): while a step runs here, the kernel of the step this process will run
+    next is started, with that step's imports done (:class:`analysis.pipeline.runner.Kernel`), so
+    the next step's first cell does not wait for a kernel. A kernel started for a step that turns
+    out not to run here (up to date, or run aside) is discarded.
+
     What each step does, decides and writes is :func:`run_step`'s, unchanged: the outputs are the
-    same bytes whichever process ran them (``tests/integration/test_determinism.py``).
+    same bytes whichever process ran them, on a kernel started ahead or not
+    (``tests/integration/test_determinism.py``).
 
     A step that fails stops the build once the steps already running have ended (as make does);
     a stop (SIGINT, SIGTERM) stops the steps running aside too."""
     import subprocess
     import sys
 
+    from analysis.pipeline import runner
+
     environ = os.environ if environ is None else environ
     order = list(STEPS)
     done: set[str] = set()
     aside: dict[str, subprocess.Popen] = {}
     failed: list[tuple[str, int]] = []
+    warm: dict[str, runner.Kernel] = {}
 
     def reap(block: bool) -> None:
         while aside:
@@ -479,23 +499,54 @@ def build(environ=None, jobs: int = 1) -> None:
                 return
             time.sleep(0.05)
 
+    def ready_after(finished: set[str]) -> list[str]:
+        started = set(aside) | done
+        return [n for n in order if n not in started and n not in finished
+                and all(u in done or u in finished for u in upstream(n))]
+
+    def kernel_for(name: str):
+        """The kernel started ahead for ``name``, or one started now (it boots while this process
+        prepares the step)."""
+        kernel = warm.pop(name, None)
+        if kernel is None:
+            out = paths.out_dirs(None)["notebooks"] / f"{name}.ipynb"
+            kernel = runner.Kernel(name, out).start()
+        return kernel
+
     try:
         while len(done) < len(order):
             reap(block=False)
             if failed:
                 break
-            started = set(aside) | done
-            ready = [n for n in order if n not in started and all(u in done for u in upstream(n))]
+            ready = ready_after(set())
+            # Its inputs are final: a step that is up to date is done here, without a process.
+            stale = {n: why_stale(n, None, environ) for n in ready}
+            up_to_date = [n for n in ready if not any(stale[n])]
+            if up_to_date:
+                done.update(up_to_date)
+                for n in up_to_date:
+                    if n in warm:
+                        warm.pop(n).discard()
+                continue
             here, others = schedule(ready, jobs - 1 - len(aside))
             for n in others:
                 sys.stdout.flush()
                 aside[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n],
                                             cwd=paths.ROOT, env=dict(environ))
+                if n in warm:
+                    warm.pop(n).discard()
             if here is None:
                 reap(block=True)
                 continue
+            changed, edited = stale[here]
+            kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
+            # The step this process runs after this one, as far as can be told now: its kernel boots meanwhile.
+            after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside))
+            if after is not None and after not in warm:
+                out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
+                warm[after] = runner.Kernel(after, out).start()
             try:
-                run_step(here, None, environ)
+                run_step(here, None, environ, kernel=kernel)
             except Exception as err:  # the command line says what the build left (analysis/pipeline/cli.py)
                 err.suanli_step = here
                 raise
@@ -504,10 +555,12 @@ def build(environ=None, jobs: int = 1) -> None:
         while aside:
             reap(block=True)
     except Exception:  # this process's step failed: the steps running aside end first, as under make
+        runner.discard_all()
         while aside:
             reap(block=True)
         raise
     except BaseException:  # stopped: so are the steps running aside (each removes its temporaries)
+        runner.discard_all()
         # A stop from the terminal (or a signal to the process group) reached them too: give them
         # time to clean up undisturbed (a second signal would interrupt that), then stop them.
         deadline = time.monotonic() + 10
@@ -522,5 +575,7 @@ def build(environ=None, jobs: int = 1) -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
         raise
+    finally:
+        runner.discard_all()
     if failed:
         raise StepFailed(*failed[0])

@@ -45,6 +45,7 @@ must run and records what it wrote.)
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import sys
@@ -124,8 +125,11 @@ def _zombie(pid: int) -> bool:
 def remove_own_private_folders() -> list[Path]:
     """Remove every stage and socket folder of this process, whatever created it (a kernel
     manager that a stop interrupted before it was recorded, a retried start): called when
-    :func:`execute` ends, by success, failure or a stop."""
-    return _remove(entry for entry, pid in _private_folders() if pid == os.getpid())
+    :func:`execute` ends, by success, failure or a stop. The folders of a kernel started ahead for
+    a later step (:class:`Kernel`) are not leftovers: :func:`discard_all` removes those."""
+    keep = {os.path.realpath(f) for k in _LIVE for f in k.folders()}
+    return _remove(entry for entry, pid in _private_folders()
+                   if pid == os.getpid() and os.path.realpath(entry.path) not in keep)
 
 
 # Where the last execute() spent its time (seconds), for `make bench`: kernel start, imports,
@@ -182,15 +186,19 @@ def _started_cells(nb) -> list[int]:
     return [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
 
 
-def _engine():
-    """A papermill engine on IPC kernels that tells a kernel death from a start failure."""
+@functools.lru_cache(maxsize=None)
+def _kernel_classes():
+    """The kernel manager (IPC transport, its own socket folder) and the papermill engine that tells
+    a kernel death from a start failure; made once per process (they import jupyter_client and
+    papermill, which the steps that never run need not pay for)."""
     from jupyter_client.manager import AsyncKernelManager
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.engines import NBClientEngine
 
     class IPCKernelManager(AsyncKernelManager):
         exit_code = None
-        last = None  # the instance nbclient created (nbclient owns it, and shuts it down)
+        last = None  # the instance the step runs on (nbclient's, or a :class:`Kernel`'s)
+        client_made = None  # the client nbclient made for it (stopped when the step ends)
 
         def __init__(self, **kw):
             super().__init__(**kw)
@@ -201,11 +209,17 @@ def _engine():
             self.transport = "ipc"
             self.ip = os.path.join(self._sockets, "k")
 
-        async def is_alive(self) -> bool:
+        def client(self, **kw):
+            self.client_made = super().client(**kw)
+            return self.client_made
+
+        async def _async_is_alive(self) -> bool:  # asked by nbclient and by its client: keeps the exit code
             alive = await super()._async_is_alive()
             if not alive and self.exit_code is None and self.provisioner is not None:
                 self.exit_code = await self.provisioner.poll()
             return alive
+
+        is_alive = _async_is_alive
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart=restart)
@@ -214,13 +228,13 @@ def _engine():
 
     class Engine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
-            IPCKernelManager.last = None
+        def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **kwargs):
+            IPCKernelManager.last = km
             try:
                 # Every output is staged by then: stop the kernel at once (a graceful stop interrupts
                 # it first, and the kernel logs that interrupt to the terminal).
                 return super().execute_managed_notebook(nb_man, kernel_name, shutdown_kernel="immediate",
-                                                        kernel_manager_class=IPCKernelManager, **kwargs)
+                                                        kernel_manager_class=IPCKernelManager, km=km, **kwargs)
             except CellTimeoutError:
                 started = _started_cells(nb_man.nb)
                 raise CellTimeout(f"cell {started[-1] if started else '?'} ran longer than the cell timeout "
@@ -236,17 +250,138 @@ def _engine():
                 raise KernelDied(f"the kernel died during cell {started[-1]} "
                                  f"(exit code {code if code is not None else 'unknown'})") from None
             finally:
-                km = IPCKernelManager.last
-                if km is not None:
-                    # Stopped (SIGINT, SIGTERM) before nbclient shut the kernel down: stop it now, so
-                    # that it cannot add a socket to its folder while the folder is removed.
-                    process = getattr(getattr(km, "provisioner", None), "process", None)
-                    if process is not None and process.poll() is None:
-                        process.kill()
-                        process.wait(timeout=30)
-                    shutil.rmtree(km._sockets, ignore_errors=True)
+                _stop(IPCKernelManager.last)
 
-    return Engine
+    return IPCKernelManager, Engine
+
+
+def _stop(km) -> None:
+    """Stop a kernel at once, with its client's channels, and remove its socket folder. nbclient
+    stops a kernel it started itself; one started ahead (:class:`Kernel`), or one a stop (SIGINT,
+    SIGTERM) reached before nbclient shut it down, is stopped here, so that it cannot add a socket
+    to its folder while the folder is removed."""
+    if km is None:
+        return
+    client = getattr(km, "client_made", None)
+    if client is not None:
+        try:
+            client.stop_channels()
+        except Exception:  # noqa: BLE001 (already stopped)
+            pass
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=30)
+    try:
+        km._close_control_socket()
+    except Exception:  # noqa: BLE001 (never opened, or closed by nbclient)
+        pass
+    shutil.rmtree(km._sockets, ignore_errors=True)
+
+
+def warm_imports(name: str) -> list[str]:
+    """The modules a kernel for step ``name`` imports before its first cell: the ``analysis``
+    modules the registry declares it imports (and, through them, pandas, statsmodels, Altair).
+    None for a notebook the registry does not know."""
+    from analysis.pipeline.registry import STEPS, module_name
+
+    step = STEPS.get(name)
+    return [module_name(m) for m in step.modules] if step else []
+
+
+#: Kernels started ahead and not yet run or discarded: their folders are not this process's
+#: leftovers (:func:`remove_own_private_folders` keeps them).
+_LIVE: set = set()
+
+
+class Kernel:
+    """A kernel for one step, started ahead of its first cell, with the step's imports done.
+
+    Why: a kernel takes about 0.6 s to start, and a step's imports (its ``analysis`` modules, and
+    through them pandas, statsmodels, Altair) 0.5 to 1.3 s more. :func:`execute` starts its kernel
+    before it imports papermill and reads the notebook; the build (:func:`analysis.pipeline.engine.build`)
+    starts the next step's while the step before it runs. Either way that time is spent beside
+    other work instead of on the build's critical path (issue 31). The imports run through
+    IPython's ``exec_lines`` (no execution count, no output in any cell): the notebook's own
+    imports then find them done, and the executed notebook is the same bytes as from a cold kernel
+    (``tests/integration/test_determinism.py``, strict nbval).
+
+    It owns the step's stage folder (the ledger of what the kernel writes), since the kernel is
+    told where it is when it starts. :attr:`key` is what it was started for; :func:`execute` runs
+    on it only if the step asks for the same, else discards it and starts its own."""
+
+    def __init__(self, name: str, output: Path, run: str | None = None, outputs_in_run: bool = False,
+                 fresh: bool = False, kernel_name: str | None = None):
+        from analysis.base import atomic
+
+        self.name = name
+        self.cwd = str(Path(output).parent)
+        self.kernel_name = kernel_name or os.environ.get("SUANLI_KERNEL", "python3")
+        self.key = self.key_for(name, output, run, outputs_in_run, fresh, kernel_name)
+        self.km = None
+        self.error: BaseException | None = None
+        self.stage_dir = private_folder(STAGE_PREFIX)
+        self.ledger = self.stage_dir / "ledger.tsv"
+        # What the kernel inherits: its writes are staged (and belong to this process until published),
+        # its default outputs may be the run's, its figure cache may be an empty private one.
+        self.env = {atomic.STAGE_ENV: str(self.ledger), atomic.STAGE_OWNER_ENV: str(os.getpid()),
+                    "SUANLI_OUTPUTS": run if outputs_in_run else None,
+                    "SUANLI_CACHE": str(self.stage_dir / "cache") if fresh else None}
+        _LIVE.add(self)
+
+    @staticmethod
+    def key_for(name: str, output: Path, run: str | None = None, outputs_in_run: bool = False,
+                fresh: bool = False, kernel_name: str | None = None) -> tuple:
+        """What a kernel for these arguments is started with: the step, its working folder, its
+        outputs' folder, its figure cache, the kernel's name."""
+        return (name, str(Path(output).parent), run if outputs_in_run else None, bool(fresh),
+                kernel_name or os.environ.get("SUANLI_KERNEL", "python3"))
+
+    def start(self) -> "Kernel":
+        """Launch the kernel process (without waiting for it); a failure is kept in :attr:`error`
+        and raised where the step would have started its kernel (:meth:`take`)."""
+        from jupyter_core.utils import run_sync
+
+        IPCKernelManager, _ = _kernel_classes()
+        _stop(self.km)
+        self.km, self.error = None, None
+        try:
+            self.km = IPCKernelManager(kernel_name=self.kernel_name)
+            env = {k: v for k, v in os.environ.items() if k not in self.env}
+            env.update({k: v for k, v in self.env.items() if v is not None})
+            root = str(paths.ROOT.resolve())
+            if root not in env.get("PYTHONPATH", "").split(os.pathsep):  # the kernel imports `analysis`
+                env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+            args = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts an IPython kernel
+            imports = warm_imports(self.name) if getattr(self.km, "ipykernel", False) else []
+            if imports:
+                args.append("--IPKernelApp.exec_lines=" + repr([f"import {m}" for m in imports]))
+            run_sync(self.km.start_kernel)(extra_arguments=args, cwd=self.cwd, env=env)
+        except Exception as err:  # noqa: BLE001 (no such kernel, no socket: the step retries, then says so)
+            self.error = err
+        return self
+
+    def take(self):
+        """The started kernel's manager, for the step's cells; raise the start's failure if it failed."""
+        if self.error is not None:
+            raise self.error
+        return self.km
+
+    def folders(self) -> set[str]:
+        return {str(self.stage_dir)} | ({self.km._sockets} if self.km is not None else set())
+
+    def discard(self) -> None:
+        """Stop the kernel and remove its folders (a step that did not run on it)."""
+        _LIVE.discard(self)
+        _stop(self.km)
+        self.km = None
+        shutil.rmtree(self.stage_dir, ignore_errors=True)
+
+
+def discard_all() -> None:
+    """Discard every kernel started ahead and not used (a build that failed or was stopped)."""
+    for kernel in list(_LIVE):
+        kernel.discard()
 
 
 def notebook_name(source: Path) -> str:
@@ -363,13 +498,17 @@ def render_html(nb, name: str, exporter=None) -> str:
 
 def execute(source: Path, output: Path, parameters: dict | None = None, html: Path | None = None,
             kernel_name: str | None = None, retries: int = 1, run: str | None = None,
-            timeout: int | None = None, outputs_in_run: bool = False, fresh: bool = False) -> list[Path]:
+            timeout: int | None = None, outputs_in_run: bool = False, fresh: bool = False,
+            kernel: Kernel | None = None) -> list[Path]:
     """Execute ``source`` into ``output`` (and ``html``), publishing every file the notebook
     writes only if it succeeds; return the published files. Raise RunnerError or ParameterError.
 
     ``timeout``: seconds a cell may run (default :data:`CELL_TIMEOUT`). ``outputs_in_run``: the
     kernel's default output folders are the run's (a run that rebuilds the cleaned data).
-    ``fresh``: draw every figure again (an empty private figure cache)."""
+    ``fresh``: draw every figure again (an empty private figure cache). ``kernel``: a kernel
+    started ahead for this step (:class:`Kernel`); used if it was started for what this call
+    asks, else discarded. Without one, the kernel is started first thing, before papermill is
+    imported and the notebook read."""
     source, output = Path(source), Path(output)
     name = notebook_name(source)
     given = dict(parameters or {})
@@ -381,19 +520,6 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     values = P.check(name, given)  # unknown names / bad values: fail before any heavy import
     if not source.exists():
         raise RunnerError(f"{paths.rel(source)}: no such notebook source")
-
-    import nbformat
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from analysis.base import atomic
-
-    nb = load_source(source)
-    declared = declared_parameters(nb)
-    if declared != set(P.known(name)):
-        raise RunnerError(f"{paths.rel(source)}: the parameters cell declares {sorted(declared)} but "
-                          f"analysis/pipeline/params.py declares {sorted(P.known(name))}; keep them in step")
-    kernel = kernel_name or os.environ.get("SUANLI_KERNEL", "python3")
     # The kernel must import `analysis` whatever its working directory.
     root = str(paths.ROOT.resolve())
     if root not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
@@ -402,29 +528,48 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         raise RunnerError(f"{paths.rel(source)}: outputs_in_run needs a run name")
     output.parent.mkdir(parents=True, exist_ok=True)
     sweep_private_folders()
-    stage_dir = private_folder(STAGE_PREFIX)
-    ledger = stage_dir / "ledger.tsv"
-    # What the kernel inherits: its writes are staged (and belong to this process until published),
-    # its default outputs may be the run's, its figure cache may be an empty private one.
-    kernel_env = {atomic.STAGE_ENV: str(ledger), atomic.STAGE_OWNER_ENV: str(os.getpid()),
-                  "SUANLI_OUTPUTS": run if outputs_in_run else None,
-                  "SUANLI_CACHE": str(stage_dir / "cache") if fresh else None}
-    previous = {k: os.environ.get(k) for k in kernel_env}
-    for k, v in kernel_env.items():
+    wanted = dict(run=run, outputs_in_run=outputs_in_run, fresh=fresh, kernel_name=kernel_name)
+    if kernel is not None and kernel.key == Kernel.key_for(name, output, **wanted):
+        mine = kernel
+    else:
+        if kernel is not None:
+            kernel.discard()
+        mine = Kernel(name, output, **wanted).start()
+    _LIVE.discard(mine)  # this step's own: removed when it ends
+    stage_dir, ledger = mine.stage_dir, mine.ledger
+    try:
+        import nbformat
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        from analysis.base import atomic
+
+        nb = load_source(source)
+        declared = declared_parameters(nb)
+        if declared != set(P.known(name)):
+            raise RunnerError(f"{paths.rel(source)}: the parameters cell declares {sorted(declared)} but "
+                              f"analysis/pipeline/params.py declares {sorted(P.known(name))}; keep them in step")
+    except BaseException:
+        mine.discard()
+        remove_own_private_folders()
+        raise
+    # The runner's own writes (the page, the notebook) are staged in the same ledger as the kernel's.
+    previous = {k: os.environ.get(k) for k in mine.env}
+    for k, v in mine.env.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    engine = _engine()
+    _, engine = _kernel_classes()
     warm = WarmExporter() if html else None  # readied while the kernel runs
     LAST_TIMINGS.clear()
     LAST_WARNINGS.clear()
     try:
         attempt = 0
+        started = time.time()
         while True:
             try:
-                started = time.time()
-                executed = _run(pm, engine, nb, values, kernel, output, timeout or CELL_TIMEOUT)
+                executed = _run(pm, engine, nb, values, mine.kernel_name, output, timeout or CELL_TIMEOUT, mine.take())
                 break
             except PapermillExecutionError as err:
                 raise RunnerError(f"{paths.rel(source)}: cell {err.exec_count} raised {err.ename}: "
@@ -436,12 +581,14 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
                 ledger.unlink(missing_ok=True)
                 if attempt >= retries:
                     raise KernelStartError(
-                        f"{paths.rel(source)}: the kernel '{kernel}' could not be started after "
+                        f"{paths.rel(source)}: the kernel '{mine.kernel_name}' could not be started after "
                         f"{attempt + 1} attempts ({type(err).__name__}: {_one_line(err)}). Check that the "
                         f"environment is built (make env) and that the kernel name is right.") from None
                 attempt += 1
                 print(f"runner: kernel start failed ({type(err).__name__}); retrying once", file=sys.stderr)
                 time.sleep(1)
+                started = time.time()
+                mine.start()
         LAST_TIMINGS.update(phase_timings(executed, started))
         t0 = time.time()
         normalise(executed)
@@ -468,7 +615,7 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        shutil.rmtree(stage_dir, ignore_errors=True)
+        mine.discard()
         remove_own_private_folders()
 
 
@@ -499,7 +646,7 @@ class _QuietTimeout:
         return not str(record.getMessage()).startswith("Timeout waiting for execute reply")
 
 
-def _run(pm, engine, nb, values, kernel, output, timeout):
+def _run(pm, engine, nb, values, kernel, output, timeout, km=None):
     import logging
 
     from papermill.engines import papermill_engines
@@ -511,7 +658,7 @@ def _run(pm, engine, nb, values, kernel, output, timeout):
     papermill_engines.register("suanli", engine)
     return pm.execute_notebook(nb, None, parameters=values, kernel_name=kernel, cwd=str(output.parent),
                                progress_bar=False, log_output=False, record_timing=False, start_timeout=60,
-                               engine_name="suanli", execution_timeout=timeout)
+                               engine_name="suanli", execution_timeout=timeout, km=km)
 
 
 def _one_line(err: BaseException) -> str:
