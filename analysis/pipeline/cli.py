@@ -288,12 +288,13 @@ def _cmd_run(args, environ) -> int:
 def _cmd_build(args, environ) -> int:
     """make all: every stale step in one process (:func:`analysis.pipeline.engine.build`), under the
     build lock for the whole build; a failed step says what the build left, as `run` does."""
-    from analysis.pipeline import engine, housekeeping
+    from analysis.pipeline import engine, housekeeping, report
 
     engine.check_all(environ, _goals(environ, "all"))
     try:
         with housekeeping.building():
-            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
+            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs,
+                         on_first_run=report.warm_up)
     except engine.StepFailed as err:  # the step's own process has printed its error (and what was left)
         return err.code
     except Exception as err:

@@ -301,6 +301,36 @@ def run_step(name: str, run: str | None = None, environ=None, kernel=None) -> bo
     return True
 
 
+def start_kernel(name: str, run: str | None = None):
+    """A kernel for step ``name`` of ``run`` started now, for what :func:`run_step` will ask of it
+    (its folders, its outputs' folder), to be handed to it (:class:`analysis.pipeline.runner.Kernel`)."""
+    from analysis.pipeline import runner
+
+    in_run = bool(run) and any(not STEPS[n].in_runs for n in executed(run))
+    return runner.Kernel(name, dirs(run)["notebooks"] / f"{name}.ipynb", run=run, outputs_in_run=in_run).start()
+
+
+def run_steps_warm(steps: list[str], run: str | None, environ=None) -> list[str]:
+    """Run ``steps`` (in order, each if stale) in this process; return those that ran. While a step
+    runs, the next one's kernel starts (:class:`analysis.pipeline.runner.Kernel`): a named run
+    (``make forecast``) pays one kernel start, not one per step."""
+    from analysis.pipeline import runner
+
+    ran, kernel = [], None
+    try:
+        for i, name in enumerate(steps):
+            stale = any(why_stale(name, run, environ))
+            if stale and kernel is None:
+                kernel = start_kernel(name, run)
+            after = start_kernel(steps[i + 1], run) if stale and i + 1 < len(steps) else None
+            if run_step(name, run, environ, kernel=kernel):
+                ran.append(name)
+            kernel = after
+    finally:
+        runner.discard_all()
+    return ran
+
+
 def left_behind(name: str, run: str | None = None) -> str:
     """After step ``name`` failed, what the build left, in one sentence (empty if nothing is mixed):
     the steps upstream of it whose records are newer than its own (they published in this build),
@@ -450,7 +480,7 @@ def schedule(ready: list[str], aside: int) -> tuple[str | None, list[str]]:
     return here, [n for n in ready if n != here][:max(0, aside)]
 
 
-def build(environ=None, jobs: int = 1) -> None:
+def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     """``make all``: run every stale step of the default outputs in the graph's order (the command
     ``build`` then writes the index page, :mod:`analysis.pipeline.cli`).
 
@@ -471,6 +501,9 @@ def build(environ=None, jobs: int = 1) -> None:
     What each step does, decides and writes is :func:`run_step`'s, unchanged: the outputs are the
     same bytes whichever process ran them, on a kernel started ahead or not
     (``tests/integration/test_determinism.py``).
+
+    ``on_first_run``: called once, when the first stale step is about to start (the command line
+    readies the index page's imports then, :func:`analysis.pipeline.report.warm_up`).
 
     A step that fails stops the build once the steps already running have ended (as make does);
     a stop (SIGINT, SIGTERM) stops the steps running aside too."""
@@ -529,6 +562,9 @@ def build(environ=None, jobs: int = 1) -> None:
                         warm.pop(n).discard()
                 continue
             here, others = schedule(ready, jobs - 1 - len(aside))
+            if on_first_run is not None and (here is not None or others):
+                on_first_run()
+                on_first_run = None
             for n in others:
                 sys.stdout.flush()
                 aside[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n],

@@ -241,9 +241,7 @@ def make(environ=None) -> list[str]:
         try:
             (folder / DONE).unlink(missing_ok=True)
             write_text(folder / RECORD, params.dump(wanted))
-            for n in steps:
-                if engine.run_step(n, run, environ):
-                    ran.append(n)
+            ran = engine.run_steps_warm(steps, run, environ)
             report.run_index(run)
             write_text(folder / DONE, json.dumps({"parameters_sha256": _record_sha256(folder), "steps": steps},
                                                  indent=1, sort_keys=True) + "\n")

@@ -396,3 +396,88 @@ def test_a_file_or_foreign_folder_named_like_a_run_is_refused_in_one_line(tree, 
     with pytest.raises((P.ParameterError, engine.BuildError)) as err:
         runs.preflight({"RUN": "x1"})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------------- one process per build (issue 31)
+
+class _Log:
+    """What a build did, in order: kernels started ahead, steps run here, processes started aside."""
+
+    def __init__(self, monkeypatch, stale: set[str]):
+        from analysis.pipeline import runner
+
+        self.events: list[tuple[str, str]] = []
+        log = self
+
+        class Kernel:
+            def __init__(self, name, output, **kw):
+                self.name = name
+
+            def start(self):
+                log.events.append(("kernel", self.name))
+                return self
+
+            def discard(self):
+                log.events.append(("discard", self.name))
+
+        def run_step(name, run=None, environ=None, kernel=None):
+            log.events.append(("run", f"{name} on {kernel.name if kernel else 'its own'}"))
+            return True
+
+        def popen(cmd, **kw):
+            log.events.append(("aside", cmd[-1]))
+            raise AssertionError(f"no step should run aside here: {cmd}")
+
+        monkeypatch.setattr(runner, "Kernel", Kernel)
+        monkeypatch.setattr(runner, "discard_all", lambda: None)
+        monkeypatch.setattr(engine, "run_step", run_step)
+        monkeypatch.setattr(engine, "why_stale", lambda n, run=None, environ=None: (["x"], []) if n in stale else ([], []))
+        monkeypatch.setattr("subprocess.Popen", popen)
+
+
+def test_a_rerun_runs_its_stale_steps_here_on_kernels_started_ahead_and_spawns_nothing(monkeypatch):
+    """The HORIZON rerun: 03 and 05 are stale. The steps that are up to date (01, 02, 04, 06) are
+    done without a process; 05's kernel is started before 03 runs, and 05 runs here on it."""
+    log = _Log(monkeypatch, {"03_forecast", "05_forecast_figures"})
+    engine.build({}, jobs=2)
+    assert log.events == [("kernel", "03_forecast"), ("kernel", "05_forecast_figures"),
+                          ("run", "03_forecast on 03_forecast"), ("run", "05_forecast_figures on 05_forecast_figures")]
+
+
+def test_a_build_with_nothing_stale_starts_no_kernel_and_no_process(monkeypatch):
+    log = _Log(monkeypatch, set())
+    calls = []
+    engine.build({}, jobs=2, on_first_run=lambda: calls.append(1))
+    assert log.events == [] and calls == []
+
+
+def test_a_kernel_started_for_a_step_that_proves_up_to_date_is_discarded(monkeypatch):
+    """02 reran and 03's kernel was started meanwhile; 03 then proves up to date (02 wrote the same
+    tables): its kernel is discarded, and nothing else is started."""
+    stale = {"02_evaluation"}
+    log = _Log(monkeypatch, stale)
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)  # once run, up to date
+        return original(name, run, environ, kernel)
+    monkeypatch.setattr(engine, "run_step", run_step)
+    engine.build({}, jobs=1)
+    assert log.events == [("kernel", "02_evaluation"), ("kernel", "03_forecast"), ("run", "02_evaluation on 02_evaluation"),
+                          ("discard", "03_forecast")]
+
+
+def test_a_named_run_starts_each_next_kernel_while_a_step_runs(monkeypatch):
+    """``make forecast``: the run's steps run here in order; the kernel of the next starts while
+    one runs, and none starts for a step of a run that is already up to date."""
+    from analysis.pipeline import runner
+
+    log = _Log(monkeypatch, {"03_forecast", "05_forecast_figures"})  # runner.Kernel is the log's from here
+    monkeypatch.setattr(engine, "start_kernel", lambda name, run=None: runner.Kernel(name, None).start())
+    assert engine.run_steps_warm(["03_forecast", "05_forecast_figures"], "x", {}) == ["03_forecast", "05_forecast_figures"]
+    assert log.events == [("kernel", "03_forecast"), ("kernel", "05_forecast_figures"),
+                          ("run", "03_forecast on 03_forecast"), ("run", "05_forecast_figures on 05_forecast_figures")]
+    log.events.clear()
+    monkeypatch.setattr(engine, "why_stale", lambda n, run=None, environ=None: ([], []))
+    engine.run_steps_warm(["03_forecast", "05_forecast_figures"], "x", {})
+    assert [e for e in log.events if e[0] == "kernel"] == []

@@ -249,3 +249,72 @@ def test_a_failed_warm_up_falls_back_to_a_fresh_exporter(monkeypatch):
 
     monkeypatch.setattr(runner, "_exporter", broken)
     assert runner.WarmExporter().get() == "fresh exporter" and len(calls) == 2
+
+
+# ----------------------------------------------------------------------------- kernels started ahead (issue 31)
+
+def test_a_kernel_started_ahead_gives_the_same_notebook_as_one_started_by_the_step(notebook, tmp_path):
+    """The build hands a step a kernel it started while the step before ran: the executed
+    notebook and what the kernel wrote are the same bytes, and the kernel is used (not discarded)."""
+    src, out = notebook('print("warm or cold")\nx * 3')
+    cold = tmp_path / "cold" / "99_probe.ipynb"
+    runner.execute(src, cold, {"x": 2})
+    out.write_text("old\n")
+    warm = tmp_path / "warm" / "99_probe.ipynb"
+    kernel = runner.Kernel("99_probe", warm).start()
+    assert kernel.error is None and kernel.km.has_kernel and kernel in runner._LIVE
+    runner.execute(src, warm, {"x": 2}, kernel=kernel)
+    assert warm.read_bytes() == cold.read_bytes()
+    assert out.read_text() == "new\n"
+    assert kernel not in runner._LIVE and not kernel.stage_dir.exists()
+
+
+def test_a_kernel_started_for_something_else_is_discarded_and_the_step_starts_its_own(notebook, tmp_path):
+    """A kernel started for the default outputs is not used by a step that restores a figure (its
+    figure cache must be an empty private one): it is stopped, its folders removed."""
+    src, out = notebook("from analysis.base import paths\n"
+                        "assert paths.CACHE.parent.name.startswith('suanli-stage-'), paths.CACHE")
+    output = tmp_path / "nb" / "99_probe.ipynb"
+    kernel = runner.Kernel("99_probe", output).start()
+    process = kernel.km.provisioner.process
+    runner.execute(src, output, fresh=True, kernel=kernel)  # the cell's assertion runs in the kernel
+    assert process.poll() is not None  # the unfit kernel was stopped
+    assert not kernel.stage_dir.exists() and kernel not in runner._LIVE
+    assert out.read_text() == "new\n"
+
+
+def test_a_step_s_kernel_has_its_registry_modules_imported_before_its_first_cell(tmp_path):
+    """The warm-up imports exactly the `analysis` modules the registry declares for the step, and
+    takes no execution count (the notebook's first cell is still [1])."""
+    from jupyter_client import BlockingKernelClient
+
+    from analysis.pipeline.registry import STEPS, module_name
+
+    seen: list[dict] = []
+    kernel = runner.Kernel("03_forecast", tmp_path / "nb" / "03_forecast.ipynb").start()
+    try:
+        client = BlockingKernelClient()
+        client.load_connection_info(kernel.km.get_connection_info())
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive("import sys; print(sorted(m for m in sys.modules if m.startswith('analysis')))",
+                                           timeout=60, output_hook=seen.append)
+        client.stop_channels()
+    finally:
+        kernel.discard()
+    assert reply["content"]["status"] == "ok" and reply["content"]["execution_count"] == 1
+    printed = "".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
+    imported = set(eval(printed))  # noqa: S307 (the kernel's own repr of a list of names)
+    assert {module_name(m) for m in STEPS["03_forecast"].modules} <= imported
+    assert "analysis.charts" not in imported  # 03 draws nothing: only its own modules are warmed
+
+
+def test_a_live_kernel_s_folders_are_not_a_runner_s_leftovers_until_discarded(tmp_path):
+    kernel = runner.Kernel("99_probe", tmp_path / "nb" / "99_probe.ipynb")  # folders made, not started
+    leftover = runner.private_folder(runner.STAGE_PREFIX)
+    try:
+        assert runner.remove_own_private_folders() == [leftover]
+        assert kernel.stage_dir.is_dir()
+    finally:
+        runner.discard_all()
+    assert not kernel.stage_dir.exists() and not runner._LIVE
