@@ -22,7 +22,10 @@ in ``build/state/<step>.json``, with the critical path (the longest chain of ste
 registry's graph) marked; and how far the rerun is from its floor, the science and the drawing
 on its critical path (the phases "work" and "exports"), which no warm process can remove. The
 steps of one build run in one process (``make all`` → ``python -m analysis.pipeline build``), so
-"runner start" is paid by the first step of a build and is near zero for the others.
+"runner start" is paid by the first step of a build and is near zero for the others; and each
+step's kernel is started ahead, with its imports done, while the step before it runs
+(:class:`analysis.pipeline.runner.Kernel`), so "kernel start" is only what a step still waits
+for its kernel (near zero when it was started ahead in time).
 
 Usage: ``python scripts/bench.py [--repeat N] [--skip-test]`` (``make bench REPEAT=1``).
 """

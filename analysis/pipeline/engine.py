@@ -518,6 +518,7 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     aside: dict[str, subprocess.Popen] = {}
     failed: list[tuple[str, int]] = []
     warm: dict[str, runner.Kernel] = {}
+    raw_checked = False  # data/raw passed its checks in this build (run_step checks again before a step reads it)
 
     def reap(block: bool) -> None:
         while aside:
@@ -574,14 +575,17 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
             if here is None:
                 reap(block=True)
                 continue
-            changed, edited = stale[here]
-            kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
-            # The step this process runs after this one, as far as can be told now: its kernel boots meanwhile.
-            after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside))
-            if after is not None and after not in warm:
-                out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
-                warm[after] = runner.Kernel(after, out).start()
             try:
+                if STEPS[here].reads_raw and not raw_checked:  # bad raw data fails before any kernel starts
+                    _check_raw()
+                    raw_checked = True
+                changed, edited = stale[here]
+                kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
+                # The step this process runs after this one, as far as can be told now: its kernel boots meanwhile.
+                after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside))
+                if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw):
+                    out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
+                    warm[after] = runner.Kernel(after, out).start()
                 run_step(here, None, environ, kernel=kernel)
             except Exception as err:  # the command line says what the build left (analysis/pipeline/cli.py)
                 err.suanli_step = here

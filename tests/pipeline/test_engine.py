@@ -481,3 +481,16 @@ def test_a_named_run_starts_each_next_kernel_while_a_step_runs(monkeypatch):
     monkeypatch.setattr(engine, "why_stale", lambda n, run=None, environ=None: ([], []))
     engine.run_steps_warm(["03_forecast", "05_forecast_figures"], "x", {})
     assert [e for e in log.events if e[0] == "kernel"] == []
+
+
+def test_bad_raw_data_stops_the_build_before_any_kernel_starts(monkeypatch):
+    """01 reads data/raw: its check fails before its kernel (or the next step's) is started."""
+    log = _Log(monkeypatch, {"01_clean", "02_evaluation"})
+
+    def bad():
+        raise engine.BuildError("data/raw/x.csv, line 2, column value: not a number")
+    monkeypatch.setattr(engine, "_check_raw", bad)
+    with pytest.raises(engine.BuildError, match="not a number") as err:
+        engine.build({}, jobs=1)
+    assert err.value.suanli_step == "01_clean"
+    assert log.events == []
