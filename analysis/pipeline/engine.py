@@ -322,7 +322,7 @@ def run_steps_warm(steps: list[str], run: str | None, environ=None) -> list[str]
             stale = any(why_stale(name, run, environ))
             if stale and kernel is None:
                 kernel = start_kernel(name, run)
-            after = start_kernel(steps[i + 1], run) if stale and i + 1 < len(steps) else None
+            after = start_kernel(steps[i + 1], run) if stale and i + 1 < len(steps) and CORES > 1 else None
             if run_step(name, run, environ, kernel=kernel):
                 ran.append(name)
             kernel = after
@@ -470,13 +470,20 @@ def chain_length(name: str) -> int:
     return 1 + max((chain_length(n) for n in readers), default=0)
 
 
-def schedule(ready: list[str], aside: int) -> tuple[str | None, list[str]]:
+#: Cores this process may use (its affinity): a kernel is started ahead only while one is free.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def schedule(ready: list[str], aside: int, last: str | None = None) -> tuple[str | None, list[str]]:
     """Of the steps ``ready`` to run (in the registry's order), the one this process runs next (the
     head of the longest remaining chain: the critical path) and those started aside in their own
-    processes (at most ``aside`` of them, the rest wait)."""
+    processes (at most ``aside`` of them, the rest wait). Between chains of the same length, this
+    process follows its own: a step that reads what ``last`` (the step it ran last) wrote comes
+    first, so that after 03_forecast it runs 05_forecast_figures, which waits for 03, and leaves
+    04_context_figures, which could have started long before, to a process aside."""
     if not ready:
         return None, []
-    here = max(ready, key=lambda n: (chain_length(n), -list(STEPS).index(n)))
+    here = max(ready, key=lambda n: (chain_length(n), last in upstream(n), -list(STEPS).index(n)))
     return here, [n for n in ready if n != here][:max(0, aside)]
 
 
@@ -493,10 +500,12 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     that path whose inputs are ready runs beside them in its own process (``python -m
     analysis.pipeline run NAME``), as make ran it.
 
-    Warm steps (issue 31): while a step runs here, the kernel of the step this process will run
-    next is started, with that step's imports done (:class:`analysis.pipeline.runner.Kernel`), so
-    the next step's first cell does not wait for a kernel. A kernel started for a step that turns
-    out not to run here (up to date, or run aside) is discarded.
+    Warm steps (issue 31): while a step runs here and a core is free (no step runs aside on it),
+    the kernel of the step this process will run next is started, with that step's imports done
+    (:class:`analysis.pipeline.runner.Kernel`), so the next step's first cell does not wait for a
+    kernel. With every core busy (a clean ``make -j2``: a step aside the whole time), a kernel
+    started ahead would only slow the steps running, so none is. A kernel started for a step
+    that turns out not to run here (up to date, or run aside) is discarded.
 
     What each step does, decides and writes is :func:`run_step`'s, unchanged: the outputs are the
     same bytes whichever process ran them, on a kernel started ahead or not
@@ -519,6 +528,7 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     failed: list[tuple[str, int]] = []
     warm: dict[str, runner.Kernel] = {}
     raw_checked = False  # data/raw passed its checks in this build (run_step checks again before a step reads it)
+    last = None  # the step this process ran last
 
     def reap(block: bool) -> None:
         while aside:
@@ -562,7 +572,7 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                     if n in warm:
                         warm.pop(n).discard()
                 continue
-            here, others = schedule(ready, jobs - 1 - len(aside))
+            here, others = schedule(ready, jobs - 1 - len(aside), last)
             if on_first_run is not None and (here is not None or others):
                 on_first_run()
                 on_first_run = None
@@ -581,9 +591,11 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                     raw_checked = True
                 changed, edited = stale[here]
                 kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
-                # The step this process runs after this one, as far as can be told now: its kernel boots meanwhile.
-                after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside))
-                if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw):
+                # The step this process runs after this one, as far as can be told now: its kernel boots
+                # meanwhile, if a core is free for it (with every core busy, it would only slow the others).
+                after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside), here)
+                if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw) \
+                        and 1 + len(aside) < CORES:
                     out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
                     warm[after] = runner.Kernel(after, out).start()
                 run_step(here, None, environ, kernel=kernel)
@@ -592,6 +604,7 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                 raise
             sys.stdout.flush()
             done.add(here)
+            last = here
         while aside:
             reap(block=True)
     except Exception:  # this process's step failed: the steps running aside end first, as under make

@@ -494,3 +494,56 @@ def test_bad_raw_data_stops_the_build_before_any_kernel_starts(monkeypatch):
         engine.build({}, jobs=1)
     assert err.value.suanli_step == "01_clean"
     assert log.events == []
+
+
+def test_this_process_follows_its_own_chain_between_chains_of_one_length():
+    """After 03_forecast, 05_forecast_figures (which reads 03's forecasts) runs here and
+    04_context_figures goes aside; without a last step, the registry's order decides."""
+    assert engine.schedule(["04_context_figures", "05_forecast_figures"], 1, "03_forecast") == \
+        ("05_forecast_figures", ["04_context_figures"])
+    assert engine.schedule(["04_context_figures", "05_forecast_figures"], 0, None) == ("04_context_figures", [])
+    assert engine.schedule(["03_forecast", "04_context_figures"], 1, "02_evaluation") == \
+        ("03_forecast", ["04_context_figures"])  # the longer chain first, whatever ran last
+
+
+def test_no_kernel_is_started_ahead_while_every_core_is_busy(monkeypatch):
+    """A clean make -j2 on 2 cores: 06 runs aside from the start, so 02's kernel is not started
+    ahead while 01 runs here (it would take CPU from 01 and 06); each step's kernel starts as the
+    step does. A step aside ends here after this process has run two more steps."""
+    import subprocess
+
+    stale = set(registry.STEPS)
+    log = _Log(monkeypatch, stale)
+    ran = log.events
+
+    class Aside:
+        def __init__(self, cmd, **kw):
+            ran.append(("aside", cmd[-1]))
+            self.name, self.returncode, self.until = cmd[-1], None, sum(1 for e in ran if e[0] == "run") + 2
+
+        def poll(self):
+            if sum(1 for e in ran if e[0] == "run") >= self.until:
+                self.returncode = 0
+                stale.discard(self.name)
+            return self.returncode
+
+    monkeypatch.setattr(subprocess, "Popen", Aside)
+    monkeypatch.setattr(engine, "CORES", 2)
+    monkeypatch.setattr(engine, "_check_raw", lambda: None)
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)
+        return original(name, run, environ, kernel)
+    monkeypatch.setattr(engine, "run_step", run_step)
+    engine.build({}, jobs=2)
+    assert ran == [("aside", "06_unblinding"), ("kernel", "01_clean"), ("run", "01_clean on 01_clean"),
+                   ("kernel", "02_evaluation"), ("run", "02_evaluation on 02_evaluation"),
+                   ("aside", "04_context_figures"), ("kernel", "03_forecast"), ("run", "03_forecast on 03_forecast"),
+                   ("kernel", "05_forecast_figures"), ("run", "05_forecast_figures on 05_forecast_figures")]
+    monkeypatch.setattr(engine, "CORES", 3)  # a free core: the next step's kernel starts while one runs
+    stale.update(registry.STEPS)
+    ran.clear()
+    engine.build({}, jobs=2)
+    assert ran[:4] == [("aside", "06_unblinding"), ("kernel", "01_clean"), ("kernel", "02_evaluation"),
+                       ("run", "01_clean on 01_clean")]
