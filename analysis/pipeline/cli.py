@@ -279,7 +279,14 @@ def _cmd_run(args, environ) -> int:
     engine.check_all(environ, _goals(environ, "all"))
     try:
         with housekeeping.building():  # `make clean` waits for no one: it is refused meanwhile
-            engine.run_step(args.step, None, environ)
+            kernel = None
+            if args.when_told:  # started ahead by the build: get ready, then wait for its word
+                kernel = engine.ready_ahead(args.step)
+                if sys.stdin.readline().strip() != "run":  # "skip", or the build ended (end of file)
+                    if kernel is not None:
+                        kernel.discard()
+                    return 0
+            engine.run_step(args.step, None, environ, kernel=kernel)
     except Exception as err:  # a failed step says what the build left (earlier steps may have published)
         _raise_with_what_was_left(args.step, err, environ)
     return 0
@@ -467,8 +474,9 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("check", _cmd_check, "validate the variables, before anything runs", variables=True)
     p.add_argument("--vars", metavar="DIR", help=argparse.SUPPRESS)  # make's parse-time check: build/vars/N only
-    command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
-            before=[(("step",), {"choices": list(STEPS)})])
+    p = command("run", _cmd_run, "run one step of the default outputs if it is stale", variables=True,
+                before=[(("step",), {"choices": list(STEPS)})])
+    p.add_argument("--when-told", action="store_true", help=argparse.SUPPRESS)  # the build's: start, then wait for "run"
     p = command("build", _cmd_build, "run every stale step in the graph's order, then the index (make all)",
                 variables=True)
     p.add_argument("-j", "--jobs", type=int, help="steps at once (default: make's -jN, else 1)")

@@ -277,7 +277,7 @@ def run_step(name: str, run: str | None = None, environ=None, kernel=None) -> bo
     step = STEPS[name]
     if step.reads_raw:
         try:
-            _check_raw()
+            _check_raw(record=run is None)
         except BaseException:
             if kernel is not None:
                 kernel.discard()
@@ -308,6 +308,17 @@ def start_kernel(name: str, run: str | None = None):
 
     in_run = bool(run) and any(not STEPS[n].in_runs for n in executed(run))
     return runner.Kernel(name, dirs(run)["notebooks"] / f"{name}.ipynb", run=run, outputs_in_run=in_run).start()
+
+
+def ready_ahead(name: str):
+    """Get a process started ahead for step ``name`` (``run NAME --when-told``) ready while the steps
+    upstream of it still run: the runner's imports, and the step's kernel (not for a step that
+    reads data/raw: bad raw data stops a step before any kernel starts). Returns the kernel, or None."""
+    from analysis.pipeline import runner
+
+    kernel = None if STEPS[name].reads_raw else start_kernel(name)  # it boots while the runner imports
+    runner.ready()
+    return kernel
 
 
 def run_steps_warm(steps: list[str], run: str | None, environ=None) -> list[str]:
@@ -355,16 +366,41 @@ def left_behind(name: str, run: str | None = None) -> str:
             f"index page from an earlier one (`git status` lists them; `make all` redoes them once this is fixed)")
 
 
-def _check_raw() -> None:
+def raw_check_key() -> str:
+    """What a check of data/raw depends on: the raw files (names and bytes), the code of ``analysis``
+    (the schemas, the derived-value formulas and everything they import) and the pinned environment."""
+    h = hashlib.sha256()
+    code = sorted((paths.ROOT / "analysis").rglob("*.py"))
+    for f in raw_files() + code + [paths.ROOT / "requirements.txt"]:
+        h.update(paths.rel(f).encode("utf-8") + b"\0" + (sha256_file(f).encode() if f.is_file() else b"-") + b"\n")
+    return h.hexdigest()
+
+
+def _check_raw(record: bool = False) -> None:
+    """Check data/raw (every table against its schema, the derived values' formulas) before a step
+    reads it: bad data fails in one line per cell, before any kernel starts. A check that passed is
+    not repeated while what it depends on (:func:`raw_check_key`) is unchanged: the default build
+    records it (``record``) in ``build/state/raw-check.json`` (about 0.8 s saved, e.g. on an
+    ``AS_OF`` rerun, which reruns 01_clean on the same raw data)."""
+    from analysis.base.atomic import write_text
+
+    key = raw_check_key()
+    done = state_file("raw-check", None)
+    try:
+        if json.loads(done.read_text(encoding="utf-8")).get("passed") == key:
+            return
+    except (OSError, ValueError, AttributeError):
+        pass
     from analysis import cleaning, sources
 
-    raw_files()
     try:
         sources.check_formulas(sources.load_all(), cleaning.DERIVED)
     except sources.RawDataError as err:
         raise BuildError(f"bad raw data\n{err}") from None
     except FileNotFoundError as err:
         raise BuildError(f"bad raw data: {paths.rel(err.filename)} is missing") from None
+    if record:
+        write_text(done, json.dumps({"passed": key}, indent=1) + "\n")
 
 
 def index_inputs(run: str | None) -> dict[str, str]:
@@ -527,6 +563,8 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     aside: dict[str, subprocess.Popen] = {}
     failed: list[tuple[str, int]] = []
     warm: dict[str, runner.Kernel] = {}
+    waiting: dict[str, subprocess.Popen] = {}  # started ahead (`run NAME --when-told`), told to run once ready
+    told: list[subprocess.Popen] = []  # started ahead, then told to skip (their step proved up to date)
     raw_checked = False  # data/raw passed its checks in this build (run_step checks again before a step reads it)
     last = None  # the step this process ran last
 
@@ -557,6 +595,26 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
             kernel = runner.Kernel(name, out).start()
         return kernel
 
+    def tell(proc, word: str) -> None:
+        """Say "run" or "skip" to a process started ahead; one that has already ended (it failed, and
+        said why) is reaped as a step that ran aside."""
+        try:
+            proc.stdin.write(word + "\n")
+            proc.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def end_waiting() -> None:
+        for proc in waiting.values():
+            tell(proc, "skip")
+        for proc in list(waiting.values()) + told:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        waiting.clear()
+        told.clear()
+
     try:
         while len(done) < len(order):
             reap(block=False)
@@ -571,8 +629,15 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                 for n in up_to_date:
                     if n in warm:
                         warm.pop(n).discard()
+                    if n in waiting:
+                        told.append(waiting.pop(n))
+                        tell(told[-1], "skip")
                 continue
-            here, others = schedule(ready, jobs - 1 - len(aside), last)
+            for n in [n for n in ready if n in waiting]:  # started ahead, and ready now: it runs aside
+                aside[n] = waiting.pop(n)
+                tell(aside[n], "run")
+                ready.remove(n)
+            here, others = schedule(ready, jobs - 1 - len(aside) - len(waiting), last)
             if on_first_run is not None and (here is not None or others):
                 on_first_run()
                 on_first_run = None
@@ -587,17 +652,25 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                 continue
             try:
                 if STEPS[here].reads_raw and not raw_checked:  # bad raw data fails before any kernel starts
-                    _check_raw()
+                    _check_raw(record=True)
                     raw_checked = True
                 changed, edited = stale[here]
                 kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
                 # The step this process runs after this one, as far as can be told now: its kernel boots
                 # meanwhile, if a core is free for it (with every core busy, it would only slow the others).
-                after, _ = schedule(ready_after({here} | set(others)), jobs - 1 - len(aside), here)
+                after, _ = schedule([n for n in ready_after({here} | set(others)) if n not in waiting], 0, here)
                 if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw) \
                         and 1 + len(aside) < CORES:
                     out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
                     warm[after] = runner.Kernel(after, out).start()
+                # A step that will run aside once this one ends: its process starts now, on a free core
+                # and within make's -jN, and gets ready (imports, kernel) while this one runs.
+                coming = [n for n in ready_after({here} | set(others)) if n != after and n not in waiting]
+                if coming and len(aside) + len(waiting) < jobs - 1 and 1 + len(aside) + len(waiting) < CORES:
+                    n = schedule(coming, 0, None)[0]
+                    sys.stdout.flush()
+                    waiting[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n, "--when-told"],
+                                                  cwd=paths.ROOT, env=dict(environ), stdin=subprocess.PIPE, text=True)
                 run_step(here, None, environ, kernel=kernel)
             except Exception as err:  # the command line says what the build left (analysis/pipeline/cli.py)
                 err.suanli_step = here
@@ -609,11 +682,13 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
             reap(block=True)
     except Exception:  # this process's step failed: the steps running aside end first, as under make
         runner.discard_all()
+        end_waiting()
         while aside:
             reap(block=True)
         raise
     except BaseException:  # stopped: so are the steps running aside (each removes its temporaries)
         runner.discard_all()
+        end_waiting()
         # A stop from the terminal (or a signal to the process group) reached them too: give them
         # time to clean up undisturbed (a second signal would interrupt that), then stop them.
         deadline = time.monotonic() + 10
@@ -630,5 +705,6 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
         raise
     finally:
         runner.discard_all()
+        end_waiting()  # a step started ahead that the build never reached (a failure upstream of it)
     if failed:
         raise StepFailed(*failed[0])

@@ -187,13 +187,11 @@ def _started_cells(nb) -> list[int]:
 
 
 @functools.lru_cache(maxsize=None)
-def _kernel_classes():
-    """The kernel manager (IPC transport, its own socket folder) and the papermill engine that tells
-    a kernel death from a start failure; made once per process (they import jupyter_client and
-    papermill, which the steps that never run need not pay for)."""
+def _manager_class():
+    """The kernel manager: IPC transport, its own socket folder, the exit code of a kernel that
+    died. Made once per process, importing jupyter_client only, so that a kernel can start
+    before papermill is imported."""
     from jupyter_client.manager import AsyncKernelManager
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.engines import NBClientEngine
 
     class IPCKernelManager(AsyncKernelManager):
         exit_code = None
@@ -225,6 +223,18 @@ def _kernel_classes():
             await super()._async_cleanup_resources(restart=restart)
             if not restart:
                 shutil.rmtree(self._sockets, ignore_errors=True)
+
+    return IPCKernelManager
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel_classes():
+    """The kernel manager (:func:`_manager_class`) and the papermill engine that tells a kernel
+    death from a start failure; made once per process."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.engines import NBClientEngine
+
+    IPCKernelManager = _manager_class()
 
     class Engine(NBClientEngine):
         @classmethod
@@ -277,6 +287,16 @@ def _stop(km) -> None:
     except Exception:  # noqa: BLE001 (never opened, or closed by nbclient)
         pass
     shutil.rmtree(km._sockets, ignore_errors=True)
+
+
+def ready() -> None:
+    """Import what :func:`execute` imports (papermill, nbformat, jupytext, nbclient): a process
+    started ahead of its step pays this while the steps upstream of it still run."""
+    import jupytext  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    _kernel_classes()
 
 
 def warm_imports(name: str) -> list[str]:
@@ -342,7 +362,7 @@ class Kernel:
         and raised where the step would have started its kernel (:meth:`take`)."""
         from jupyter_core.utils import run_sync
 
-        IPCKernelManager, _ = _kernel_classes()
+        IPCKernelManager = _manager_class()
         _stop(self.km)
         self.km, self.error = None, None
         try:

@@ -487,7 +487,7 @@ def test_bad_raw_data_stops_the_build_before_any_kernel_starts(monkeypatch):
     """01 reads data/raw: its check fails before its kernel (or the next step's) is started."""
     log = _Log(monkeypatch, {"01_clean", "02_evaluation"})
 
-    def bad():
+    def bad(record=False):
         raise engine.BuildError("data/raw/x.csv, line 2, column value: not a number")
     monkeypatch.setattr(engine, "_check_raw", bad)
     with pytest.raises(engine.BuildError, match="not a number") as err:
@@ -529,7 +529,7 @@ def test_no_kernel_is_started_ahead_while_every_core_is_busy(monkeypatch):
 
     monkeypatch.setattr(subprocess, "Popen", Aside)
     monkeypatch.setattr(engine, "CORES", 2)
-    monkeypatch.setattr(engine, "_check_raw", lambda: None)
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
     original = engine.run_step
 
     def run_step(name, run=None, environ=None, kernel=None):
@@ -547,3 +547,84 @@ def test_no_kernel_is_started_ahead_while_every_core_is_busy(monkeypatch):
     engine.build({}, jobs=2)
     assert ran[:4] == [("aside", "06_unblinding"), ("kernel", "01_clean"), ("kernel", "02_evaluation"),
                        ("run", "01_clean on 01_clean")]
+
+
+def test_a_step_that_will_run_aside_starts_ahead_and_runs_when_told(monkeypatch):
+    """An as-of rerun (every step but 06 stale) under make -j2 on 2 cores: while 02 runs here, 04's
+    process starts (`run 04 --when-told`) and readies itself on the free core; once 02 has ended
+    it is told "run". A step started ahead that proves up to date is told "skip"."""
+    import subprocess
+
+    stale = set(registry.STEPS) - {"06_unblinding"}
+    log = _Log(monkeypatch, stale)
+    ran = log.events
+
+    class Ahead:
+        def __init__(self, cmd, **kw):
+            ran.append(("ahead" if "--when-told" in cmd else "aside", cmd[cmd.index("run") + 1]))
+            self.name, self.returncode = cmd[cmd.index("run") + 1], None
+            outer = self
+
+            class Stdin:
+                def write(self, text):
+                    ran.append((text.strip(), outer.name))
+
+                def close(self):
+                    pass
+            self.stdin = Stdin()
+
+        def poll(self):
+            if (("run", self.name)) in ran:
+                self.returncode = 0
+                stale.discard(self.name)
+            return self.returncode
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Ahead)
+    monkeypatch.setattr(engine, "CORES", 2)
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)
+        return original(name, run, environ, kernel)
+    monkeypatch.setattr(engine, "run_step", run_step)
+    engine.build({}, jobs=2)
+    assert ran[:8] == [("kernel", "01_clean"), ("kernel", "02_evaluation"), ("run", "01_clean on 01_clean"),
+                       ("kernel", "03_forecast"), ("ahead", "04_context_figures"), ("run", "02_evaluation on 02_evaluation"),
+                       ("run", "04_context_figures"), ("run", "03_forecast on 03_forecast")]
+    assert ran[-1] == ("run", "05_forecast_figures on 05_forecast_figures")
+
+    stale.update({"02_evaluation"})  # 02 reruns and writes the same tables: 04, started ahead, is told to skip
+    ran.clear()
+    engine.build({}, jobs=2)
+    assert ran == [("kernel", "02_evaluation"), ("kernel", "03_forecast"), ("ahead", "04_context_figures"),
+                   ("run", "02_evaluation on 02_evaluation"), ("discard", "03_forecast"), ("skip", "04_context_figures")]
+
+
+def test_a_raw_check_that_passed_is_not_repeated_until_the_raw_data_or_the_code_changes(tree, monkeypatch):
+    """``build/state/raw-check.json`` keeps the key of the last check that passed (the default
+    build's); an AS_OF rerun on the same raw data skips the check, an edited raw file (even with
+    its old modification time) or an edited module is checked again, and bad data still fails."""
+    from analysis import sources
+
+    real, calls = sources.load_all, []
+    monkeypatch.setattr(sources, "load_all", lambda *a, **kw: calls.append(1) or real(paths.RAW))
+    engine._check_raw(record=False)
+    engine._check_raw(record=True)
+    assert len(calls) == 2  # a check made without recording leaves no record
+    engine._check_raw()
+    assert len(calls) == 2 and (tree / "build" / "state" / "raw-check.json").is_file()
+    module = tree / "analysis" / "domain.py"
+    module.write_text(module.read_text() + "\n")
+    engine._check_raw(record=True)
+    assert len(calls) == 3
+    raw = tree / "data" / "raw" / "rankings.csv"
+    st = raw.stat()
+    raw.write_text(raw.read_text().replace(",1,", ",x,", 1))
+    os.utime(raw, ns=(st.st_atime_ns, st.st_mtime_ns))
+    with pytest.raises(engine.BuildError, match="bad raw data"):
+        engine._check_raw(record=True)
+    assert len(calls) == 4
