@@ -280,13 +280,15 @@ def _cmd_run(args, environ) -> int:
     try:
         with housekeeping.building():  # `make clean` waits for no one: it is refused meanwhile
             kernel = None
-            if args.when_told:  # started ahead by the build: get ready, then wait for its word
-                kernel = engine.ready_ahead(args.step)
-                if sys.stdin.readline().strip() != "run":  # "skip", or the build ended (end of file)
-                    if kernel is not None:
-                        kernel.discard()
-                    return 0
-            engine.run_step(args.step, None, environ, kernel=kernel)
+            try:
+                if args.when_told:  # started ahead by the build: get ready, then wait for its word
+                    kernel = engine.ready_ahead(args.step)
+                    if sys.stdin.readline().strip() != "run":  # "skip", or the build ended (end of file)
+                        return 0
+                engine.run_step(args.step, None, environ, kernel=kernel)
+            finally:  # stopped while waiting, or told to skip: its kernel goes (a run step's is gone already)
+                if kernel is not None:
+                    kernel.discard()
     except Exception as err:  # a failed step says what the build left (earlier steps may have published)
         _raise_with_what_was_left(args.step, err, environ)
     return 0
@@ -295,13 +297,12 @@ def _cmd_run(args, environ) -> int:
 def _cmd_build(args, environ) -> int:
     """make all: every stale step in one process (:func:`analysis.pipeline.engine.build`), under the
     build lock for the whole build; a failed step says what the build left, as `run` does."""
-    from analysis.pipeline import engine, housekeeping, report
+    from analysis.pipeline import engine, housekeeping
 
     engine.check_all(environ, _goals(environ, "all"))
     try:
         with housekeeping.building():
-            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs,
-                         on_first_run=report.warm_up)
+            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
     except engine.StepFailed as err:  # the step's own process has printed its error (and what was left)
         return err.code
     except Exception as err:

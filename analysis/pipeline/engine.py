@@ -523,7 +523,7 @@ def schedule(ready: list[str], aside: int, last: str | None = None) -> tuple[str
     return here, [n for n in ready if n != here][:max(0, aside)]
 
 
-def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
+def build(environ=None, jobs: int = 1) -> None:
     """``make all``: run every stale step of the default outputs in the graph's order (the command
     ``build`` then writes the index page, :mod:`analysis.pipeline.cli`).
 
@@ -547,17 +547,16 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     same bytes whichever process ran them, on a kernel started ahead or not
     (``tests/integration/test_determinism.py``).
 
-    ``on_first_run``: called once, when the first stale step is about to start (the command line
-    readies the index page's imports then, :func:`analysis.pipeline.report.warm_up`).
-
     A step that fails stops the build once the steps already running have ended (as make does);
     a stop (SIGINT, SIGTERM) stops the steps running aside too."""
     import subprocess
     import sys
+    import threading
 
     from analysis.pipeline import runner
 
     environ = os.environ if environ is None else environ
+    base_env = dict(environ)  # as the build started: a step here changes the process's own while it runs
     order = list(STEPS)
     done: set[str] = set()
     aside: dict[str, subprocess.Popen] = {}
@@ -565,6 +564,7 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
     warm: dict[str, runner.Kernel] = {}
     waiting: dict[str, subprocess.Popen] = {}  # started ahead (`run NAME --when-told`), told to run once ready
     told: list[subprocess.Popen] = []  # started ahead, then told to skip (their step proved up to date)
+    triggered: set[str] = set()  # started ahead for want of a slot, and told to run when one freed
     raw_checked = False  # data/raw passed its checks in this build (run_step checks again before a step reads it)
     last = None  # the step this process ran last
 
@@ -595,14 +595,35 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
             kernel = runner.Kernel(name, out).start()
         return kernel
 
+    telling = threading.Lock()
+
     def tell(proc, word: str) -> None:
-        """Say "run" or "skip" to a process started ahead; one that has already ended (it failed, and
-        said why) is reaped as a step that ran aside."""
-        try:
-            proc.stdin.write(word + "\n")
-            proc.stdin.close()
-        except (BrokenPipeError, ValueError):
-            pass
+        """Say "run" or "skip" to a process started ahead (once: later words are not read); one that
+        has already ended (it failed, and said why) is reaped as a step that ran aside."""
+        with telling:
+            try:
+                proc.stdin.write(word + "\n")
+                proc.stdin.close()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+
+    def run_when_a_slot_frees(name: str, proc, following: list) -> None:
+        """A thread: once one of the steps running aside has ended, tell ``proc`` (``name``, started
+        ahead for want of a slot) to run, while this process may still be in the middle of a step.
+        It only waits and writes one word: no process is started and no environment is read here."""
+        while not any(p.poll() is not None for p in following):
+            if proc.poll() is not None or proc.stdin.closed:
+                return
+            time.sleep(0.05)
+        triggered.add(name)
+        tell(proc, "run")
+
+    def ahead(name: str):
+        """Start ``name`` ahead in its own process (``run NAME --when-told``): it gets ready and
+        waits for "run" or "skip" on its standard input."""
+        sys.stdout.flush()
+        return subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", name, "--when-told"],
+                                cwd=paths.ROOT, env=dict(base_env), stdin=subprocess.PIPE, text=True)
 
     def end_waiting() -> None:
         for proc in waiting.values():
@@ -633,18 +654,18 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                         told.append(waiting.pop(n))
                         tell(told[-1], "skip")
                 continue
-            for n in [n for n in ready if n in waiting]:  # started ahead, and ready now: it runs aside
-                aside[n] = waiting.pop(n)
-                tell(aside[n], "run")
+            # Started ahead, and ready now: it runs aside if it has a slot (or was given one by its
+            # thread, or this process has nothing else to run); else it keeps waiting for a slot.
+            for n in [n for n in ready if n in waiting]:
+                if n in triggered or len(aside) < jobs - 1 or not [m for m in ready if m not in waiting]:
+                    aside[n] = waiting.pop(n)
+                    tell(aside[n], "run")
                 ready.remove(n)
             here, others = schedule(ready, jobs - 1 - len(aside) - len(waiting), last)
-            if on_first_run is not None and (here is not None or others):
-                on_first_run()
-                on_first_run = None
             for n in others:
                 sys.stdout.flush()
                 aside[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n],
-                                            cwd=paths.ROOT, env=dict(environ))
+                                            cwd=paths.ROOT, env=dict(base_env))
                 if n in warm:
                     warm.pop(n).discard()
             if here is None:
@@ -668,9 +689,16 @@ def build(environ=None, jobs: int = 1, on_first_run=None) -> None:
                 coming = [n for n in ready_after({here} | set(others)) if n != after and n not in waiting]
                 if coming and len(aside) + len(waiting) < jobs - 1 and 1 + len(aside) + len(waiting) < CORES:
                     n = schedule(coming, 0, None)[0]
-                    sys.stdout.flush()
-                    waiting[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n, "--when-told"],
-                                                  cwd=paths.ROOT, env=dict(environ), stdin=subprocess.PIPE, text=True)
+                    waiting[n] = ahead(n)
+                # A stale step ready now but without a slot (make's -jN): it starts ahead, and a thread
+                # tells it to run as soon as a step aside ends, rather than when this step does.
+                queued = [n for n in ready if n != here and n not in others and n not in waiting]
+                if queued and aside and not waiting and 0 < jobs - 1 and \
+                        (raw_checked or not STEPS[queued[0]].reads_raw):
+                    n = queued[0]
+                    waiting[n] = ahead(n)
+                    threading.Thread(target=run_when_a_slot_frees, args=(n, waiting[n], list(aside.values())),
+                                     name=f"suanli-slot-{n}", daemon=True).start()
                 run_step(here, None, environ, kernel=kernel)
             except Exception as err:  # the command line says what the build left (analysis/pipeline/cli.py)
                 err.suanli_step = here

@@ -132,30 +132,6 @@ def _inline_markdown(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
 
 
-#: What :func:`summary` imports: pandas and the science modules that write the page's sentences.
-SUMMARY_MODULES = ("pandas", "analysis.audit", "analysis.figure_notes", "analysis.findings", "analysis.unblinding")
-
-
-def warm_up():
-    """Import :data:`SUMMARY_MODULES` in a thread, while a build's steps run (about a second that
-    the page would otherwise add after the last step); returns the thread. The page is the same
-    either way: only the imports move. A failed import here is left for :func:`summary` to meet
-    and report."""
-    import importlib
-    import threading
-
-    def work():
-        for name in SUMMARY_MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception:  # noqa: BLE001 (summary() imports it again, and says what failed)
-                return
-
-    thread = threading.Thread(target=work, name="suanli-index-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 def summary(run: str | None = None) -> list[str]:
     """The findings, first on the page: the audit's (the README's own sentences, from
     :mod:`analysis.findings`) and the forecasts' (from :mod:`analysis.figure_notes`), all read

@@ -550,15 +550,16 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
     output.parent.mkdir(parents=True, exist_ok=True)
     sweep_private_folders()
     wanted = dict(run=run, outputs_in_run=outputs_in_run, fresh=fresh, kernel_name=kernel_name)
-    if kernel is not None and kernel.key == Kernel.key_for(name, output, **wanted):
-        mine = kernel
-    else:
-        if kernel is not None:
-            kernel.discard()
-        mine = Kernel(name, output, **wanted).start()
-    _LIVE.discard(mine)  # this step's own: removed when it ends
-    stage_dir, ledger = mine.stage_dir, mine.ledger
-    try:
+    mine = None
+    try:  # from the first folder made: a stop (SIGTERM, SIGINT) from here on leaves none behind
+        if kernel is not None and kernel.key == Kernel.key_for(name, output, **wanted):
+            mine = kernel
+        else:
+            if kernel is not None:
+                kernel.discard()
+            mine = Kernel(name, output, **wanted).start()
+        _LIVE.discard(mine)  # this step's own: removed when it ends
+        stage_dir, ledger = mine.stage_dir, mine.ledger
         import nbformat
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
@@ -571,7 +572,9 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
             raise RunnerError(f"{paths.rel(source)}: the parameters cell declares {sorted(declared)} but "
                               f"analysis/pipeline/params.py declares {sorted(P.known(name))}; keep them in step")
     except BaseException:
-        mine.discard()
+        for k in (mine, kernel):
+            if k is not None:
+                k.discard()
         remove_own_private_folders()
         raise
     # The runner's own writes (the page, the notebook) are staged in the same ledger as the kernel's.

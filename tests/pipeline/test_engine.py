@@ -446,9 +446,8 @@ def test_a_rerun_runs_its_stale_steps_here_on_kernels_started_ahead_and_spawns_n
 
 def test_a_build_with_nothing_stale_starts_no_kernel_and_no_process(monkeypatch):
     log = _Log(monkeypatch, set())
-    calls = []
-    engine.build({}, jobs=2, on_first_run=lambda: calls.append(1))
-    assert log.events == [] and calls == []
+    engine.build({}, jobs=2)
+    assert log.events == []
 
 
 def test_a_kernel_started_for_a_step_that_proves_up_to_date_is_discarded(monkeypatch):
@@ -628,3 +627,62 @@ def test_a_raw_check_that_passed_is_not_repeated_until_the_raw_data_or_the_code_
     with pytest.raises(engine.BuildError, match="bad raw data"):
         engine._check_raw(record=True)
     assert len(calls) == 4
+
+
+def test_a_step_waiting_for_a_slot_is_told_to_run_as_soon_as_a_step_aside_ends(monkeypatch):
+    """A clean make -j2: 06 runs aside; 04 is ready after 02 but has no slot, so it starts ahead
+    and waits. 06 ends while 03 runs here: 04 is told to run then, not when 03 ends."""
+    import subprocess
+    import time
+
+    stale = set(registry.STEPS)
+    log = _Log(monkeypatch, stale)
+    ran = log.events
+
+    class Proc:
+        def __init__(self, cmd, **kw):
+            self.name, self.returncode = cmd[cmd.index("run") + 1], None
+            ran.append(("ahead" if "--when-told" in cmd else "aside", self.name))
+            outer = self
+
+            class Stdin:
+                closed = False
+
+                def write(self, text):
+                    ran.append((text.strip(), outer.name))
+
+                def close(self):
+                    self.closed = True
+            self.stdin = Stdin()
+
+        def poll(self):
+            if self.name == "06_unblinding" and ("run", "03_forecast on 03_forecast") in ran:
+                self.returncode = 0
+            if self.name == "04_context_figures" and ("end", "03_forecast") in ran:
+                self.returncode = 0
+            return self.returncode
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Proc)
+    monkeypatch.setattr(engine, "CORES", 2)
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)
+        original(name, run, environ, kernel)
+        if name == "03_forecast":  # 06 ends meanwhile; the thread has a moment to see it
+            deadline = time.monotonic() + 5
+            while ("run", "04_context_figures") not in ran and time.monotonic() < deadline:
+                time.sleep(0.01)
+        ran.append(("end", name))
+        return True
+    monkeypatch.setattr(engine, "run_step", run_step)
+    engine.build({}, jobs=2)
+    i = ran.index
+    assert i(("ahead", "04_context_figures")) < i(("run", "03_forecast on 03_forecast")) \
+        < i(("run", "04_context_figures")) < i(("end", "03_forecast"))
+    assert ran.count(("aside", "04_context_figures")) == 0  # one process for 04: the one started ahead
+    assert ran[-2:] == [("run", "05_forecast_figures on 05_forecast_figures"), ("end", "05_forecast_figures")]
