@@ -88,15 +88,17 @@ def test_hostile_values_through_every_variable_fail_cleanly(compendium, tmp_path
     assert not (compendium.root.parent / "outside").exists()
 
 
-def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
+def test_reused_run_name_and_mistyped_variables_fail_in_one_line(with_run):
+    """Starts from run x, built once per worker (``with_run``: METHOD=ets HORIZON=2030; the
+    parameters it echoes are test_staleness.py's ``test_forecast_run_is_separate_and_idempotent``).
+    That a reused name with REPLACE=1 replaces the run is test_runs.py's interrupted-replace drill
+    (its last step). Until issue 31 this drill built a run of its own and then replaced it."""
+    compendium = with_run
     before = _snapshot(compendium.root)
-    first = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVELS=0.95")
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert "Parameters: AS_OF=2023-12-07, DECAY_HALF_LIFE=, GROWTH=, HORIZON=2030, LEVELS=0.95, LONG_RUN_GROWTH=, METHOD=ets" in first.stdout
-    params_file = compendium.root / "runs" / "ux1" / "params.yaml"
+    params_file = compendium.root / "runs" / "x" / "params.yaml"
     recorded = params_file.read_bytes()
     for args, message in [
-        (["RUN=ux1", "HORIZON=2028"], "already exists with other parameters (horizon_end 2030 → 2028"),
+        (["RUN=x", "HORIZON=2028"], "already exists with other parameters (horizon_end 2030 → 2028"),
         (["RUN=ux3", "method=ets"], "did you mean METHOD?"),
         (["RUN=ux3", "HORIZN=2030"], "did you mean HORIZON?"),
         (["RUN=.."], "is not a valid run name"),
@@ -107,14 +109,11 @@ def test_reused_run_name_and_mistyped_variables_fail_in_one_line(compendium):
         assert len(result.stderr.strip().splitlines()) == 1
     assert params_file.read_bytes() == recorded
     assert not (compendium.root / "runs" / "ux3").exists()
-    same = compendium.make("forecast", "RUN=ux1", "METHOD=ets", "HORIZON=2030", "LEVELS=0.95")
+    same = compendium.make("forecast", "RUN=x", "METHOD=ets", "HORIZON=2030")
     assert same.returncode == 0 and "runner:" not in same.stdout
-    replaced = compendium.make("forecast", "RUN=ux1", "HORIZON=2028", "REPLACE=1")
-    assert replaced.returncode == 0, replaced.stderr[-2000:]
-    assert b"horizon_end: 2028" in params_file.read_bytes()
     assert compendium.outputs() == compendium.reference  # no run touched a default output
-    after = {k: v for k, v in _snapshot(compendium.root).items() if not k.startswith("runs/ux1/") and k != "runs/.ux1.lock"}
-    assert after == before  # nor any other file outside runs/<name>/ and build/
+    after = {k: v for k, v in _snapshot(compendium.root).items() if k != "runs/.x.lock"}  # its lock names its last user
+    assert after == {k: v for k, v in before.items() if k != "runs/.x.lock"}  # nor any file outside build/, run x's included
 
 
 # ----------------------------------------------------------------------------- issue 22: only known names
