@@ -38,14 +38,63 @@ def pytest_configure(config):
     os.environ["SUANLI_ROOT"] = str(_TMP)
 
 
+#: The drill that runs longest (two clean builds, one after the other): it starts first.
+LONGEST = "tests/integration/test_determinism.py"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's worker reads the groups marked here
 def pytest_collection_modifyitems(session, config, items):
-    """The order ``make test`` hands whole files to its two workers (``pytest -n 2 --dist loadfile
-    --no-loadscope-reorder``): the integration drills first, then the notebooks (nbval), then the
-    unit tests, so that the long files start early and the short ones fill the end, instead of
-    xdist's default order (most tests first), which left the one-test determinism drill for last.
+    """How ``make test`` shares the tests among its workers (``pytest -n 3 --dist loadgroup
+    --no-loadscope-reorder``, analysis/pipeline/cli.py): in units, handed out in the order sorted
+    here, each to the next worker that is free.
+
+    A unit is one test for the integration drills (each starts from its own copy of the built
+    tree, so any worker can take any drill, and a long file no longer holds one worker while the
+    other has finished); the drills that start from the shared run x (fixture ``built_run``) are
+    one unit, so that one worker builds it; every other file is one unit (a notebook's cells run
+    in order in one kernel; a module's fixtures, a browser or a Lab server, start once).
+
+    The order: the longest drill first, then the unit of run x, the other drills, the notebooks
+    (nbval), then the unit tests, so the long units start early and the short ones fill the end.
     The sort is stable: within a file (a notebook's cells above all) the order is kept."""
     drills = REPO / "tests" / "integration"
-    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1 if item.path.suffix == ".ipynb" else 2)
+
+    def rank(item) -> int:
+        if item.path == REPO / LONGEST:
+            return 0
+        if item.path.is_relative_to(drills):
+            return 1 if "built_run" in getattr(item, "fixturenames", ()) else 2
+        return 3 if item.path.suffix == ".ipynb" else 4
+
+    items.sort(key=rank)
+    if not getattr(config.option, "loadgroup", False):  # a worker of --dist loadgroup (xdist sets it)
+        return
+    for item in items:
+        if not item.path.is_relative_to(drills):
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO).as_posix()))
+        elif "built_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("run-x"))
+
+
+#: The test files this session collected (every item, before any -k or --deselect), and whether
+#: it collected the whole of tests/: tests/test_collection.py reads them.
+COLLECTED = pytest.StashKey[set]()
+
+
+def pytest_itemcollected(item):
+    item.config.stash.setdefault(COLLECTED, set()).add(item.path)
+
+
+def collected_whole_suite(config) -> set[Path] | None:
+    """The test files this session collected, if it was asked for the whole of tests/ (as ``make
+    test`` and a bare ``pytest`` are); else None."""
+    asked = set()
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        asked.add((path if path.is_absolute() else Path(config.invocation_params.dir) / path).resolve())
+    if not asked & {REPO, REPO / "tests"}:
+        return None
+    return config.stash.get(COLLECTED, set())
 
 
 def pytest_unconfigure(config):
