@@ -38,14 +38,87 @@ def pytest_configure(config):
     os.environ["SUANLI_ROOT"] = str(_TMP)
 
 
+#: The drill that runs longest (two clean builds, one after the other): it starts first.
+LONGEST = "tests/integration/test_determinism.py"
+#: The drills that start from run x, built once per worker (fixture ``built_run``,
+#: tests/integration/conftest.py): one unit, so that one worker builds it.
+RUN_X = {
+    "tests/integration/test_runs.py::test_an_interrupted_replace_never_loses_the_old_run",
+    "tests/integration/test_runs.py::test_make_runs_lists_every_run_when_one_is_corrupt_and_escapes_its_text",
+    "tests/integration/test_staleness.py::test_forecast_run_is_separate_and_idempotent",
+    "tests/integration/test_hostile.py::test_reused_run_name_and_mistyped_variables_fail_in_one_line",
+}
+DRILLS = "tests/integration/"
+
+
+def unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: the test itself for an integration drill (each starts
+    from its own copy of the built tree, so any worker can take any drill), ``run-x`` for the
+    drills of :data:`RUN_X`, else its file (a notebook's cells run in order in one kernel; a
+    module's fixtures, a browser or a Lab server, start once)."""
+    path, _, name = nodeid.partition("::")
+    if not path.startswith(DRILLS):
+        return path
+    return "run-x" if f"{path}::{name.split('[')[0]}" in RUN_X else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs ``pytest -n 3 --dist loadgroup --no-loadscope-reorder``
+    (analysis/pipeline/cli.py): units of work (:func:`unit`) handed out in the order
+    :func:`pytest_collection_modifyitems` sorts them, each to the next free worker. pytest-xdist's
+    own loadgroup groups by marks it appends to each test's id, which pytest 9 no longer reads (it
+    sets ``item._nodeid``; pytest 9 keeps the id in ``item._id``), so every test became a unit of
+    its own and a notebook's cells were split among workers: the units are said here instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Units(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit(nodeid)
+
+    return Units(config, log)
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """The order ``make test`` hands whole files to its two workers (``pytest -n 2 --dist loadfile
-    --no-loadscope-reorder``): the integration drills first, then the notebooks (nbval), then the
-    unit tests, so that the long files start early and the short ones fill the end, instead of
-    xdist's default order (most tests first), which left the one-test determinism drill for last.
-    The sort is stable: within a file (a notebook's cells above all) the order is kept."""
-    drills = REPO / "tests" / "integration"
-    items.sort(key=lambda item: 0 if item.path.is_relative_to(drills) else 1 if item.path.suffix == ".ipynb" else 2)
+    """The order units are handed to the workers: the longest drill first, then the unit of run x,
+    the other drills, the notebooks (nbval), then the unit tests, so that the long units start early
+    and the short ones fill the end. The sort is stable: within a file (a notebook's cells above
+    all) the order is kept."""
+    uses_run_x = {f"{i.nodeid.split('[')[0]}" for i in items if "built_run" in getattr(i, "fixturenames", ())}
+    if not uses_run_x <= RUN_X:
+        raise pytest.UsageError(f"tests/conftest.py: add {sorted(uses_run_x - RUN_X)} to RUN_X (they use built_run)")
+
+    def rank(item) -> int:
+        if item.nodeid.startswith(LONGEST):
+            return 0
+        if item.nodeid.startswith(DRILLS):
+            return 1 if unit(item.nodeid) == "run-x" else 2
+        return 3 if item.path.suffix == ".ipynb" else 4
+
+    items.sort(key=rank)
+
+
+#: The test files this session collected (every item, before any -k or --deselect), and whether
+#: it collected the whole of tests/: tests/test_collection.py reads them.
+COLLECTED = pytest.StashKey[set]()
+
+
+def pytest_itemcollected(item):
+    item.config.stash.setdefault(COLLECTED, set()).add(item.path)
+
+
+def collected_whole_suite(config) -> set[Path] | None:
+    """The test files this session collected, if it was asked for the whole of tests/ (as ``make
+    test`` and a bare ``pytest`` are); else None."""
+    asked = set()
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        asked.add((path if path.is_absolute() else Path(config.invocation_params.dir) / path).resolve())
+    if not asked & {REPO, REPO / "tests"}:
+        return None
+    return config.stash.get(COLLECTED, set())
 
 
 def pytest_unconfigure(config):
@@ -89,3 +162,4 @@ def cleaned(raw):
     return {"figures": figures, "implied": implied, "audit": audit.audit(figures, implied, info["article_dates"]),
             "series": series, "editions": known,
             "vantage": editions.vantage(series, known, domain.FORECAST_SERIES, domain.DEFAULT_AS_OF)}
+

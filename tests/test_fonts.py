@@ -1,6 +1,10 @@
 """The shipped font: it draws every character of every chart, it is the only family a chart
 names, no system font carries its name, and the figures come out byte-identical whether the
-system's fonts (fonts-liberation, fonts-dejavu-core, fonts-noto-cjk in CI) are visible or hidden."""
+system's fonts (fonts-liberation, fonts-dejavu-core, fonts-noto-cjk in CI) are visible or hidden.
+
+Re-rendered with the system's fonts visible, the figures are those of any build on this machine:
+test_determinism.py's two clean builds draw every figure so and compare each file's bytes with
+this checkout's, so since issue 31 only the hidden case re-renders here."""
 from __future__ import annotations
 
 import json
@@ -138,7 +142,7 @@ def _unshare_works() -> bool:
     return r.returncode == 0
 
 
-@pytest.mark.parametrize("system_fonts", ["visible", "hidden"])
+@pytest.mark.parametrize("system_fonts", ["hidden"])
 def test_figures_are_byte_identical_with_system_fonts_visible_or_hidden(repo, system_fonts):
     """Re-render every committed spec in a fresh process and compare every file's bytes."""
     if os.environ.get("CI"):  # the hard case must really be exercised in CI (.ci/run installs these)

@@ -426,8 +426,10 @@ def _cmd_bench(args, environ) -> int:
 
 
 def _cmd_test(args, environ) -> int:
-    # whole files to each worker, in the order tests/conftest.py sorts them (the long drills first)
-    return _exec([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"], environ)
+    # units (a drill, a file) to each free worker, in the order tests/conftest.py sorts them (the long
+    # drills first); three workers on two cores fill the time a worker waits (a browser settling, a
+    # drill waiting for a build to reach a moment, Lab's autosave)
+    return _exec([sys.executable, "-m", "pytest", "-n", "3", "--dist", "loadgroup", "--no-loadscope-reorder"], environ)
 
 
 def _cmd_mk(args, environ) -> int:

@@ -9,9 +9,11 @@ table, a cache entry, a figure) and a hard link would carry the edit into every 
 copy of the built tree (about 40 MB) takes under a tenth of a second.
 
 Also shared: :func:`built_run`, a copy with one named run already built, for the drills that
-start from an existing run; and :func:`validate`, the pipeline's check of a command line, called
+start from an existing run; :func:`validate`, the pipeline's check of a command line, called
 in this process, for the hostile corpora (every value through the validator, a sample of them
-through make and the entry point).
+through make and the entry point); and :class:`Watch`, which tells a drill that stops a build
+when the build has reached a given moment (a runner's stage folder made, its kernel started, its
+first output staged), instead of sleeping a fixed delay.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,3 +170,75 @@ def validate(goal: str | None, assignments: list[str], via: str = "entry", envir
     except (P.ParameterError, engine.BuildError) as err:
         return f"error: {cli._one_line(err)}"
     return ""
+
+
+# ----------------------------------------------------------------------------- the moments of a build
+
+class Watch:
+    """A build's own temporary folder (``TMPDIR``), where each runner makes its private folders
+    (analysis/pipeline/runner.py): ``suanli-stage-<pid>-…`` when a step starts (its ledger,
+    ``ledger.tsv``, lists each output the kernel has staged) and ``suanli-sk-<pid>-…`` for the
+    kernel's sockets. A drill waits for one of these moments, not for a fixed delay that a quiet
+    machine overshoots (the step already finished) and a busy one undershoots."""
+
+    MOMENTS = ("stage", "kernel", "writing")
+
+    def __init__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="sl", dir="/tmp"))  # short: the sockets live here too
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return clean_env(TMPDIR=str(self.tmp), **extra)
+
+    def folders(self) -> list[str]:
+        """The runners' private folders now present (stage and socket)."""
+        return sorted(p.name for p in self.tmp.iterdir() if p.name.startswith(("suanli-stage-", "suanli-sk-")))
+
+    def runners(self) -> set[int]:
+        """The process ids the private folders are named after."""
+        return {int(name.split("-")[2]) for name in self.folders()}
+
+    def reached(self, moment: str) -> bool:
+        names = self.folders()
+        if moment == "stage":
+            return any(n.startswith("suanli-stage-") for n in names)
+        if moment == "kernel":
+            return any(n.startswith("suanli-sk-") for n in names)
+        if moment == "writing":
+            for n in names:
+                try:
+                    if n.startswith("suanli-stage-") and (self.tmp / n / "ledger.tsv").stat().st_size > 0:
+                        return True
+                except OSError:  # the step ended and removed its folder meanwhile
+                    pass
+            return False
+        raise ValueError(moment)
+
+    def wait(self, moment: str, proc=None, timeout: float = 300) -> bool:
+        """Wait until ``moment`` (one of :data:`MOMENTS`); False if ``proc`` ended first or time ran out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.reached(moment):
+                return True
+            if proc is not None and proc.poll() is not None:
+                return False
+            time.sleep(0.02)
+        return False
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def watch():
+    w = Watch()
+    yield w
+    w.close()
+
+
+def wait_for(predicate, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

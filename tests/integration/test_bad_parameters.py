@@ -1,10 +1,15 @@
 """Drill 2: every parameter of every notebook, with a wrong type, an out-of-range value and
-an unknown name, fails before a kernel starts, with exit status 2 and the allowed values."""
+an unknown name, fails before a kernel starts, with exit status 2 and the allowed values.
+
+"Before a kernel starts" is shown, not timed: each command runs with ``SUANLI_KERNEL`` naming a
+kernel that does not exist, so a kernel start, had one been tried, would have failed with its own
+message and exit status 1 (tests/integration/test_staleness.py drills that message). Until issue
+31 the drills asserted a duration (under 5 s, under 2 s), which a busy machine overran. The bad
+values of one notebook's parameters run in one copy of the compendium (until then a copy each)."""
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -13,6 +18,7 @@ from analysis.pipeline import params
 from .conftest import clean_env
 
 pytestmark = pytest.mark.integration
+NO_KERNEL = "no-such-kernel"  # SUANLI_KERNEL: a start would fail, naming it
 
 
 # ----------------------------------------------------------------------------- 2. parameters
@@ -33,18 +39,23 @@ def _param_cases():
         yield nb, "no_such_parameter", "unknown name", "1", "known parameters"
 
 
-@pytest.mark.parametrize("nb, name, kind, value, allowed", list(_param_cases()),
-                         ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in _param_cases()])
-def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, value, allowed):
-    out = compendium.root / "scratch" / f"{nb}.ipynb"
-    t0 = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "analysis.pipeline.runner", f"notebooks/src/{nb}.py", str(out), "-p", name, value],
-                            cwd=compendium.root, env=clean_env(PYTHONPATH=str(compendium.root)),
-                            capture_output=True, text=True)
-    assert result.returncode == 2
-    assert f"'{name}'" in result.stderr and allowed in result.stderr, result.stderr
-    assert not out.exists() and "Kernel" not in result.stderr
-    assert time.monotonic() - t0 < 5
+@pytest.mark.parametrize("nb", list(params.SPECS))
+def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb):
+    """Each bad value of each of the notebook's parameters, in turn, through the runner, in one copy
+    per notebook (until issue 31 a copy per value, which cost more than the refusal)."""
+    failures = []
+    for case in [c for c in _param_cases() if c[0] == nb]:
+        _, name, kind, value, allowed = case
+        out = compendium.root / "scratch" / f"{nb}.ipynb"
+        result = subprocess.run([sys.executable, "-m", "analysis.pipeline.runner", f"notebooks/src/{nb}.py", str(out),
+                                 "-p", name, value], cwd=compendium.root,
+                                env=clean_env(PYTHONPATH=str(compendium.root), SUANLI_KERNEL=NO_KERNEL),
+                                capture_output=True, text=True)
+        if not (result.returncode == 2 and f"'{name}'" in result.stderr and allowed in result.stderr
+                and not out.exists() and "Kernel" not in result.stderr and NO_KERNEL not in result.stderr):
+            failures.append((name, kind, result.returncode, result.stderr[-300:]))
+    assert failures == []
+    assert [c for c in _param_cases() if c[0] == nb]  # at least the unknown name was tried
 
 
 @pytest.mark.parametrize("args, allowed", [
@@ -57,9 +68,9 @@ def test_bad_parameter_fails_before_a_kernel_starts(compendium, nb, name, kind, 
     (["forecast", "RUN=x", "TRAIN_START=2023"], "train_start must be an integer from 2021 to 2022"),
 ])
 def test_make_rejects_bad_variables_fast_with_exit_2(compendium, args, allowed):
-    t0 = time.monotonic()
-    result = compendium.make(*args)
+    """Refused while make reads the Makefile: no step, so no kernel, is started."""
+    result = compendium.make(*args, env=clean_env(SUANLI_KERNEL=NO_KERNEL))
     assert result.returncode == 2
     assert allowed in result.stderr, result.stderr
-    assert time.monotonic() - t0 < 2.0
+    assert NO_KERNEL not in result.stderr and "runner:" not in result.stdout
     assert compendium.outputs() == compendium.reference

@@ -114,24 +114,55 @@ def test_a_symlinked_raw_file_is_refused_by_its_repository_path(compendium):
     assert compendium.outputs() == compendium.reference
 
 
-@pytest.mark.parametrize("edited", ["data/processed/series.csv", "notebooks/03_forecast.ipynb",
-                                    "figures/model_comparison.png", "reports/index.html"])
-def test_a_hand_edited_output_is_restored_in_one_line(compendium, edited):
-    """A table, a notebook, a figure and the index page, each edited by hand, are restored (the
-    figure is one of 05_forecast_figures', which redraws three figures afresh where
-    04_context_figures would redraw eight; test_one_line.py restores one of 04's)."""
-    target = compendium.root / edited
+#: Outputs edited by hand, one of each kind, each written by a different step (01_clean,
+#: 03_forecast, 05_forecast_figures), so that one build restores each on its own account.
+EDITED = ["data/processed/series.csv", "notebooks/03_forecast.ipynb", "figures/model_comparison.png"]
+
+
+def test_hand_edited_outputs_are_restored_in_one_line_each(compendium):
+    """A table, a notebook and a figure, each edited by hand, are named by make -n and restored by
+    the next make all, one line each (the figure is one of 05_forecast_figures', which redraws
+    three figures afresh where 04_context_figures would redraw eight; test_one_line.py restores
+    one of 04's). Until issue 31 each was a build of its own; the three belong to different
+    steps, whose reruns do not depend on each other (each writes the bytes it wrote before), so
+    one build restores all three. It also carries what test_staleness.py's no-op drill did with
+    an edited table of 01_clean: a stale step sends make to the build process (make --trace shows
+    it), which runs that step. The index page is restored by its own drill below: with other steps
+    rerun, make -n names the index as rerun for their sake, not for its edit."""
+    for edited in EDITED:  # make -n, each edit alone (with the table edited, 03 and 05 show as changed)
+        target = compendium.root / edited
+        good = target.read_bytes()
+        target.write_bytes(good + b"\nedited by hand\n")
+        plan = compendium.make("-n", "all")
+        assert plan.returncode == 0 and f"restore: {edited}" in plan.stdout, plan.stdout
+        target.write_bytes(good)
+    for edited in EDITED:
+        target = compendium.root / edited
+        target.write_bytes(target.read_bytes() + b"\nedited by hand\n")
+    result = compendium.make("--trace", "all")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "analysis.pipeline build" in result.stdout + result.stderr
+    assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", result.stdout) == [
+        "01_clean", "03_forecast", "05_forecast_figures"]
+    restoring = [line for line in result.stdout.splitlines() if line.startswith("suanli: restoring")]
+    assert len(restoring) == 3 and all(sum(e in line for line in restoring) == 1 for e in EDITED), restoring
+    assert compendium.outputs() == compendium.reference
+
+
+def test_a_hand_edited_index_page_is_restored(compendium):
+    target = compendium.root / "reports" / "index.html"
     target.write_bytes(target.read_bytes() + b"\nedited by hand\n")
     plan = compendium.make("-n", "all")
-    assert plan.returncode == 0 and edited.split("/")[-1] in plan.stdout
+    assert plan.returncode == 0 and "restore: reports/index.html" in plan.stdout, plan.stdout
     result = compendium.make("all")
     assert result.returncode == 0, result.stderr[-2000:]
-    restoring = [line for line in result.stdout.splitlines() if line.startswith("suanli: restoring")]
-    assert len(restoring) <= 1 and (restoring or edited == "reports/index.html")
+    assert "runner:" not in result.stdout and "report: wrote reports/index.html" in result.stdout
     assert compendium.outputs() == compendium.reference
 
 
 def test_make_n_lists_exactly_what_would_run_and_writes_nothing(compendium):
+    """make -n names the one step whose code changed and writes nothing; make all then reruns that
+    step only (it also serves test_staleness.py, whose drill of the same edit it replaced)."""
     src = compendium.root / "notebooks" / "src" / "04_context_figures.py"
     src.write_text(src.read_text().replace("# ## The consistency audit", "# ## The consistency audit (all checks)"))
     before = sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts)
@@ -142,7 +173,9 @@ def test_make_n_lists_exactly_what_would_run_and_writes_nothing(compendium):
         "suanli would run index (its notebooks' records changed)"]
     assert compendium.make("-q", "all").returncode == 1
     assert sorted(p for p in compendium.root.rglob("*") if ".venv" not in p.parts) == before
-    assert compendium.make("all").returncode == 0
+    result = compendium.make("all")  # only the notebook whose code changed reruns (test_staleness.py's drill 5)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", result.stdout) == ["04_context_figures"]
     assert compendium.make("-q", "all").returncode == 0
 
 

@@ -1,77 +1,115 @@
-"""Drill 3: `make all` interrupted (SIGINT, SIGKILL) at several points; the next `make all`
-completes with outputs byte-identical to a clean build's and no temporary file left.
+"""Drill 3: `make all` interrupted (SIGINT, SIGKILL, SIGTERM) at several points; the next `make
+all` completes with outputs byte-identical to a clean build's, no temporary file left and no
+runner's private folder (stage or socket) left behind.
 
 Four trials: each signal under `make -j1` and under `make -j2`, each in a different step (the
-cleaning, the forecasts, each figure step), at a different moment. Two trials that repeated a
-signal, step and -j already covered (01_clean with SIGINT at 3 s, 04_context_figures with SIGKILL
-at 5 s) were dropped; a stop with SIGTERM, SIGINT and SIGKILL while a kernel runs is also drilled,
-with the private folders it leaves, in test_one_line.py."""
+cleaning, the forecasts, each figure step), each at a different moment of the step: its runner's
+stage folder made (before the kernel), its kernel started, its first output staged. The drill
+waits for that moment (:class:`tests.integration.conftest.Watch`), not a fixed delay, and asserts
+the build was still running when the signal came. SIGTERM is drilled with two steps running at
+once (:func:`test_a_stopped_build_stops_the_step_running_aside`).
+
+Since issue 31 these trials also carry the private-folder drill that test_one_line.py ran on its
+own (a third build per signal, on 03_forecast under `make -j1`): a runner stopped by SIGINT or
+SIGTERM removes its own stage and socket folders; one killed outright cannot, and the next
+runner sweeps them."""
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
+from analysis.base import atomic
 
-from .conftest import clean_env
+from .conftest import wait_for
 
 pytestmark = pytest.mark.integration
 
 
 # ----------------------------------------------------------------------------- 3. interruptions
 
-TRIALS = [  # (notebook source to touch, signal, seconds before it, make -j)
-    ("01_clean", signal.SIGKILL, 7.0, 1),
-    ("05_forecast_figures", signal.SIGINT, 6.0, 1),
-    ("03_forecast", signal.SIGKILL, 4.0, 2),
-    ("04_context_figures", signal.SIGINT, 8.0, 2),
+TRIALS = [  # (notebook made stale, signal, the moment it is sent, make -j)
+    ("01_clean", signal.SIGKILL, "writing", 1),
+    ("05_forecast_figures", signal.SIGINT, "kernel", 1),
+    ("03_forecast", signal.SIGKILL, "stage", 2),
+    ("04_context_figures", signal.SIGINT, "writing", 2),
 ]
 
 
-@pytest.mark.parametrize("source, sig, delay, jobs", TRIALS,
-                         ids=[f"{s}-{g.name}-{d}s-j{j}" for s, g, d, j in TRIALS])
-def test_interrupted_build_recovers_byte_identically(compendium, source, sig, delay, jobs):
-    (compendium.root / "build" / "state" / f"{source}.json").unlink()  # forget it ran: it reruns
-    # As from a terminal: SIGINT is taken (a pytest-xdist worker may ignore it, and children inherit that)
-    proc = subprocess.Popen(["make", "--no-print-directory", f"-j{jobs}", "all"], cwd=compendium.root, env=clean_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(delay)
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
+def _as_at_a_terminal():
+    """A build started from a terminal takes SIGINT (a pytest-xdist worker may ignore it, and a
+    child inherits an ignored signal: the drill would then stop nothing)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _stopped_and_recovered(compendium, watch, proc, sig) -> None:
+    """After ``proc`` (make) got ``sig``: its runners end, their private folders are gone (removed by
+    themselves, or, killed outright, swept by the next runner), and the next make all restores
+    every output byte-identically, leaving no temporary."""
+    runners = watch.runners()
+    assert runners  # a runner was running
+    os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
-    time.sleep(0.5)
-    result = compendium.make("all")
+    assert proc.returncode != 0  # it was stopped, not finished
+    assert wait_for(lambda: not any(atomic.process_alive(pid) for pid in runners))  # make does not wait for them
+    if sig != signal.SIGKILL:
+        assert watch.folders() == []
+    else:
+        assert watch.folders()  # killed outright: nothing could remove them…
+    result = compendium.make("all", env=watch.env())
     assert result.returncode == 0, result.stderr[-2000:]
+    assert watch.folders() == []  # …so the next runner swept them
     assert compendium.outputs() == compendium.reference
     assert compendium.temporaries() == []
+
+
+@pytest.mark.parametrize("source, sig, moment, jobs", TRIALS,
+                         ids=[f"{s}-{g.name}-{m}-j{j}" for s, g, m, j in TRIALS])
+def test_interrupted_build_recovers_byte_identically(compendium, watch, source, sig, moment, jobs):
+    (compendium.root / "build" / "state" / f"{source}.json").unlink()  # forget it ran: it reruns
+    # As from a terminal: SIGINT is taken (a pytest-xdist worker may ignore it, and children inherit that)
+    proc = subprocess.Popen(["make", "--no-print-directory", f"-j{jobs}", "all"], cwd=compendium.root,
+                            env=watch.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, preexec_fn=_as_at_a_terminal)
+    assert watch.wait(moment, proc), f"{source} ended before the moment '{moment}'"
+    _stopped_and_recovered(compendium, watch, proc, sig)
     again = compendium.make("all")
     assert "runner:" not in again.stdout and "everything is up to date" in again.stdout
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM])
-def test_a_stopped_build_stops_the_step_running_aside(compendium, sig):
+def test_a_stopped_build_stops_the_step_running_aside(compendium, watch):
     """Under make -j2 the build process runs 03_forecast itself and 04_context_figures in a process
-    of its own (analysis/pipeline/engine.py, build): stopped together, both remove their
-    temporaries, no step process is left running, and the next make all recovers byte-identically.
-    (SIGINT and SIGKILL of a build are the trials above.)"""
-    for name in ("03_forecast", "04_context_figures"):
+    of its own (analysis/pipeline/engine.py, build): stopped together by SIGTERM once both have
+    started, both remove their temporaries and private folders, no step process is left running,
+    and the next make all recovers byte-identically. (SIGINT and SIGKILL of a build are the trials
+    above.)
+
+    02_evaluation is made stale too: 06_unblinding, which reads no other step, is ready at the start
+    and its up-to-date check takes the one aside slot while 01 and 02 are found up to date in
+    milliseconds, so 04 would wait for 03 instead of running beside it. The drill asserts that both
+    ran at once (two runners' kernels started), which a fixed 3-second sleep before it never did.
+    (It waits for the kernels, not the stage folders: a stop that comes between a runner's making its
+    stage folder and the ``try`` that removes it leaves that folder to the next runner's sweep;
+    reported on issue 31.)"""
+    for name in ("02_evaluation", "03_forecast", "04_context_figures"):
         (compendium.root / "build" / "state" / f"{name}.json").unlink()
-    proc = subprocess.Popen(["make", "--no-print-directory", "-j2", "all"], cwd=compendium.root, env=clean_env(),
+    proc = subprocess.Popen(["make", "--no-print-directory", "-j2", "all"], cwd=compendium.root, env=watch.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(3)  # both steps running (a cached figure makes 04 quick on a quiet machine)
-    os.killpg(proc.pid, sig)
+    kernels = lambda: {n.split("-")[2] for n in watch.folders() if n.startswith("suanli-sk-")}  # noqa: E731
+    assert wait_for(lambda: len(kernels()) == 2 or proc.poll() is not None, 300) and len(kernels()) == 2
+    runners = watch.runners()
+    os.killpg(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0
     assert "suanli: stopped (SIGTERM); its temporaries are removed" in err, err[-2000:]
-    time.sleep(1)
+    assert wait_for(lambda: not any(atomic.process_alive(pid) for pid in runners))
     left = subprocess.run(["pgrep", "-f", "analysis.pipeline (run|build)"], capture_output=True, text=True).stdout.split()
     mine = [pid for pid in left if os.path.realpath(f"/proc/{pid}/cwd") == os.path.realpath(compendium.root)]
     assert mine == []  # neither the build process nor the step it ran aside
-    result = compendium.make("all")
+    assert watch.folders() == []  # each removed its own stage and socket folders
+    result = compendium.make("all", env=watch.env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert compendium.outputs() == compendium.reference
     assert compendium.temporaries() == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -60,17 +61,26 @@ def test_a_run_that_sets_a_cleaning_parameter_rebuilds_cleaning_in_its_own_folde
 
 
 def test_a_run_reads_the_default_outputs_only_when_they_are_up_to_date(compendium):
+    """A raw edit not yet built: the run is refused in one line and nothing is written. After make
+    all (which reruns the steps that read raw files, and only them) the run builds: it is the run
+    test_plausibility.py drills (HORIZON=2035 GROWTH=2, past plausibility), so that one run serves
+    both drills (until issue 31 each built a run of its own)."""
+    from .test_plausibility import SETTINGS, warns_past_plausibility
+
     raw = compendium.root / "data" / "raw" / "rankings.csv"
     raw.write_text(raw.read_text() + "\n")  # a raw edit, not yet built
-    result = compendium.make("forecast", "RUN=stale", "METHOD=ets")
+    result = compendium.make("forecast", "RUN=far", *SETTINGS)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: the default outputs of 01_clean, which this run reads, are not up to date (changed: "
                       "data/raw/rankings.csv); run `make all` first"]
     assert compendium.outputs() == compendium.reference
-    assert not (compendium.root / "runs" / "stale").exists()
-    assert compendium.make("all").returncode == 0
-    assert compendium.make("forecast", "RUN=stale", "METHOD=ets").returncode == 0
+    assert not (compendium.root / "runs" / "far").exists()
+    built = compendium.make("all")
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", built.stdout) == ["01_clean", "06_unblinding"]
+    assert compendium.outputs() == compendium.reference  # same rows, so the same outputs
+    warns_past_plausibility(compendium, compendium.make("forecast", "RUN=far", *SETTINGS), "far")
 
 
 def _forecast(root, *args):
@@ -108,20 +118,26 @@ def _wait_for(predicate, timeout=300):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
-def test_an_interrupted_replace_never_loses_the_old_run(with_run, sig):
+def test_an_interrupted_replace_never_loses_the_old_run(with_run, watch, sig):
+    """Stopped once the new run's first step is writing its outputs (its kernel has staged one;
+    until issue 31, two seconds after the new run's parameters appeared). After a SIGKILL the same
+    REPLACE then succeeds (the run is 2028's); after a SIGTERM the state it starts from is the one
+    the SIGKILL case has already shown that of (the old run back, complete, nothing aside), so that
+    build is not repeated."""
     compendium = with_run
     root = compendium.root
     old = _tree(root / "runs" / "x")
     proc = subprocess.Popen(["make", "--no-print-directory", "forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1"],
-                            cwd=root, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=root, env=watch.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     assert _wait_for(lambda: any(p.name.startswith(".x.") and p.name.endswith(".replaced")
                                  for p in (root / "runs").iterdir()))
     assert _wait_for(lambda: (root / "runs" / "x" / "params.yaml").exists())
-    time.sleep(2)  # the new run is being built
+    assert watch.wait("writing", proc)  # the new run is being built
     runner = int(next(p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")).name.split(".")[2])
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
+    assert proc.returncode != 0  # stopped, not finished
     assert _wait_for(lambda: not process_alive(runner), 60)  # make does not wait for it
     if sig == signal.SIGTERM:  # stopped: it put the old run back itself
         assert _tree(root / "runs" / "x") == old
@@ -133,10 +149,12 @@ def test_an_interrupted_replace_never_loses_the_old_run(with_run, sig):
     assert "runner:" not in again.stdout  # the old run is back, complete: nothing to redo
     assert _tree(root / "runs" / "x") == old
     assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
-    replaced = compendium.make("forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1")
-    assert replaced.returncode == 0, replaced.stderr[-2000:]
-    assert pd.read_csv(root / "runs" / "x" / "processed" / "forecasts.csv")["year"].max() == 2028
-    assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
+    if sig == signal.SIGKILL:
+        replaced = compendium.make("forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1")
+        assert replaced.returncode == 0, replaced.stderr[-2000:]
+        assert b"horizon_end: 2028" in (root / "runs" / "x" / "params.yaml").read_bytes()
+        assert pd.read_csv(root / "runs" / "x" / "processed" / "forecasts.csv")["year"].max() == 2028
+        assert not [p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")]
     assert compendium.outputs() == compendium.reference
 
 

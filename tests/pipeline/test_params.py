@@ -3,9 +3,9 @@ an unknown name, before a kernel starts, listing what is allowed."""
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -99,15 +99,16 @@ def test_notebook_parameters_cell_matches_the_spec(repo, nb):
 
 
 def test_runner_rejects_bad_parameters_before_a_kernel_starts(repo, tmp_path):
+    """Shown, not timed (a duration until issue 31): the kernel named does not exist, so a start,
+    had one been tried, would have failed naming it."""
     out = tmp_path / "02.ipynb"
-    t0 = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "analysis.pipeline.runner", str(repo / "notebooks/src/03_forecast.py"), str(out),
-                           "-p", "horizn_end", "2030"], capture_output=True, text=True, cwd=repo)
-    elapsed = time.monotonic() - t0
+                           "-p", "horizn_end", "2030"], capture_output=True, text=True, cwd=repo,
+                          env={**os.environ, "SUANLI_KERNEL": "no-such-kernel"})
     assert proc.returncode == 2
     assert "unknown parameter 'horizn_end'" in proc.stderr and "horizon_end (an integer from 2024 to 2035)" in proc.stderr
     assert not out.exists()
-    assert "Kernel" not in proc.stderr and elapsed < 10
+    assert "Kernel" not in proc.stderr and "no-such-kernel" not in proc.stderr
 
 
 def test_the_params_module_writes_no_file_it_is_given(tmp_path):
