@@ -286,9 +286,11 @@ def _cmd_run(args, environ) -> int:
                     if sys.stdin.readline().strip() != "run":  # "skip", or the build ended (end of file)
                         return 0
                 engine.run_step(args.step, None, environ, kernel=kernel)
-            finally:  # stopped while waiting, or told to skip: its kernel goes (a run step's is gone already)
-                if kernel is not None:
-                    kernel.discard()
+            finally:  # stopped while getting ready or waiting, or told to skip: its kernel and folders go
+                if args.when_told:
+                    from analysis.pipeline import runner
+
+                    runner.discard_all()
     except Exception as err:  # a failed step says what the build left (earlier steps may have published)
         _raise_with_what_was_left(args.step, err, environ)
     return 0

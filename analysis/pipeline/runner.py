@@ -89,10 +89,20 @@ def _private_folders():
                     yield entry, int(pid)
 
 
+def _rmtree(folder: str) -> None:
+    """Remove ``folder`` even while a kernel that is being stopped still adds a socket file to it
+    (a stop can reach a kernel while it binds its sockets): a few tries, a second at most."""
+    for _ in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.lexists(folder):
+            return
+        time.sleep(0.05)
+
+
 def _remove(entries) -> list[Path]:
     removed = []
     for entry in entries:
-        shutil.rmtree(entry.path, ignore_errors=True)
+        _rmtree(entry.path)
         removed.append(Path(entry.path))
     return removed
 
@@ -286,7 +296,7 @@ def _stop(km) -> None:
         km._close_control_socket()
     except Exception:  # noqa: BLE001 (never opened, or closed by nbclient)
         pass
-    shutil.rmtree(km._sockets, ignore_errors=True)
+    _rmtree(km._sockets)
 
 
 def ready() -> None:
@@ -400,9 +410,12 @@ class Kernel:
 
 
 def discard_all() -> None:
-    """Discard every kernel started ahead and not used (a build that failed or was stopped)."""
+    """Discard every kernel started ahead and not used (a build that failed or was stopped), and
+    any private folder of this process that a stop left half made (a kernel manager stopped before
+    its kernel was recorded)."""
     for kernel in list(_LIVE):
         kernel.discard()
+    remove_own_private_folders()
 
 
 def notebook_name(source: Path) -> str:
@@ -571,11 +584,11 @@ def execute(source: Path, output: Path, parameters: dict | None = None, html: Pa
         if declared != set(P.known(name)):
             raise RunnerError(f"{paths.rel(source)}: the parameters cell declares {sorted(declared)} but "
                               f"analysis/pipeline/params.py declares {sorted(P.known(name))}; keep them in step")
-    except BaseException:
+    except BaseException:  # a stop or a failure before the cells: this step's kernel (and any started ahead) go
         for k in (mine, kernel):
             if k is not None:
                 k.discard()
-        remove_own_private_folders()
+        discard_all()
         raise
     # The runner's own writes (the page, the notebook) are staged in the same ledger as the kernel's.
     previous = {k: os.environ.get(k) for k in mine.env}

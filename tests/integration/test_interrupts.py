@@ -79,21 +79,22 @@ def test_interrupted_build_recovers_byte_identically(compendium, watch, source, 
     assert "runner:" not in again.stdout and "everything is up to date" in again.stdout
 
 
-def test_a_stopped_build_stops_the_step_running_aside(compendium, watch):
+@pytest.mark.parametrize("stale", [("03_forecast", "04_context_figures"),
+                                   ("02_evaluation", "03_forecast", "04_context_figures")],
+                         ids=["running-aside", "started-ahead"])
+def test_a_stopped_build_stops_the_step_running_aside(compendium, watch, stale):
     """Under make -j2 the build process runs 03_forecast itself and 04_context_figures in a process
     of its own (analysis/pipeline/engine.py, build): stopped together by SIGTERM once both have
     started, both remove their temporaries and private folders, no step process is left running,
     and the next make all recovers byte-identically. (SIGINT and SIGKILL of a build are the trials
     above.)
 
-    02_evaluation is made stale too: 06_unblinding, which reads no other step, is ready at the start
-    and its up-to-date check takes the one aside slot while 01 and 02 are found up to date in
-    milliseconds, so 04 would wait for 03 instead of running beside it. The drill asserts that both
-    ran at once (two runners' kernels started), which a fixed 3-second sleep before it never did.
-    (It waits for the kernels, not the stage folders: a stop that comes between a runner's making its
-    stage folder and the ``try`` that removes it leaves that folder to the next runner's sweep;
-    reported on issue 31.)"""
-    for name in ("02_evaluation", "03_forecast", "04_context_figures"):
+    "running-aside": 01, 02 and 06 are up to date (found so without a process), so 03 runs here
+    and 04 aside at once. "started-ahead": 02 is stale too, so while 02 runs here, 03's kernel is
+    started ahead in the build process and 04's process starts ahead (``run 04 --when-told``) and
+    waits to be told to run: the stop comes while it gets ready or waits. The drill waits for two
+    processes' kernels, not for stage folders."""
+    for name in stale:
         (compendium.root / "build" / "state" / f"{name}.json").unlink()
     proc = subprocess.Popen(["make", "--no-print-directory", "-j2", "all"], cwd=compendium.root, env=watch.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
