@@ -299,17 +299,39 @@ def _cmd_run(args, environ) -> int:
 def _cmd_build(args, environ) -> int:
     """make all: every stale step in one process (:func:`analysis.pipeline.engine.build`), under the
     build lock for the whole build; a failed step says what the build left, as `run` does."""
+    import subprocess
+
     from analysis.pipeline import engine, housekeeping
 
     engine.check_all(environ, _goals(environ, "all"))
+    # The index page's process starts now, on a second core: its imports (about a second: pandas and
+    # the science modules that write the page's sentences) are paid while the steps run, and it
+    # writes the page when told. In a process of its own, never a thread beside a step's.
+    index = None
+    if engine.CORES > 1:
+        index = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "index", "--when-told"],
+                                 cwd=paths.ROOT, env=dict(environ), stdin=subprocess.PIPE, text=True)
+    word = "skip"
     try:
         with housekeeping.building():
             engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
+        word = "run"
     except engine.StepFailed as err:  # the step's own process has printed its error (and what was left)
         return err.code
     except Exception as err:
         _raise_with_what_was_left(getattr(err, "suanli_step", None), err, environ)
-    return _cmd_index(args, environ)
+    finally:
+        if index is not None:
+            sys.stdout.flush()
+            try:
+                index.stdin.write(word + "\n")
+                index.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            code = index.wait()
+    if index is None:
+        return _cmd_index(args, environ)
+    return code
 
 
 def _raise_with_what_was_left(step: str | None, err: BaseException, environ):
@@ -346,6 +368,10 @@ def _not_set(step: str, err: BaseException, environ) -> str:
 def _cmd_index(args, environ) -> int:
     from analysis.pipeline import housekeeping, report
 
+    if getattr(args, "when_told", False):  # started ahead by `build`: ready the imports, then wait for its word
+        report.ready()
+        if sys.stdin.readline().strip() != "run":  # "skip" (a step failed), or the build was stopped
+            return 0
     with housekeeping.building():
         report.run_index(None)
     return 0
@@ -485,7 +511,8 @@ def parser() -> argparse.ArgumentParser:
     p = command("build", _cmd_build, "run every stale step in the graph's order, then the index (make all)",
                 variables=True)
     p.add_argument("-j", "--jobs", type=int, help="steps at once (default: make's -jN, else 1)")
-    command("index", _cmd_index, "write the default index page if its inputs changed")
+    p = command("index", _cmd_index, "write the default index page if its inputs changed")
+    p.add_argument("--when-told", action="store_true", help=argparse.SUPPRESS)  # the build's: ready, then wait for "run"
     p = command("plan", _cmd_plan, "what `make all` would run, and why", variables=True)
     p.add_argument("-q", action="store_true", help="print nothing; exit 1 if anything would run")
     command("forecast", _cmd_forecast, "make or complete a named run: RUN=name [NAME=VALUE …]", variables=True)

@@ -132,6 +132,14 @@ def _inline_markdown(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
 
 
+def ready() -> None:
+    """Import what :func:`summary` imports (pandas and the science modules that write the page's
+    sentences): the index page's process, started ahead by the build, pays this while the steps run."""
+    import pandas  # noqa: F401
+
+    from analysis import audit, figure_notes, findings, unblinding  # noqa: F401
+
+
 def summary(run: str | None = None) -> list[str]:
     """The findings, first on the page: the audit's (the README's own sentences, from
     :mod:`analysis.findings`) and the forecasts' (from :mod:`analysis.figure_notes`), all read

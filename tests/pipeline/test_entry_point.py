@@ -322,3 +322,52 @@ def test_a_kernel_s_message_shows_repository_paths_only():
             f"ledger.tsv' (writing {paths.ROOT}/data/processed/figures.csv)")
     assert cli._repository_paths(text) == ("cell 3 raised OSError: [Errno 28] No space left on device: "
                                            "'$TMPDIR/suanli-stage-9-x/ledger.tsv' (writing data/processed/figures.csv)")
+
+
+@pytest.mark.parametrize("word, writes", [("run\n", True), ("skip\n", False), ("", False)])
+def test_the_index_process_started_ahead_writes_the_page_only_when_told_to_run(monkeypatch, word, writes):
+    """`make all` starts `index --when-told` beside its steps: it imports first, then writes the page
+    on "run" and nothing on "skip" (a step failed) or at the end of its input (the build stopped)."""
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    from analysis.pipeline import report
+
+    done = []
+    monkeypatch.setattr(report, "ready", lambda: done.append("ready"))
+    monkeypatch.setattr(report, "run_index", lambda run: done.append(("index", run)))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(word))
+    assert cli._cmd_index(SimpleNamespace(when_told=True), {}) == 0
+    assert done == (["ready", ("index", None)] if writes else ["ready"])
+
+
+def test_a_failed_build_tells_the_index_process_to_skip(monkeypatch):
+    """The build's step failed: the index process is told "skip" and the build's exit status is the step's."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from analysis.pipeline import engine
+
+    told = []
+
+    class Index:
+        def __init__(self, cmd, **kw):
+            assert cmd[-2:] == ["index", "--when-told"]
+            self.stdin = SimpleNamespace(write=told.append, close=lambda: None)
+
+        def wait(self):
+            return 0
+
+    def failing(environ, jobs):
+        raise engine.StepFailed("04_context_figures", 3)
+    monkeypatch.setattr(subprocess, "Popen", Index)
+    monkeypatch.setattr(engine, "CORES", 2)
+    monkeypatch.setattr(engine, "check_all", lambda environ, goals=None: None)
+    monkeypatch.setattr(engine, "build", failing)
+    assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 3
+    assert told == ["skip\n"]
+    monkeypatch.setattr(engine, "build", lambda environ, jobs: None)
+    told.clear()
+    assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 0
+    assert told == ["run\n"]
