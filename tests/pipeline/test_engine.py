@@ -435,6 +435,57 @@ class _Log:
         monkeypatch.setattr("subprocess.Popen", popen)
 
 
+def _processes(ran: list, ends):
+    """A stand-in for subprocess.Popen in a build: a step started aside ("aside") or ahead
+    ("ahead", ``run NAME --when-told``) is logged in ``ran``, so is each word it is told, and it
+    has ended once ``ends(it)`` says so."""
+
+    class Process:
+        def __init__(self, cmd, **kw):
+            self.name, self.returncode = cmd[cmd.index("run") + 1], None
+            ran.append(("ahead" if "--when-told" in cmd else "aside", self.name))
+            self.stdin = self.Stdin(self.name)
+
+        class Stdin:
+            def __init__(self, name):
+                self.name, self.closed = name, False
+
+            def write(self, text):
+                ran.append((text.strip(), self.name))
+
+            def close(self):
+                self.closed = True
+
+        def poll(self):
+            if self.returncode is None and ends(self):
+                self.returncode = 0
+            return self.returncode
+
+        def wait(self, timeout=None):
+            return 0
+
+    return Process
+
+
+def _on_two_cores(monkeypatch, processes, stale: set, after_step=None) -> None:
+    """A build on 2 cores with ``processes`` for subprocess.Popen, no raw check, and steps that are
+    up to date once run here (``after_step(name)`` is called when one has run)."""
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "Popen", processes)
+    monkeypatch.setattr(engine, "CORES", 2)
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)
+        original(name, run, environ, kernel)
+        if after_step is not None:
+            after_step(name)
+        return True
+    monkeypatch.setattr(engine, "run_step", run_step)
+
+
 def test_a_rerun_runs_its_stale_steps_here_on_kernels_started_ahead_and_spawns_nothing(monkeypatch):
     """The HORIZON rerun: 03 and 05 are stale. The steps that are up to date (01, 02, 04, 06) are
     done without a process; 05's kernel is started before 03 runs, and 05 runs here on it."""
@@ -509,32 +560,18 @@ def test_no_kernel_is_started_ahead_while_every_core_is_busy(monkeypatch):
     """A clean make -j2 on 2 cores: 06 runs aside from the start, so 02's kernel is not started
     ahead while 01 runs here (it would take CPU from 01 and 06); each step's kernel starts as the
     step does. A step aside ends here after this process has run two more steps."""
-    import subprocess
-
     stale = set(registry.STEPS)
     log = _Log(monkeypatch, stale)
     ran = log.events
 
-    class Aside:
-        def __init__(self, cmd, **kw):
-            ran.append(("aside", cmd[-1]))
-            self.name, self.returncode, self.until = cmd[-1], None, sum(1 for e in ran if e[0] == "run") + 2
+    def ends(proc):  # a step aside ends here after this process has run two more steps
+        runs = [e[0] for e in ran]
+        if runs.count("run") >= runs[:ran.index(("aside", proc.name))].count("run") + 2:
+            stale.discard(proc.name)
+            return True
+        return False
 
-        def poll(self):
-            if sum(1 for e in ran if e[0] == "run") >= self.until:
-                self.returncode = 0
-                stale.discard(self.name)
-            return self.returncode
-
-    monkeypatch.setattr(subprocess, "Popen", Aside)
-    monkeypatch.setattr(engine, "CORES", 2)
-    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
-    original = engine.run_step
-
-    def run_step(name, run=None, environ=None, kernel=None):
-        stale.discard(name)
-        return original(name, run, environ, kernel)
-    monkeypatch.setattr(engine, "run_step", run_step)
+    _on_two_cores(monkeypatch, _processes(ran, ends), stale)
     engine.build({}, jobs=2)
     assert ran == [("aside", "06_unblinding"), ("kernel", "01_clean"), ("run", "01_clean on 01_clean"),
                    ("kernel", "02_evaluation"), ("run", "02_evaluation on 02_evaluation"),
@@ -552,44 +589,17 @@ def test_a_step_that_will_run_aside_starts_ahead_and_runs_when_told(monkeypatch)
     """An as-of rerun (every step but 06 stale) under make -j2 on 2 cores: while 02 runs here, 04's
     process starts (`run 04 --when-told`) and readies itself on the free core; once 02 has ended
     it is told "run". A step started ahead that proves up to date is told "skip"."""
-    import subprocess
-
     stale = set(registry.STEPS) - {"06_unblinding"}
     log = _Log(monkeypatch, stale)
     ran = log.events
 
-    class Ahead:
-        def __init__(self, cmd, **kw):
-            ran.append(("ahead" if "--when-told" in cmd else "aside", cmd[cmd.index("run") + 1]))
-            self.name, self.returncode = cmd[cmd.index("run") + 1], None
-            outer = self
+    def ends(proc):  # a step aside ends once told to run (and is then up to date)
+        if ("run", proc.name) in ran:
+            stale.discard(proc.name)
+            return True
+        return False
 
-            class Stdin:
-                def write(self, text):
-                    ran.append((text.strip(), outer.name))
-
-                def close(self):
-                    pass
-            self.stdin = Stdin()
-
-        def poll(self):
-            if (("run", self.name)) in ran:
-                self.returncode = 0
-                stale.discard(self.name)
-            return self.returncode
-
-        def wait(self, timeout=None):
-            return 0
-
-    monkeypatch.setattr(subprocess, "Popen", Ahead)
-    monkeypatch.setattr(engine, "CORES", 2)
-    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
-    original = engine.run_step
-
-    def run_step(name, run=None, environ=None, kernel=None):
-        stale.discard(name)
-        return original(name, run, environ, kernel)
-    monkeypatch.setattr(engine, "run_step", run_step)
+    _on_two_cores(monkeypatch, _processes(ran, ends), stale)
     engine.build({}, jobs=2)
     assert ran[:8] == [("kernel", "01_clean"), ("kernel", "02_evaluation"), ("run", "01_clean on 01_clean"),
                        ("kernel", "03_forecast"), ("ahead", "04_context_figures"), ("run", "02_evaluation on 02_evaluation"),
@@ -632,54 +642,24 @@ def test_a_raw_check_that_passed_is_not_repeated_until_the_raw_data_or_the_code_
 def test_a_step_waiting_for_a_slot_is_told_to_run_as_soon_as_a_step_aside_ends(monkeypatch):
     """A clean make -j2: 06 runs aside; 04 is ready after 02 but has no slot, so it starts ahead
     and waits. 06 ends while 03 runs here: 04 is told to run then, not when 03 ends."""
-    import subprocess
     import time
 
     stale = set(registry.STEPS)
     log = _Log(monkeypatch, stale)
     ran = log.events
 
-    class Proc:
-        def __init__(self, cmd, **kw):
-            self.name, self.returncode = cmd[cmd.index("run") + 1], None
-            ran.append(("ahead" if "--when-told" in cmd else "aside", self.name))
-            outer = self
+    def ends(proc):  # 06 ends while 03 runs here; 04 once 03 has ended
+        return (proc.name == "06_unblinding" and ("run", "03_forecast on 03_forecast") in ran) or \
+            (proc.name == "04_context_figures" and ("end", "03_forecast") in ran)
 
-            class Stdin:
-                closed = False
-
-                def write(self, text):
-                    ran.append((text.strip(), outer.name))
-
-                def close(self):
-                    self.closed = True
-            self.stdin = Stdin()
-
-        def poll(self):
-            if self.name == "06_unblinding" and ("run", "03_forecast on 03_forecast") in ran:
-                self.returncode = 0
-            if self.name == "04_context_figures" and ("end", "03_forecast") in ran:
-                self.returncode = 0
-            return self.returncode
-
-        def wait(self, timeout=None):
-            return 0
-
-    monkeypatch.setattr(subprocess, "Popen", Proc)
-    monkeypatch.setattr(engine, "CORES", 2)
-    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
-    original = engine.run_step
-
-    def run_step(name, run=None, environ=None, kernel=None):
-        stale.discard(name)
-        original(name, run, environ, kernel)
+    def after_step(name):
         if name == "03_forecast":  # 06 ends meanwhile; the thread has a moment to see it
             deadline = time.monotonic() + 5
             while ("run", "04_context_figures") not in ran and time.monotonic() < deadline:
                 time.sleep(0.01)
         ran.append(("end", name))
-        return True
-    monkeypatch.setattr(engine, "run_step", run_step)
+
+    _on_two_cores(monkeypatch, _processes(ran, ends), stale, after_step)
     engine.build({}, jobs=2)
     i = ran.index
     assert i(("ahead", "04_context_figures")) < i(("run", "03_forecast on 03_forecast")) \
