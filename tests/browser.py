@@ -8,7 +8,9 @@ no request beyond ``file://`` and ``data:``, logged no error, and drew its figur
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -62,8 +64,11 @@ class Chromium:
             flags = [f"--proxy-bypass-list={allow}" if f.startswith("--proxy-bypass-list=") else
                      f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}" if f.startswith("--host-resolver-rules=")
                      else f for f in flags]
+        # In a process group of its own: close() ends the browser's helpers (zygote, renderers,
+        # crash handler) with it, before its profile folder is removed.
         self.proc = subprocess.Popen([binary, *flags, f"--user-data-dir={self.profile}", "about:blank"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
         url = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and url is None:
@@ -168,10 +173,25 @@ class Chromium:
         return base64.b64decode(shot["data"])
 
     def close(self):
+        """End the browser and every helper process it started, then remove its profile folder.
+        Killing the browser alone left its helpers writing into the profile while it was removed,
+        and a ``suanli-chromium-*`` folder in the temporary folder about once a test run."""
+        try:
+            self._send("Browser.close")  # the browser's own orderly exit
+            self.proc.wait(timeout=5)
+        except Exception:
+            pass
         try:
             self.ws.close()
         except Exception:
             pass
-        self.proc.kill()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # whatever of its group is left
+        except (ProcessLookupError, PermissionError):
+            pass
         self.proc.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+        for _ in range(50):
+            shutil.rmtree(self.profile, ignore_errors=True)
+            if not os.path.lexists(self.profile):
+                break
+            time.sleep(0.1)
