@@ -590,10 +590,7 @@ def build(environ=None, jobs: int = 1) -> None:
         """The kernel started ahead for ``name``, or one started now (it boots while this process
         prepares the step)."""
         kernel = warm.pop(name, None)
-        if kernel is None:
-            out = paths.out_dirs(None)["notebooks"] / f"{name}.ipynb"
-            kernel = runner.Kernel(name, out).start()
-        return kernel
+        return kernel if kernel is not None else start_kernel(name)
 
     telling = threading.Lock()
 
@@ -618,12 +615,13 @@ def build(environ=None, jobs: int = 1) -> None:
         triggered.add(name)
         tell(proc, "run")
 
-    def ahead(name: str):
-        """Start ``name`` ahead in its own process (``run NAME --when-told``): it gets ready and
-        waits for "run" or "skip" on its standard input."""
+    def process(name: str, ahead: bool = False):
+        """Run ``name`` in its own process (``run NAME``); ``ahead``: started before its turn
+        (``run NAME --when-told``), it gets ready and waits for "run" or "skip" on its input."""
         sys.stdout.flush()
-        return subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", name, "--when-told"],
-                                cwd=paths.ROOT, env=dict(base_env), stdin=subprocess.PIPE, text=True)
+        return subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", name] + ["--when-told"] * ahead,
+                                cwd=paths.ROOT, env=dict(base_env), stdin=subprocess.PIPE if ahead else None,
+                                text=True)
 
     def end_waiting() -> None:
         for proc in waiting.values():
@@ -663,9 +661,7 @@ def build(environ=None, jobs: int = 1) -> None:
                 ready.remove(n)
             here, others = schedule(ready, jobs - 1 - len(aside) - len(waiting), last)
             for n in others:
-                sys.stdout.flush()
-                aside[n] = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "run", n],
-                                            cwd=paths.ROOT, env=dict(base_env))
+                aside[n] = process(n)
                 if n in warm:
                     warm.pop(n).discard()
             if here is None:
@@ -682,21 +678,20 @@ def build(environ=None, jobs: int = 1) -> None:
                 after, _ = schedule([n for n in ready_after({here} | set(others)) if n not in waiting], 0, here)
                 if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw) \
                         and 1 + len(aside) < CORES:
-                    out = paths.out_dirs(None)["notebooks"] / f"{after}.ipynb"
-                    warm[after] = runner.Kernel(after, out).start()
+                    warm[after] = start_kernel(after)
                 # A step that will run aside once this one ends: its process starts now, on a free core
                 # and within make's -jN, and gets ready (imports, kernel) while this one runs.
                 coming = [n for n in ready_after({here} | set(others)) if n != after and n not in waiting]
                 if coming and len(aside) + len(waiting) < jobs - 1 and 1 + len(aside) + len(waiting) < CORES:
                     n = schedule(coming, 0, None)[0]
-                    waiting[n] = ahead(n)
+                    waiting[n] = process(n, ahead=True)
                 # A stale step ready now but without a slot (make's -jN): it starts ahead, and a thread
                 # tells it to run as soon as a step aside ends, rather than when this step does.
                 queued = [n for n in ready if n != here and n not in others and n not in waiting]
                 if queued and aside and not waiting and 0 < jobs - 1 and \
                         (raw_checked or not STEPS[queued[0]].reads_raw):
                     n = queued[0]
-                    waiting[n] = ahead(n)
+                    waiting[n] = process(n, ahead=True)
                     threading.Thread(target=run_when_a_slot_frees, args=(n, waiting[n], list(aside.values())),
                                      name=f"suanli-slot-{n}", daemon=True).start()
                 run_step(here, None, environ, kernel=kernel)
