@@ -51,6 +51,16 @@ WORLD_BOUND = "the world's AI-server market"
 
 
 
+#: What a reader is told each registered set is (its manifest in data/registered/, never rewritten,
+#: says it in full).
+SET_SUMMARIES = {
+    "set-1": "the methods of 2026-12-03: members whose median passed the world bound, a path from IDC's own "
+             "forecast, left out",
+    "set-2": "evidence over consensus: a triangulated world bound weighing every member, long-run rates raised "
+             "by the record's bias, a nowcast from the exit rate",
+}
+
+
 def set_label(name: str) -> str:
     """A registered forecast set (data/registered/set-N) as a reader sees it: "set-2" → "Set 2"."""
     head, _, number = name.partition("-")

@@ -48,15 +48,6 @@ MANIFEST_FIELDS = ("set", "file", "sha256", "bytes", "commit", "commit_date", "i
                    "registered", "methods", "note")
 #: A set's folder name.
 SET_NAME = re.compile(r"set-[1-9][0-9]{0,2}")
-#: What a reader is told each set is (its manifest, which is never rewritten, says it in full).
-SET_SUMMARIES = {
-    "set-1": "the methods of 2026-12-03: members whose median passed the world bound, a path from IDC's own "
-             "forecast, left out",
-    "set-2": "evidence over consensus: a triangulated world bound weighing every member, long-run rates raised "
-             "by the record's bias, a nowcast from the exit rate",
-}
-
-
 @dataclass(frozen=True)
 class RegisteredSet:
     """One frozen forecast set: its manifest and its forecasts as registered."""

@@ -211,7 +211,7 @@ def test_every_registered_set_is_named_for_a_reader():
     """The figure and the sentences name a set "Set N" with what it is (the manifest, never
     rewritten, says it in full); no set id is drawn."""
     names = [s.name for s in registered.load()]
-    assert sorted(registered.SET_SUMMARIES) == sorted(names)
+    assert sorted(domain.SET_SUMMARIES) == sorted(names)
     assert [domain.set_label(n) for n in names] == [f"Set {i}" for i in range(1, len(names) + 1)]
     assert domain.set_label("other") == "other"
     fan = charts.unblinding_fans(registered.load(), 2024)

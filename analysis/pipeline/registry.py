@@ -95,7 +95,7 @@ STEPS: dict[str, Step] = {s.name: s for s in (
                           "2023-12-07, on the information set of everything now known",
          modules=_BASE + CHARTS + ("assembly", "base.atomic", "choice", "cleaning", "editions", "evaluation",
                                    "figure_cache", "fonts", "forecasting", "infoset", "priors", "registered", "scoring",
-                                   "sources", "unblinding", "vega_bundle"),
+                                   "sources", "unblinding", "unblinding_notes", "vega_bundle"),
          reads_raw=True,
          assets=FONT_FILES + ("data/registered/*/forecasts.csv", "data/registered/*/manifest.json"),
          tables=("registered_scores", "unblinding_record", "unblinding_forecasts", "unblinding_information_set"),

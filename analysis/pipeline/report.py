@@ -134,10 +134,12 @@ def _inline_markdown(text: str) -> str:
 
 def ready() -> None:
     """Import what :func:`summary` imports (pandas and the science modules that write the page's
-    sentences): the index page's process, started ahead by the build, pays this while the steps run."""
+    sentences): the index page's process, started ahead by the build, pays this while the steps run.
+    The unblinding's sentences come from :mod:`analysis.unblinding_notes`, not the scoring module
+    (which imports SciPy and the forecasting: about 1 s in every build)."""
     import pandas  # noqa: F401
 
-    from analysis import audit, figure_notes, findings, unblinding  # noqa: F401
+    from analysis import audit, figure_notes, findings, unblinding_notes  # noqa: F401
 
 
 def summary(run: str | None = None) -> list[str]:
@@ -166,12 +168,12 @@ def summary(run: str | None = None) -> list[str]:
     summary_table = read_csv(engine.table_path("evaluation_summary", run))
     scored = engine.table_path("registered_scores", run)
     if not run and scored.exists():  # the registered forecasts against what happened open the forecast part
-        from analysis import unblinding
+        from analysis import unblinding_notes
 
-        lines = unblinding.sentences(read_csv(scored))
+        lines = unblinding_notes.sentences(read_csv(scored))
         rec = engine.table_path("unblinding_record", run)
         if rec.exists():
-            lines.append(unblinding.record_sentence(read_csv(rec)))
+            lines.append(unblinding_notes.record_sentence(read_csv(rec)))
         out += ["**What December 2023 said about 2024, and what happened.** " + lines[0]] + lines[1:]
     # the same two bullets as the README's generated blocks: one forecast summary, one record summary
     forecasts = read_csv(engine.table_path("forecasts", run))
