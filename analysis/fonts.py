@@ -85,12 +85,15 @@ def missing(text: str, weight: int = 400) -> list[str]:
 
 
 def _woff(weight: int, text: str | None = None) -> bytes:
-    """The font of ``weight`` as WOFF, subset to ``text`` if given (deterministic bytes)."""
-    from fontTools import subset
+    """The font of ``weight`` as WOFF, subset to ``text`` if given (deterministic bytes). The
+    subsetter is imported only to subset: the HTML pages embed the whole font (:func:`css`), and
+    importing ``fontTools.subset`` costs every process that renders a page about 0.2 s."""
     from fontTools.ttLib import TTFont
 
     font = TTFont(WEIGHTS[weight], recalcTimestamp=False)
     if text is not None:
+        from fontTools import subset
+
         options = subset.Options()
         options.name_IDs = ["*"]
         options.hinting = False

@@ -49,6 +49,11 @@ RUN_X = {
     "tests/integration/test_hostile.py::test_reused_run_name_and_mistyped_variables_fail_in_one_line",
 }
 DRILLS = "tests/integration/"
+#: Files that are one unit each and take a minute or so of waiting rather than computing (a
+#: headless browser settling, JupyterLab saving): they start right after the longest drill, beside
+#: the drills, instead of last, where one of them alone kept a worker busy for about a minute after
+#: the others had finished (measured: 348, 347 and 404 s of tests on the three workers).
+WAITING = ("tests/test_reading.py", "tests/pipeline/test_lab.py")
 
 
 def unit(nodeid: str) -> str:
@@ -82,8 +87,9 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The order units are handed to the workers: the longest drill first, then the unit of run x,
-    the other drills, the notebooks (nbval), then the unit tests, so that the long units start early
+    """The order units are handed to the workers: the longest drill first, then the files that
+    mostly wait (:data:`WAITING`), the unit of run x, the other drills, the notebooks (nbval), then
+    the unit tests, so that the long units start early
     and the short ones fill the end. The sort is stable: within a file (a notebook's cells above
     all) the order is kept."""
     uses_run_x = {f"{i.nodeid.split('[')[0]}" for i in items if "built_run" in getattr(i, "fixturenames", ())}
@@ -93,9 +99,11 @@ def pytest_collection_modifyitems(session, config, items):
     def rank(item) -> int:
         if item.nodeid.startswith(LONGEST):
             return 0
+        if item.nodeid.startswith(WAITING):
+            return 1
         if item.nodeid.startswith(DRILLS):
-            return 1 if unit(item.nodeid) == "run-x" else 2
-        return 3 if item.path.suffix == ".ipynb" else 4
+            return 2 if unit(item.nodeid) == "run-x" else 3
+        return 4 if item.path.suffix == ".ipynb" else 5
 
     items.sort(key=rank)
 
