@@ -32,6 +32,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT_DIRS = ("notebooks", "figures", "reports", "data/processed")
 IGNORE = shutil.ignore_patterns(".git", ".venv", "runs", "__pycache__", ".pytest_cache", ".bench")
+COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "runs", ".pytest_cache", ".bench")  # a test's copy: its bytecode too
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -66,11 +67,12 @@ class Compendium:
 
 
 def _copy(src: Path, dst: Path, runs: bool = False) -> Compendium:
-    """A copy of the compendium at ``src`` (with its named runs if ``runs``)."""
-    ignore = IGNORE
+    """A copy of the compendium at ``src`` (with its named runs if ``runs``); the bytecode of a
+    copy made by the tests (:func:`base`) is kept, never this checkout's."""
+    ignore = IGNORE if Path(src) == REPO else COPY_IGNORE
     if runs:
-        top = Path(src)
-        ignore = lambda folder, names: {n for n in IGNORE(folder, names)  # noqa: E731
+        top, skip = Path(src), ignore
+        ignore = lambda folder, names: {n for n in skip(folder, names)  # noqa: E731
                                         if not (n == "runs" and Path(folder) == top)}
     shutil.copytree(src, dst, ignore=ignore, symlinks=True)
     venv = REPO / ".venv"
@@ -79,10 +81,24 @@ def _copy(src: Path, dst: Path, runs: bool = False) -> Compendium:
     return Compendium(dst)
 
 
+def compile_code(root: Path) -> None:
+    """Write the bytecode of ``root``'s ``analysis`` package into its ``__pycache__`` folders.
+    The build never writes bytecode (the Makefile sets PYTHONDONTWRITEBYTECODE, so a checkout
+    stays as git has it), so without this every process of every drill (about 120 kernels and as
+    many pipeline processes a run of the suite) compiled each module it imports from source again:
+    about 18 CPU-seconds a run. Python reads bytecode only while its source's size and mtime match
+    (a copy keeps mtimes), so a drill that edits a module still runs its edit."""
+    import compileall
+
+    compileall.compile_dir(root / "analysis", quiet=1, workers=1)
+
+
 @pytest.fixture(scope="session")
 def base(tmp_path_factory) -> Compendium:
-    """An up-to-date copy of the compendium; its outputs are the reference (a clean build's)."""
+    """An up-to-date copy of the compendium; its outputs are the reference (a clean build's). Its
+    code is compiled (:func:`compile_code`) and every copy of it keeps that bytecode."""
     comp = _copy(REPO, tmp_path_factory.mktemp("base") / "suanli")
+    compile_code(comp.root)
     done = comp.make("all")
     assert done.returncode == 0, done.stderr[-3000:]
     comp.reference = comp.outputs()

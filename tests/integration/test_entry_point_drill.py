@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, clean_env
+from .conftest import REPO, clean_env, compile_code
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +49,7 @@ def scratch(where: Path, state: bool = False) -> Path:
     (where / "runs" / "kept" / "params.yaml").write_text("run_name: kept\n")
     (where / ".git").mkdir()  # a stand-in: `check --vars .` emptied .git too
     (where / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    compile_code(where)  # its own bytecode (new files, never written through a link)
     return where
 
 
