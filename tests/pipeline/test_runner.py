@@ -368,6 +368,30 @@ def test_a_traced_kernel_starts_cold_and_traces_into_its_step_s_file_in_a_trace_
     assert "SUANLI_TRACE" not in unknown["env"]
 
 
+def test_the_trace_is_appended_to_a_file_and_never_to_a_folder(tmp_path):
+    """analysis/__init__.py traces a kernel into the file SUANLI_TRACE names; a folder (which the
+    runner turns into a step's file, but which any other kernel, nbval's, inherits as it is) is
+    not a file to append to: that kernel runs untraced instead of failing on its first open."""
+    import os
+    import subprocess
+    import sys
+
+    read = tmp_path / "read.txt"
+    read.write_text("x\n")
+    code = ("import sys; sys.modules['ipykernel'] = sys  # as in a kernel\n"
+            "import analysis\nimport analysis.base.paths\n"
+            f"open({str(read)!r}).close()\n")
+    folder, file = tmp_path / "traces", tmp_path / "one.trace"
+    folder.mkdir()
+    for trace in (folder, file):  # PYTHONPATH: this checkout (tests/conftest.py)
+        env = {**os.environ, "SUANLI_TRACE": str(trace)}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    assert list(folder.iterdir()) == []
+    lines = file.read_text(encoding="utf-8").splitlines()
+    assert "import\tanalysis.base.paths" in lines and f"open\tr\t{read}" in lines
+
+
 def test_a_live_kernel_s_folders_are_not_a_runner_s_leftovers_until_discarded(tmp_path):
     kernel = runner.Kernel("99_probe", tmp_path / "nb" / "99_probe.ipynb")  # folders made, not started
     leftover = runner.private_folder(runner.STAGE_PREFIX)
