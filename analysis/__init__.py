@@ -16,12 +16,19 @@ import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
-# The registry test (tests/integration/test_build_graph.py) sets SUANLI_TRACE to a file: every
-# `analysis` module imported and every file opened by the kernel is then appended to it, so the
-# declared reads, writes and imports of each step can be compared with what the code does.
+# The registry check (the -j1 build of tests/integration/test_determinism.py) runs make with
+# SUANLI_TRACE set to a folder, and the runner gives each step's kernel its own file there,
+# <folder>/<step>.trace (analysis/pipeline/runner.py, Kernel.start); set to a file, every kernel
+# appends to that one file. Every `analysis` module imported and every file opened by the kernel
+# is appended to its trace, so the declared reads, writes and imports of each step can be
+# compared with what the code does. A traced kernel starts cold (runner.warm_imports gives no
+# warm-up imports while SUANLI_TRACE is set): its trace holds only what the cells import, never
+# the registry's declared modules imported ahead of the first cell. A folder reaching a kernel
+# the runner did not start (nbval's) is not a file to append to: nothing is traced there.
 import os as _os
 
-if _os.environ.get("SUANLI_TRACE") and "ipykernel" in sys.modules:  # in a notebook's kernel only
+if (_os.environ.get("SUANLI_TRACE") and "ipykernel" in sys.modules  # in a notebook's kernel only
+        and not _os.path.isdir(_os.environ["SUANLI_TRACE"])):
     def _trace(event, args, _path=_os.environ["SUANLI_TRACE"], _busy=[]):  # noqa: B006
         if _busy or event not in ("open", "import"):
             return

@@ -20,7 +20,7 @@ Two copies are looked for, in order, and each is used only if it has the pinned 
   neither copy (an environment made before this module kept one, or ``PYTHON=`` a conda
   environment that ``make env`` never touched). ``make clean`` deletes it with ``build/``.
 
-Neither is an input of any step nor an output: the registry drill ignores both, and they are
+Neither is an input of any step nor an output: the registry check ignores both, and they are
 written at once (never staged).
 """
 from __future__ import annotations

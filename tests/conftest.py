@@ -38,7 +38,8 @@ def pytest_configure(config):
     os.environ["SUANLI_ROOT"] = str(_TMP)
 
 
-#: The drill that runs longest (two clean builds, one after the other): it starts first.
+#: The drill that runs longest (two clean builds, one after the other, the second traced for the
+#: registry check, which until issue 31 was a drill of its own): it starts first.
 LONGEST = "tests/integration/test_determinism.py"
 #: The drills that start from run x, built once per worker (fixture ``built_run``,
 #: tests/integration/conftest.py): one unit, so that one worker builds it.

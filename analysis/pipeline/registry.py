@@ -2,9 +2,9 @@
 
 Why this module exists: the Makefile, the engine, the index page, ``make runs``, the bench, the
 tests, ``make help`` and the README all need the pipeline's shape, and they all read it here.
-Adding a notebook or a figure is one entry in :data:`STEPS` plus its code; a drill
-(``tests/integration/test_build_graph.py``) runs every notebook and checks that what it actually
-reads, writes and imports is exactly what is declared. Parameters are declared beside the
+Adding a notebook or a figure is one entry in :data:`STEPS` plus its code; the determinism
+drill's ``-j1`` build (``tests/integration/test_determinism.py``) runs every notebook traced, and
+checks that what it actually reads, writes and imports is exactly what is declared. Parameters are declared beside the
 notebooks' other inputs in :mod:`analysis.pipeline.params`.
 
 This module only declares, and derives the graph from the declaration. Deciding what is stale

@@ -312,11 +312,14 @@ def ready() -> None:
 def warm_imports(name: str) -> list[str]:
     """The modules a kernel for step ``name`` imports before its first cell: the ``analysis``
     modules the registry declares it imports (and, through them, pandas, statsmodels, Altair).
-    None for a notebook the registry does not know."""
+    None for a notebook the registry does not know, and none while ``SUANLI_TRACE`` is set: a
+    traced kernel starts cold, so that its trace holds only what the cells import (the warm-up
+    imports exactly the declared modules, and the registry check, ``_observed`` in
+    tests/integration/test_build_graph.py, would then find a module declared but no longer used)."""
     from analysis.pipeline.registry import STEPS, module_name
 
     step = STEPS.get(name)
-    return [module_name(m) for m in step.modules] if step else []
+    return [module_name(m) for m in step.modules] if step and not os.environ.get("SUANLI_TRACE") else []
 
 
 #: Kernels started ahead and not yet run or discarded: their folders are not this process's
@@ -334,7 +337,12 @@ class Kernel:
     other work instead of on the build's critical path (issue 31). The imports run through
     IPython's ``exec_lines`` (no execution count, no output in any cell): the notebook's own
     imports then find them done, and the executed notebook is the same bytes as from a cold kernel
-    (``tests/integration/test_determinism.py``, strict nbval).
+    (``tests/integration/test_determinism.py``, strict nbval). While ``SUANLI_TRACE`` is set the
+    kernel starts cold (:func:`warm_imports` gives none), so that the trace of what it imports is
+    the cells' own; the determinism drill's ``-j1`` build is traced, hence cold, its ``-j2`` build
+    warm, and both are byte-identical to the reference. ``SUANLI_TRACE`` naming an existing
+    directory (an absolute path) gives each step's kernel its own trace, ``<dir>/<step>.trace``
+    (:meth:`start`); any other value is the one file every kernel appends to, as before.
 
     It owns the step's stage folder (the ledger of what the kernel writes), since the kernel is
     told where it is when it starts. :attr:`key` is what it was started for; :func:`execute` runs
@@ -382,6 +390,14 @@ class Kernel:
             root = str(paths.ROOT.resolve())
             if root not in env.get("PYTHONPATH", "").split(os.pathsep):  # the kernel imports `analysis`
                 env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+            trace = env.get("SUANLI_TRACE", "")  # a folder (absolute, existing): one trace per registry step
+            if os.path.isabs(trace) and os.path.isdir(trace):
+                from analysis.pipeline.registry import STEPS
+
+                if self.name in STEPS:
+                    env["SUANLI_TRACE"] = os.path.join(trace, f"{self.name}.trace")
+                else:  # not a step of the registry: no name of ours to give its trace, so no trace
+                    del env["SUANLI_TRACE"]
             args = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts an IPython kernel
             imports = warm_imports(self.name) if getattr(self.km, "ipykernel", False) else []
             if imports:

@@ -1,13 +1,19 @@
-"""Issue 11's drills: the registry matches what the notebooks do, and the build cannot be fooled
-(deleted, edited-with-old-mtime or symlinked raw files; hand-edited outputs), and a step that
-fails on a full disk leaves every previous output byte-identical."""
+"""Issue 11's drills: the build cannot be fooled (deleted, edited-with-old-mtime or symlinked raw
+files; hand-edited outputs), and a step that fails on a full disk leaves every previous output
+byte-identical.
+
+The registry check (each notebook reads, writes and imports exactly what
+analysis/pipeline/registry.py declares) is written here, :func:`steps_do_what_the_registry_declares`,
+and run by the determinism drill (tests/integration/test_determinism.py) on its ``-j1`` clean
+build, traced (``SUANLI_TRACE`` set to a folder: one trace per step's kernel, each started cold).
+Until issue 31 a drill of its own here ran each of the six steps alone, traced, after the
+determinism drill had already run every step twice: one build instead of six step runs."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +23,6 @@ from analysis.pipeline import registry
 from .conftest import clean_env
 
 pytestmark = pytest.mark.integration
-
-
-def _python(comp) -> str:
-    venv = comp.root / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
 
 
 # ----------------------------------------------------------------------------- the registry, observed
@@ -51,26 +52,27 @@ def _observed(trace: Path, root: Path) -> tuple[set[str], set[str], set[str]]:
     return reads, writes, imports
 
 
-def test_each_notebook_reads_writes_and_imports_exactly_what_the_registry_declares(compendium, tmp_path):
-    root = compendium.root
+def steps_do_what_the_registry_declares(traces: Path, root: Path) -> None:
+    """Each step's kernel read, wrote and imported exactly what the registry declares: its trace,
+    ``traces/<step>.trace`` (written by a build run with ``SUANLI_TRACE=traces``; every step ran,
+    in a cold kernel), against its :class:`~analysis.pipeline.registry.Step`."""
     for name, step in registry.STEPS.items():
-        (root / "build" / "state" / f"{name}.json").unlink()
-        trace = tmp_path / f"{name}.trace"
-        env = clean_env(SUANLI_TRACE=str(trace), PYTHONPATH=str(root), PYTHONHASHSEED="0")
-        done = subprocess.run([_python(compendium), "-m", "analysis.pipeline", "run", name], cwd=root, env=env,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
+        trace = traces / f"{name}.trace"
+        assert trace.is_file(), f"{name}: no trace ({trace.name}): did the step run, traced?"
         reads, writes, imports = _observed(trace, root.resolve())
         declared_reads = {f"data/processed/{t}.csv" for t in step.reads}
         declared_reads |= {p.relative_to(root).as_posix() for pat in step.assets for p in root.glob(pat)}
         if step.reads_raw:
             declared_reads |= {f"data/raw/{f.name}" for f in (root / "data" / "raw").glob("*.csv")}
-        assert reads == declared_reads, name
+        assert reads == declared_reads, (f"{name} reads: undeclared {sorted(reads - declared_reads)}, "
+                                         f"declared but not read {sorted(declared_reads - reads)}")
         declared_writes = {f"data/processed/{t}.csv" for t in step.tables} | set(step.files)
         declared_writes |= {f"figures/{f}.{x}" for f in step.figures for x in registry.FORMATS}
-        assert writes == declared_writes, name
-        assert imports == {registry.module_name(m) for m in step.modules}, name
-    assert compendium.outputs() == compendium.reference
+        assert writes == declared_writes, (f"{name} writes: undeclared {sorted(writes - declared_writes)}, "
+                                           f"declared but not written {sorted(declared_writes - writes)}")
+        declared_imports = {registry.module_name(m) for m in step.modules}
+        assert imports == declared_imports, (f"{name} imports: undeclared {sorted(imports - declared_imports)}, "
+                                             f"declared but not imported {sorted(declared_imports - imports)}")
 
 
 # ----------------------------------------------------------------------------- not fooled

@@ -3,9 +3,9 @@ outputs (at the article's date and two earlier ones), and a later edition is add
 dated rows.
 
 Only ``01_clean`` reads the raw tables; every later step reads the tables it wrote (the registry
-says so, and ``test_build_graph.py`` proves it by tracing every notebook's reads), and a step
-whose inputs have the same bytes is not rerun and writes the same bytes
-(``test_determinism.py``). So at an earlier date the drill compares what ``01_clean`` writes with
+says so, and the determinism drill's traced ``-j1`` build proves it, with ``test_build_graph.py``'s
+check of every notebook's reads), and a step whose inputs have the same bytes is not rerun and
+writes the same bytes (``test_determinism.py``). So at an earlier date the drill compares what ``01_clean`` writes with
 and without the later rows, instead of building the whole chain twice per date: byte-identical
 tables there mean byte-identical inputs, hence outputs, everywhere downstream. The whole chain
 at a date other than the article's is built by the later-edition drill below."""

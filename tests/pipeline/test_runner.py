@@ -309,6 +309,89 @@ def test_a_step_s_kernel_has_its_registry_modules_imported_before_its_first_cell
     assert "analysis.charts" not in imported  # 03 draws nothing: only its own modules are warmed
 
 
+class _Recorded:
+    """A stand-in kernel manager: what :meth:`runner.Kernel.start` would start a kernel with."""
+
+    ipykernel = True
+    started: list[dict] = []
+
+    def __init__(self, kernel_name):
+        self.kernel_name = kernel_name
+
+    async def start_kernel(self, **kw):
+        type(self).started.append(kw)
+
+
+def _started_with(monkeypatch, tmp_path, name: str, trace: str | None) -> dict:
+    """The arguments and environment a kernel for step ``name`` gets with ``SUANLI_TRACE=trace``."""
+    monkeypatch.setattr(runner, "_manager_class", lambda: _Recorded)
+    if trace is None:
+        monkeypatch.delenv("SUANLI_TRACE", raising=False)
+    else:
+        monkeypatch.setenv("SUANLI_TRACE", trace)
+    _Recorded.started.clear()
+    kernel = runner.Kernel(name, tmp_path / "nb" / f"{name}.ipynb").start()
+    try:
+        assert kernel.error is None, kernel.error
+    finally:
+        kernel.km = None  # nothing was started: nothing to stop
+        kernel.discard()
+    (started,) = _Recorded.started
+    return started
+
+
+def test_a_traced_kernel_starts_cold_and_traces_into_its_step_s_file_in_a_trace_folder(monkeypatch, tmp_path):
+    """``SUANLI_TRACE`` set: no warm-up imports (the trace holds what the cells import, not the
+    registry's declared modules); an absolute existing folder becomes ``<folder>/<step>.trace``,
+    any other value is passed on as it is (a file, as the trace has always been); a notebook the
+    registry does not know gets no trace at all from a folder (no name of the registry to give it)."""
+    untraced = _started_with(monkeypatch, tmp_path, "03_forecast", None)
+    assert any(a.startswith("--IPKernelApp.exec_lines=") for a in untraced["extra_arguments"])
+    assert "SUANLI_TRACE" not in untraced["env"]
+    assert runner.warm_imports("03_forecast")
+
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    traced = _started_with(monkeypatch, tmp_path, "03_forecast", str(folder))
+    assert traced["extra_arguments"] == ["--HistoryManager.hist_file=:memory:"]  # cold
+    assert traced["env"]["SUANLI_TRACE"] == str(folder / "03_forecast.trace")
+    assert runner.warm_imports("03_forecast") == []
+
+    for value in (str(tmp_path / "one.trace"), "traces", str(tmp_path / "missing"), "../" + folder.name):
+        kept = _started_with(monkeypatch, tmp_path, "03_forecast", value)
+        assert kept["env"]["SUANLI_TRACE"] == value, value  # not an absolute existing folder: a file
+        assert kept["extra_arguments"] == ["--HistoryManager.hist_file=:memory:"], value
+    monkeypatch.chdir(tmp_path)  # a relative folder that exists is still not taken as a folder
+    assert _started_with(monkeypatch, tmp_path, "03_forecast", "traces")["env"]["SUANLI_TRACE"] == "traces"
+
+    unknown = _started_with(monkeypatch, tmp_path, "99_probe", str(folder))
+    assert "SUANLI_TRACE" not in unknown["env"]
+
+
+def test_the_trace_is_appended_to_a_file_and_never_to_a_folder(tmp_path):
+    """analysis/__init__.py traces a kernel into the file SUANLI_TRACE names; a folder (which the
+    runner turns into a step's file, but which any other kernel, nbval's, inherits as it is) is
+    not a file to append to: that kernel runs untraced instead of failing on its first open."""
+    import os
+    import subprocess
+    import sys
+
+    read = tmp_path / "read.txt"
+    read.write_text("x\n")
+    code = ("import sys; sys.modules['ipykernel'] = sys  # as in a kernel\n"
+            "import analysis\nimport analysis.base.paths\n"
+            f"open({str(read)!r}).close()\n")
+    folder, file = tmp_path / "traces", tmp_path / "one.trace"
+    folder.mkdir()
+    for trace in (folder, file):  # PYTHONPATH: this checkout (tests/conftest.py)
+        env = {**os.environ, "SUANLI_TRACE": str(trace)}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    assert list(folder.iterdir()) == []
+    lines = file.read_text(encoding="utf-8").splitlines()
+    assert "import\tanalysis.base.paths" in lines and f"open\tr\t{read}" in lines
+
+
 def test_a_live_kernel_s_folders_are_not_a_runner_s_leftovers_until_discarded(tmp_path):
     kernel = runner.Kernel("99_probe", tmp_path / "nb" / "99_probe.ipynb")  # folders made, not started
     leftover = runner.private_folder(runner.STAGE_PREFIX)
