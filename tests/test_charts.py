@@ -29,6 +29,17 @@ def test_rasterising_the_drawn_svg_gives_vl_converts_own_png(spec_path):
     assert vlc.svg_to_png(svg, scale=1) == vlc.vegalite_to_png(spec, scale=1)
 
 
+def test_a_figure_drawn_after_the_warm_up_is_the_committed_figure():
+    """machinery.warm() (run by a figure step's kernel as it starts, analysis/pipeline/runner.py)
+    draws a throw-away chart first; a figure drawn after it has the committed bytes."""
+    from analysis.charts import machinery
+
+    machinery.warm()
+    drawn = machinery.render(json.loads((paths.FIGURES / "compute_growth.vl.json").read_text(encoding="utf-8")))
+    assert drawn["svg"] == (paths.FIGURES / "compute_growth.svg").read_text(encoding="utf-8")
+    assert drawn["png"] == (paths.FIGURES / "compute_growth.png").read_bytes()
+
+
 def test_export_writes_every_format_and_displays_the_exported_svg(tmp_path):
     import altair as alt
     import pandas as pd

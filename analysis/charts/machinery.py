@@ -153,6 +153,23 @@ def _draw(spec: dict) -> tuple[dict[str, str | bytes], str]:
     }, svg
 
 
+#: The smallest chart: what :func:`warm` draws (and throws away) to start vl-convert's engine.
+_WARM_SPEC = {"data": {"values": [{"x": 0}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+
+
+def warm() -> None:
+    """Start vl-convert's JavaScript engine and import the font subsetter, once per process, before
+    the first figure: about 0.5 s that a process's first drawing pays otherwise. The pipeline calls
+    it in a figure step's kernel as that kernel starts (:class:`analysis.pipeline.runner.Kernel`),
+    so that a kernel started ahead has paid it before the step runs. Nothing drawn is kept: a
+    drawing depends on its spec alone, not on what the process drew before (``tests/test_charts.py``)."""
+    import vl_convert as vlc
+    from fontTools import subset  # noqa: F401
+
+    fonts.register()
+    vlc.vegalite_to_svg(_WARM_SPEC)
+
+
 def render(spec: dict) -> dict[str, str | bytes]:
     """Every file of a figure from its Vega-Lite ``spec``, keyed by extension, drawn afresh (never
     from :mod:`analysis.figure_cache`: tests/test_fonts.py re-renders the committed specs with it,

@@ -401,7 +401,10 @@ class Kernel:
             args = ["--HistoryManager.hist_file=:memory:"]  # as nbclient starts an IPython kernel
             imports = warm_imports(self.name) if getattr(self.km, "ipykernel", False) else []
             if imports:
-                args.append("--IPKernelApp.exec_lines=" + repr([f"import {m}" for m in imports]))
+                lines = [f"import {m}" for m in imports]
+                if "analysis.charts.machinery" in imports:  # a figure step: its drawing engine too
+                    lines.append("analysis.charts.machinery.warm()")
+                args.append("--IPKernelApp.exec_lines=" + repr(lines))
             os.makedirs(self.cwd, exist_ok=True)  # the step's output folder, where its kernel runs
             run_sync(self.km.start_kernel)(extra_arguments=args, cwd=self.cwd, env=env)
         except Exception as err:  # noqa: BLE001 (no such kernel, no socket: the step retries, then says so)

@@ -309,6 +309,29 @@ def test_a_step_s_kernel_has_its_registry_modules_imported_before_its_first_cell
     assert "analysis.charts" not in imported  # 03 draws nothing: only its own modules are warmed
 
 
+def test_a_figure_step_s_kernel_has_its_drawing_engine_started_before_its_first_cell(tmp_path):
+    """A figure step's kernel also runs the drawing's warm-up (analysis.charts.machinery.warm: the
+    fonts registered with vl-convert, its engine started, the font subsetter imported) as it starts,
+    with no execution count and no output."""
+    from jupyter_client import BlockingKernelClient
+
+    seen: list[dict] = []
+    kernel = runner.Kernel("05_forecast_figures", tmp_path / "nb" / "05_forecast_figures.ipynb").start()
+    try:
+        client = BlockingKernelClient()
+        client.load_connection_info(kernel.km.get_connection_info())
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive("import sys; from analysis import fonts; "
+                                           "print(fonts._registered is not None, 'fontTools.subset' in sys.modules)",
+                                           timeout=60, output_hook=seen.append)
+        client.stop_channels()
+    finally:
+        kernel.discard()
+    assert reply["content"]["status"] == "ok" and reply["content"]["execution_count"] == 1
+    assert [m["content"].get("text") for m in seen if m["msg_type"] == "stream"] == ["True True\n"]
+
+
 class _Recorded:
     """A stand-in kernel manager: what :meth:`runner.Kernel.start` would start a kernel with."""
 
