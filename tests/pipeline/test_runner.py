@@ -283,27 +283,32 @@ def test_a_kernel_started_for_something_else_is_discarded_and_the_step_starts_it
     assert out.read_text() == "new\n"
 
 
-def test_a_step_s_kernel_has_its_registry_modules_imported_before_its_first_cell(tmp_path):
-    """The warm-up imports exactly the `analysis` modules the registry declares for the step, and
-    takes no execution count (the notebook's first cell is still [1])."""
+def _first_cell(name: str, code: str, tmp_path) -> tuple[dict, str]:
+    """Run ``code`` as the first cell of a kernel started for step ``name``: its reply, and what it printed."""
     from jupyter_client import BlockingKernelClient
 
-    from analysis.pipeline.registry import STEPS, module_name
-
     seen: list[dict] = []
-    kernel = runner.Kernel("03_forecast", tmp_path / "nb" / "03_forecast.ipynb").start()
+    kernel = runner.Kernel(name, tmp_path / "nb" / f"{name}.ipynb").start()
     try:
         client = BlockingKernelClient()
         client.load_connection_info(kernel.km.get_connection_info())
         client.start_channels()
         client.wait_for_ready(timeout=120)
-        reply = client.execute_interactive("import sys; print(sorted(m for m in sys.modules if m.startswith('analysis')))",
-                                           timeout=60, output_hook=seen.append)
+        reply = client.execute_interactive(code, timeout=60, output_hook=seen.append)
         client.stop_channels()
     finally:
         kernel.discard()
+    return reply, "".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
+
+
+def test_a_step_s_kernel_has_its_registry_modules_imported_before_its_first_cell(tmp_path):
+    """The warm-up imports exactly the `analysis` modules the registry declares for the step, and
+    takes no execution count (the notebook's first cell is still [1])."""
+    from analysis.pipeline.registry import STEPS, module_name
+
+    reply, printed = _first_cell("03_forecast", "import sys; print(sorted(m for m in sys.modules if m.startswith('analysis')))",
+                                 tmp_path)
     assert reply["content"]["status"] == "ok" and reply["content"]["execution_count"] == 1
-    printed = "".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream")
     imported = set(eval(printed))  # noqa: S307 (the kernel's own repr of a list of names)
     assert {module_name(m) for m in STEPS["03_forecast"].modules} <= imported
     assert "analysis.charts" not in imported  # 03 draws nothing: only its own modules are warmed
@@ -313,23 +318,10 @@ def test_a_figure_step_s_kernel_has_its_drawing_engine_started_before_its_first_
     """A figure step's kernel also runs the drawing's warm-up (analysis.charts.machinery.warm: the
     fonts registered with vl-convert, its engine started, the font subsetter imported) as it starts,
     with no execution count and no output."""
-    from jupyter_client import BlockingKernelClient
-
-    seen: list[dict] = []
-    kernel = runner.Kernel("05_forecast_figures", tmp_path / "nb" / "05_forecast_figures.ipynb").start()
-    try:
-        client = BlockingKernelClient()
-        client.load_connection_info(kernel.km.get_connection_info())
-        client.start_channels()
-        client.wait_for_ready(timeout=120)
-        reply = client.execute_interactive("import sys; from analysis import fonts; "
-                                           "print(fonts._registered is not None, 'fontTools.subset' in sys.modules)",
-                                           timeout=60, output_hook=seen.append)
-        client.stop_channels()
-    finally:
-        kernel.discard()
+    reply, printed = _first_cell("05_forecast_figures", "import sys; from analysis import fonts; "
+                                 "print(fonts._registered is not None, 'fontTools.subset' in sys.modules)", tmp_path)
     assert reply["content"]["status"] == "ok" and reply["content"]["execution_count"] == 1
-    assert [m["content"].get("text") for m in seen if m["msg_type"] == "stream"] == ["True True\n"]
+    assert printed == "True True\n"
 
 
 class _Recorded:
