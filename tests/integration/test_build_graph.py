@@ -10,6 +10,8 @@ Until issue 31 a drill of its own here ran each of the six steps alone, traced, 
 determinism drill had already run every step twice: one build instead of six step runs."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -127,7 +129,9 @@ def test_hand_edited_outputs_are_restored_in_one_line_each(compendium):
     three figures afresh where 04_context_figures would redraw eight; test_one_line.py restores
     one of 04's). Until issue 31 each was a build of its own; the three belong to different
     steps, whose reruns do not depend on each other (each writes the bytes it wrote before), so
-    one build restores all three. It also carries what test_staleness.py's no-op drill did with
+    one build restores all three. The figure's cache entry is poisoned too, rewritten with its
+    manifest (test_one_line.py's drill of its own, a rerun of 04_context_figures, until issue 31):
+    the restore draws the figure afresh and evicts the entry. It also carries what test_staleness.py's no-op drill did with
     an edited table of 01_clean: a stale step sends make to the build process (make --trace shows
     it), which runs that step. The index page is restored by its own drill below: with other steps
     rerun, make -n names the index as rerun for their sake, not for its edit."""
@@ -138,6 +142,7 @@ def test_hand_edited_outputs_are_restored_in_one_line_each(compendium):
         plan = compendium.make("-n", "all")
         assert plan.returncode == 0 and f"restore: {edited}" in plan.stdout, plan.stdout
         target.write_bytes(good)
+    poisoned = _poison_the_cache_of(compendium.root / EDITED[-1])
     for edited in EDITED:
         target = compendium.root / edited
         target.write_bytes(target.read_bytes() + b"\nedited by hand\n")
@@ -148,7 +153,29 @@ def test_hand_edited_outputs_are_restored_in_one_line_each(compendium):
         "01_clean", "03_forecast", "05_forecast_figures"]
     restoring = [line for line in result.stdout.splitlines() if line.startswith("suanli: restoring")]
     assert len(restoring) == 3 and all(sum(e in line for line in restoring) == 1 for e in EDITED), restoring
-    assert compendium.outputs() == compendium.reference
+    assert any(EDITED[-1] in line and "drawing afresh" in line for line in restoring), restoring
+    assert compendium.outputs() == compendium.reference  # the figure too: drawn afresh, never the poisoned entry
+    # the restore evicted the entry it bypassed (the current key): an ordinary rerun cannot bring the poison
+    # back (issue 29, N12). A developer's cache can also hold entries of earlier keys with the same bytes
+    # (drawn before a change to the drawing code); no build reads those, and they are not evicted.
+    if not poisoned:
+        pytest.skip("restored in one line each; no figure cache in this copy to poison (the build ran without one)")
+    assert not all(entry.exists() for entry in poisoned)
+
+
+def _poison_the_cache_of(figure: Path) -> list[Path]:
+    """Rewrite, together with their manifests, the figure cache's entries holding ``figure``'s bytes
+    (a cache entry damaged so that its own check passes); return them."""
+    good, ext = figure.read_bytes(), figure.suffix.lstrip(".")
+    cache = figure.parents[1] / "build" / "cache" / "figures"
+    entries = [e for e in (cache.iterdir() if cache.is_dir() else ()) if (e / ext).is_file() and (e / ext).read_bytes() == good]
+    for entry in entries:
+        poison = b"poisoned"
+        (entry / ext).write_bytes(poison)
+        manifest = json.loads((entry / "manifest.json").read_text())
+        manifest[ext] = hashlib.sha256(poison).hexdigest()
+        (entry / "manifest.json").write_text(json.dumps(manifest, sort_keys=True))
+    return entries
 
 
 def test_a_hand_edited_index_page_is_restored(compendium):
