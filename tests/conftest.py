@@ -5,6 +5,12 @@ modify the working tree, so before anything is collected the notebooks' root
 (``SUANLI_ROOT``, read by :mod:`analysis.base.paths`) is pointed at a temporary copy of the data
 and figures: nbval's kernels inherit the variable, read the same inputs and write into the
 copy. The notebooks themselves, and what they print, are unchanged (paths print relative).
+The copy holds this checkout's figure cache too (``build/cache/figures``, as a build leaves it),
+so nbval's figure notebooks take an unchanged figure from it as ``make all`` would, instead of
+drawing every figure again (about 11 CPU-seconds a run). Drawing afresh is drilled elsewhere: the
+determinism drill's two clean builds draw every figure with no cache, tests/test_fonts.py and
+tests/test_charts.py re-render the committed specs, and a cache entry is used only if its files
+match their hashes (tests/test_figure_cache.py).
 """
 from __future__ import annotations
 
@@ -32,9 +38,9 @@ def pytest_configure(config):
     if os.environ.get("SUANLI_ROOT"):
         return
     _TMP = Path(tempfile.mkdtemp(prefix="suanli-tests-"))
-    for sub in ("data", "figures"):
+    for sub in ("data", "figures", "build/cache/figures"):
         if (REPO / sub).exists():
-            shutil.copytree(REPO / sub, _TMP / sub)
+            shutil.copytree(REPO / sub, _TMP / sub, symlinks=True)
     os.environ["SUANLI_ROOT"] = str(_TMP)
 
 
