@@ -12,14 +12,13 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import pandas as pd
 import pytest
 
 from analysis.base.atomic import process_alive
 
-from .conftest import RUN_X, clean_env
+from .conftest import RUN_X, clean_env, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -108,15 +107,6 @@ def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
     assert compendium.outputs() == compendium.reference
 
 
-def _wait_for(predicate, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_an_interrupted_replace_never_loses_the_old_run(with_run, watch, sig):
     """Stopped once the new run's first step is writing its outputs (its kernel has staged one;
@@ -130,15 +120,15 @@ def test_an_interrupted_replace_never_loses_the_old_run(with_run, watch, sig):
     proc = subprocess.Popen(["make", "--no-print-directory", "forecast", "RUN=x", "METHOD=ets", "HORIZON=2028", "REPLACE=1"],
                             cwd=root, env=watch.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
-    assert _wait_for(lambda: any(p.name.startswith(".x.") and p.name.endswith(".replaced")
-                                 for p in (root / "runs").iterdir()))
-    assert _wait_for(lambda: (root / "runs" / "x" / "params.yaml").exists())
+    assert wait_for(lambda: any(p.name.startswith(".x.") and p.name.endswith(".replaced")
+                                for p in (root / "runs").iterdir()), 300)
+    assert wait_for(lambda: (root / "runs" / "x" / "params.yaml").exists(), 300)
     assert watch.wait("writing", proc)  # the new run is being built
     runner = int(next(p for p in (root / "runs").iterdir() if p.name.endswith(".replaced")).name.split(".")[2])
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
     assert proc.returncode != 0  # stopped, not finished
-    assert _wait_for(lambda: not process_alive(runner), 60)  # make does not wait for it
+    assert wait_for(lambda: not process_alive(runner), 60)  # make does not wait for it
     if sig == signal.SIGTERM:  # stopped: it put the old run back itself
         assert _tree(root / "runs" / "x") == old
     else:  # killed outright: the old run is aside, the unfinished new one is marked incomplete
