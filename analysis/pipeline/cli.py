@@ -304,17 +304,25 @@ def _cmd_build(args, environ) -> int:
     from analysis.pipeline import engine, housekeeping
 
     engine.check_all(environ, _goals(environ, "all"))
-    # The index page's process starts now, on a second core: its imports (about a second: pandas and
-    # the science modules that write the page's sentences) are paid while the steps run, and it
-    # writes the page when told. In a process of its own, never a thread beside a step's.
+    # The index page's process starts as the first step does (after the raw check), on a second
+    # core: its imports (about half a second: pandas and the science modules that write the page's
+    # sentences) are paid while the steps run, and it writes the page when told. In a process of its
+    # own, never a thread beside a step's. A build refused by its raw data never starts it, and one
+    # that ran no step here writes the page in this process.
     index = None
-    if engine.CORES > 1:
-        index = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "index", "--when-told"],
-                                 cwd=paths.ROOT, env=dict(environ), stdin=subprocess.PIPE, text=True)
+
+    def start_index() -> None:
+        nonlocal index
+        if engine.CORES > 1:
+            sys.stdout.flush()
+            index = subprocess.Popen([sys.executable, "-m", "analysis.pipeline", "index", "--when-told"],
+                                     cwd=paths.ROOT, env=dict(environ), stdin=subprocess.PIPE, text=True)
+
     word = "skip"
     try:
         with housekeeping.building():
-            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs)
+            engine.build(environ, engine.jobs_from(environ.get("MAKEFLAGS")) if args.jobs is None else args.jobs,
+                         starting=start_index)
         word = "run"
     except engine.StepFailed as err:  # the step's own process has printed its error (and what was left)
         return err.code

@@ -523,9 +523,13 @@ def schedule(ready: list[str], aside: int, last: str | None = None) -> tuple[str
     return here, [n for n in ready if n != here][:max(0, aside)]
 
 
-def build(environ=None, jobs: int = 1) -> None:
+def build(environ=None, jobs: int = 1, starting=None) -> None:
     """``make all``: run every stale step of the default outputs in the graph's order (the command
     ``build`` then writes the index page, :mod:`analysis.pipeline.cli`).
+
+    ``starting``: called once, when this process is about to run its first step, after the raw
+    check (the command ``build`` starts the index page's process then: a build refused by its raw
+    data, or with nothing to run here, never pays for that process's imports).
 
     Why one process: a step run by its own process pays a Python start and the runner's imports
     (papermill, nbformat, nbconvert: about half a second) before its kernel starts, and a fresh
@@ -671,6 +675,9 @@ def build(environ=None, jobs: int = 1) -> None:
                 if STEPS[here].reads_raw and not raw_checked:  # bad raw data fails before any kernel starts
                     _check_raw(record=True)
                     raw_checked = True
+                if starting is not None:
+                    starting()
+                    starting = None
                 changed, edited = stale[here]
                 kernel = kernel_for(here) if changed or not edited else None  # a restore starts its own
                 # The step this process runs after this one, as far as can be told now: its kernel boots

@@ -540,10 +540,21 @@ def test_bad_raw_data_stops_the_build_before_any_kernel_starts(monkeypatch):
     def bad(record=False):
         raise engine.BuildError("data/raw/x.csv, line 2, column value: not a number")
     monkeypatch.setattr(engine, "_check_raw", bad)
+    starting = []
     with pytest.raises(engine.BuildError, match="not a number") as err:
-        engine.build({}, jobs=1)
+        engine.build({}, jobs=1, starting=lambda: starting.append(1))
     assert err.value.suanli_step == "01_clean"
-    assert log.events == []
+    assert log.events == [] and starting == []  # nor is the index page's process (analysis/pipeline/cli.py)
+
+
+def test_the_build_says_once_when_its_first_step_starts(monkeypatch):
+    """``starting`` (the command ``build`` starts the index page's process then) is called once,
+    after the raw check passed and before the first step's kernel starts."""
+    log = _Log(monkeypatch, {"01_clean", "02_evaluation"})
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: log.events.append(("raw check", "")))
+    engine.build({}, jobs=1, starting=lambda: log.events.append(("starting", "")))
+    assert log.events[:3] == [("raw check", ""), ("starting", ""), ("kernel", "01_clean")]
+    assert log.events.count(("starting", "")) == 1 and ("run", "02_evaluation on 02_evaluation") in log.events
 
 
 def test_this_process_follows_its_own_chain_between_chains_of_one_length():

@@ -343,31 +343,48 @@ def test_the_index_process_started_ahead_writes_the_page_only_when_told_to_run(m
 
 
 def test_a_failed_build_tells_the_index_process_to_skip(monkeypatch):
-    """The build's step failed: the index process is told "skip" and the build's exit status is the step's."""
+    """The build's step failed: the index process is told "skip" and the build's exit status is the step's.
+    The process starts only when the build's first step does (``starting``): a build refused before
+    it (its raw data, say) starts none, and one that ran no step here writes the page itself."""
     import subprocess
     from types import SimpleNamespace
 
     from analysis.pipeline import engine
 
-    told = []
+    told, started = [], []
 
     class Index:
         def __init__(self, cmd, **kw):
             assert cmd[-2:] == ["index", "--when-told"]
+            started.append(cmd[-2])
             self.stdin = SimpleNamespace(write=told.append, close=lambda: None)
 
         def wait(self):
             return 0
 
-    def failing(environ, jobs):
+    def failing(environ, jobs, starting):
+        starting()  # the first step started, then failed
         raise engine.StepFailed("04_context_figures", 3)
     monkeypatch.setattr(subprocess, "Popen", Index)
     monkeypatch.setattr(engine, "CORES", 2)
     monkeypatch.setattr(engine, "check_all", lambda environ, goals=None: None)
     monkeypatch.setattr(engine, "build", failing)
     assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 3
-    assert told == ["skip\n"]
-    monkeypatch.setattr(engine, "build", lambda environ, jobs: None)
+    assert told == ["skip\n"] and started == ["index"]
+    monkeypatch.setattr(engine, "build", lambda environ, jobs, starting: starting())
     told.clear()
     assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 0
     assert told == ["run\n"]
+
+    def refused(environ, jobs, starting):  # bad raw data: refused before any step
+        raise engine.BuildError("bad raw data\ndata/raw/x.csv, line 2, column value: not a number")
+    monkeypatch.setattr(engine, "build", refused)
+    told.clear(), started.clear()
+    with pytest.raises(engine.BuildError):
+        cli._cmd_build(SimpleNamespace(jobs=2), {})
+    assert started == [] and told == []
+    written = []
+    monkeypatch.setattr(cli, "_cmd_index", lambda args, environ: written.append("page") or 0)
+    monkeypatch.setattr(engine, "build", lambda environ, jobs, starting: None)  # every step ran aside
+    assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 0
+    assert started == [] and written == ["page"]
