@@ -545,7 +545,9 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
     (:class:`analysis.pipeline.runner.Kernel`), so the next step's first cell does not wait for a
     kernel. With every core busy (a clean ``make -j2``: a step aside the whole time), a kernel
     started ahead would only slow the steps running, so none is. A kernel started for a step
-    that turns out not to run here (up to date, or run aside) is discarded.
+    that proves up to date (the step before it wrote the same bytes) serves the next step run
+    here (:meth:`analysis.pipeline.runner.Kernel.serve`), or is discarded if none is left; one
+    started for a step that runs aside is discarded.
 
     What each step does, decides and writes is :func:`run_step`'s, unchanged: the outputs are the
     same bytes whichever process ran them, on a kernel started ahead or not
@@ -566,6 +568,7 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
     aside: dict[str, subprocess.Popen] = {}
     failed: list[tuple[str, int]] = []
     warm: dict[str, runner.Kernel] = {}
+    spare: list[runner.Kernel] = []  # started ahead for a step that proved up to date: the next step run here takes it
     waiting: dict[str, subprocess.Popen] = {}  # started ahead (`run NAME --when-told`), told to run once ready
     told: list[subprocess.Popen] = []  # started ahead, then told to skip (their step proved up to date)
     triggered: set[str] = set()  # started ahead for want of a slot, and told to run when one freed
@@ -591,9 +594,12 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
                 and all(u in done or u in finished for u in upstream(n))]
 
     def kernel_for(name: str):
-        """The kernel started ahead for ``name``, or one started now (it boots while this process
-        prepares the step)."""
+        """The kernel started ahead for ``name``, or a spare one (started ahead for a step that
+        proved up to date: :meth:`analysis.pipeline.runner.Kernel.serve`), or one started now (it
+        boots while this process prepares the step)."""
         kernel = warm.pop(name, None)
+        if kernel is None and spare:
+            kernel = spare.pop().serve(name)
         return kernel if kernel is not None else start_kernel(name)
 
     telling = threading.Lock()
@@ -650,8 +656,10 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
             if up_to_date:
                 done.update(up_to_date)
                 for n in up_to_date:
-                    if n in warm:
-                        warm.pop(n).discard()
+                    if n in warm:  # kept for the next step run here (one spare at most)
+                        while spare:
+                            spare.pop().discard()
+                        spare.append(warm.pop(n))
                     if n in waiting:
                         told.append(waiting.pop(n))
                         tell(told[-1], "skip")
@@ -685,7 +693,8 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
                 after, _ = schedule([n for n in ready_after({here} | set(others)) if n not in waiting], 0, here)
                 if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw) \
                         and 1 + len(aside) < CORES:
-                    warm[after] = start_kernel(after)
+                    served = spare.pop().serve(after) if spare else None
+                    warm[after] = served if served is not None else start_kernel(after)
                 # A step that will run aside once this one ends: its process starts now, on a free core
                 # and within make's -jN, and gets ready (imports, kernel) while this one runs.
                 coming = [n for n in ready_after({here} | set(others)) if n != after and n not in waiting]
@@ -710,6 +719,8 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
             last = here
         while aside:
             reap(block=True)
+        while spare:  # no step was left to take it
+            spare.pop().discard()
     except Exception:  # this process's step failed: the steps running aside end first, as under make
         runner.discard_all()
         end_waiting()

@@ -411,6 +411,21 @@ class Kernel:
             self.error = err
         return self
 
+    def serve(self, name: str) -> "Kernel | None":
+        """This kernel, started ahead for a step that proved up to date, made the kernel of step
+        ``name`` of the same build (same folders, outputs and figure cache: only the step differs),
+        instead of being discarded while another is started. Its warm-up imports were the other
+        step's: a notebook's imports find done what they find done, and do the rest, so the executed
+        notebook is the same bytes (a warm kernel and a cold one already give the same, see
+        :class:`Kernel`). A traced kernel is discarded instead (its trace file is named after the
+        step it was started for). Returns the kernel, or None."""
+        if os.environ.get("SUANLI_TRACE") or self.error is not None or self.km is None:
+            self.discard()
+            return None
+        self.name = name
+        self.key = (name,) + self.key[1:]
+        return self
+
     def take(self):
         """The started kernel's manager, for the step's cells; raise the start's failure if it failed."""
         if self.error is not None:

@@ -420,6 +420,11 @@ class _Log:
             def discard(self):
                 log.events.append(("discard", self.name))
 
+            def serve(self, name):
+                log.events.append(("serve", f"{self.name} as {name}"))
+                self.name = name
+                return self
+
         def run_step(name, run=None, environ=None, kernel=None):
             log.events.append(("run", f"{name} on {kernel.name if kernel else 'its own'}"))
             return True
@@ -515,6 +520,53 @@ def test_a_kernel_started_for_a_step_that_proves_up_to_date_is_discarded(monkeyp
     engine.build({}, jobs=1)
     assert log.events == [("kernel", "02_evaluation"), ("kernel", "03_forecast"), ("run", "02_evaluation on 02_evaluation"),
                           ("discard", "03_forecast")]
+
+
+def test_a_kernel_started_for_a_step_that_proves_up_to_date_serves_the_next_step_run_here(monkeypatch):
+    """01 reran (its raw files' bytes changed, its tables did not: a BOM, a blank line) and 02's
+    kernel was started meanwhile; 02 proves up to date, and 06 (which reads data/raw too) is the next
+    step run here: it runs on 02's kernel instead of one more kernel start and the imports they
+    share (until issue 31's last round: discarded, and 06's started)."""
+    stale = {"01_clean", "06_unblinding"}
+    log = _Log(monkeypatch, stale)
+    monkeypatch.setattr(engine, "_check_raw", lambda record=False: None)
+    monkeypatch.setattr(engine, "CORES", 2)  # a core free for a kernel started ahead; -j1: nothing aside
+    original = engine.run_step
+
+    def run_step(name, run=None, environ=None, kernel=None):
+        stale.discard(name)
+        return original(name, run, environ, kernel)
+    monkeypatch.setattr(engine, "run_step", run_step)
+    engine.build({}, jobs=1)
+    assert log.events == [("kernel", "01_clean"), ("kernel", "02_evaluation"), ("run", "01_clean on 01_clean"),
+                          ("serve", "02_evaluation as 06_unblinding"), ("run", "06_unblinding on 06_unblinding")]
+
+
+def test_a_spare_kernel_is_discarded_when_traced_and_named_for_its_new_step_otherwise(monkeypatch, tmp_path):
+    """Kernel.serve: the kernel is the new step's (its key, so execute() runs on it); a traced kernel
+    (its trace is named after the step it was started for) is discarded instead, as is one that
+    failed to start."""
+    from analysis.pipeline import runner
+
+    stopped = []
+    monkeypatch.setattr(runner, "_stop", lambda km: stopped.append(km))
+    monkeypatch.delenv("SUANLI_TRACE", raising=False)
+    out = tmp_path / "notebooks" / "02_evaluation.ipynb"
+    k = runner.Kernel("02_evaluation", out)
+    k.km = "a started kernel"
+    assert k.serve("06_unblinding") is k and k.name == "06_unblinding"
+    assert k.key == runner.Kernel.key_for("06_unblinding", tmp_path / "notebooks" / "06_unblinding.ipynb")
+    assert stopped == []
+    traced = runner.Kernel("02_evaluation", out)
+    traced.km = "a started kernel"
+    monkeypatch.setenv("SUANLI_TRACE", str(tmp_path))
+    assert traced.serve("06_unblinding") is None and stopped == ["a started kernel"]
+    monkeypatch.delenv("SUANLI_TRACE")
+    failed = runner.Kernel("02_evaluation", out)
+    failed.error = OSError("no kernel")
+    assert failed.serve("06_unblinding") is None
+    for kernel in (k, failed):
+        kernel.discard()
 
 
 def test_a_named_run_starts_each_next_kernel_while_a_step_runs(monkeypatch):
@@ -619,9 +671,9 @@ def test_a_step_that_will_run_aside_starts_ahead_and_runs_when_told(monkeypatch)
 
     stale.update({"02_evaluation"})  # 02 reruns and writes the same tables: 04, started ahead, is told to skip
     ran.clear()
-    engine.build({}, jobs=2)
+    engine.build({}, jobs=2)  # and 03's kernel, kept for a next step here, is discarded when none is left
     assert ran == [("kernel", "02_evaluation"), ("kernel", "03_forecast"), ("ahead", "04_context_figures"),
-                   ("run", "02_evaluation on 02_evaluation"), ("discard", "03_forecast"), ("skip", "04_context_figures")]
+                   ("run", "02_evaluation on 02_evaluation"), ("skip", "04_context_figures"), ("discard", "03_forecast")]
 
 
 def test_a_raw_check_that_passed_is_not_repeated_until_the_raw_data_or_the_code_changes(tree, monkeypatch):
