@@ -657,7 +657,7 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
                 done.update(up_to_date)
                 for n in up_to_date:
                     if n in warm:  # kept for the next step run here (one spare at most)
-                        while spare:
+                        if spare:
                             spare.pop().discard()
                         spare.append(warm.pop(n))
                     if n in waiting:
@@ -719,7 +719,7 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
             last = here
         while aside:
             reap(block=True)
-        while spare:  # no step was left to take it
+        if spare:  # no step was left to take it
             spare.pop().discard()
     except Exception:  # this process's step failed: the steps running aside end first, as under make
         runner.discard_all()
