@@ -94,21 +94,34 @@ def test_a_run_reads_the_default_outputs_only_when_they_are_up_to_date(compendiu
     """A raw edit not yet built: the run is refused in one line and nothing is written. After make
     all (which reruns the steps that read raw files, and only them) the run builds: it is the run
     test_plausibility.py drills (HORIZON=2035 GROWTH=2, past plausibility), so that one run serves
-    both drills (until issue 31 each built a run of its own)."""
+    both drills (until issue 31 each built a run of its own).
+
+    The raw edit is a UTF-8 byte-order mark and CRLF line endings in every raw table: accepted, the
+    bytes changed and the rows did not, so make all reruns the steps that read raw files and every
+    output comes out the same bytes, the index page too (its provenance hashes the information set,
+    the rows as read, not the files' bytes). That was test_bad_data.py's drill, a make all of its
+    own, until issue 31; this drill's edit was a blank line in one table."""
+    from analysis.pipeline import registry
+    from analysis.sources import TABLES
+
     from .test_plausibility import SETTINGS, warns_past_plausibility
 
-    raw = compendium.root / "data" / "raw" / "rankings.csv"
-    raw.write_text(raw.read_text() + "\n")  # a raw edit, not yet built
+    edited = sorted(f"data/raw/{t.file}" for t in TABLES.values())
+    for rel in edited:  # a raw edit, not yet built
+        p = compendium.root / rel
+        p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().replace(b"\n", b"\r\n"))
     result = compendium.make("forecast", "RUN=far", *SETTINGS)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: the default outputs of 01_clean, which this run reads, are not up to date (changed: "
-                      "data/raw/rankings.csv); run `make all` first"]
+                      f"{', '.join(edited[:3])}); run `make all` first"]
     assert compendium.outputs() == compendium.reference
     assert not (compendium.root / "runs" / "far").exists()
     built = compendium.make("all")
     assert built.returncode == 0, built.stderr[-2000:]
-    assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", built.stdout) == ["01_clean", "06_unblinding"]
+    readers = [n for n, s in registry.STEPS.items() if s.reads_raw]
+    assert readers == ["01_clean", "06_unblinding"]
+    assert re.findall(r"runner: wrote notebooks/(\w+)\.ipynb", built.stdout) == readers
     assert compendium.outputs() == compendium.reference  # same rows, so the same outputs
     warns_past_plausibility(compendium, compendium.make("forecast", "RUN=far", *SETTINGS), "far")
 

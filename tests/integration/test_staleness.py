@@ -7,8 +7,8 @@ Since issue 31 two of these drills ride on builds other drills make anyway: an e
 notebook's code reruns only that notebook (test_build_graph.py,
 ``test_make_n_lists_exactly_what_would_run_and_writes_nothing``, the same edit), and raw files
 whose bytes change but not their rows rerun only the steps that read raw files, with every output
-byte-identical (test_bad_data.py, ``test_bom_and_crlf_are_accepted_and_change_nothing``: a BOM
-and CRLF endings in every raw file). A stale output restored by the build process is
+byte-identical (test_runs.py, ``test_a_run_reads_the_default_outputs_only_when_they_are_up_to_date``:
+a BOM and CRLF endings in every raw file, test_bad_data.py's drill until issue 31). A stale output restored by the build process is
 test_build_graph.py's ``test_hand_edited_outputs_are_restored_in_one_line_each``."""
 from __future__ import annotations
 
