@@ -76,7 +76,7 @@ def unit(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
-    """``make test`` runs ``pytest -n 3 --dist loadgroup --no-loadscope-reorder``
+    """``make test`` runs ``pytest -p analysis -n 3 --dist loadgroup --no-loadscope-reorder``
     (analysis/pipeline/cli.py): units of work (:func:`unit`) handed out in the order
     :func:`pytest_collection_modifyitems` sorts them, each to the next free worker. pytest-xdist's
     own loadgroup groups by marks it appends to each test's id, which pytest 9 no longer reads (it

@@ -464,8 +464,13 @@ def _cmd_bench(args, environ) -> int:
 def _cmd_test(args, environ) -> int:
     # units (a drill, a file) to each free worker, in the order tests/conftest.py sorts them (the long
     # drills first); three workers on two cores fill the time a worker waits (a browser settling, a
-    # drill waiting for a build to reach a moment, Lab's autosave)
-    return _exec([sys.executable, "-m", "pytest", "-n", "3", "--dist", "loadgroup", "--no-loadscope-reorder"], environ)
+    # drill waiting for a build to reach a moment, Lab's autosave). `-p analysis` imports the package
+    # before nbval's plugin imports nbformat, so that jsonschema skips its `iri` grammar in each of the
+    # four pytest processes as it does in the build's (analysis/__init__.py; about 1.3 CPU-s each).
+    # Given here, not in pyproject.toml's addopts: a bare `pytest` (the console script, whose path
+    # holds no checkout) could not import it.
+    return _exec([sys.executable, "-m", "pytest", "-p", "analysis", "-n", "3", "--dist", "loadgroup",
+                  "--no-loadscope-reorder"], environ)
 
 
 def _cmd_mk(args, environ) -> int:

@@ -388,3 +388,23 @@ def test_a_failed_build_tells_the_index_process_to_skip(monkeypatch):
     monkeypatch.setattr(engine, "build", lambda environ, jobs, starting: None)  # every step ran aside
     assert cli._cmd_build(SimpleNamespace(jobs=2), {}) == 0
     assert started == [] and written == ["page"]
+
+
+def test_make_test_imports_the_package_before_nbval_so_jsonschema_skips_the_iri_grammar(monkeypatch, pytestconfig):
+    """`make test` runs pytest with `-p analysis` (cli._cmd_test): the package, which marks
+    jsonschema's optional ``rfc3987_syntax`` absent (analysis/__init__.py), is imported before
+    nbval's plugin imports nbformat, and so jsonschema, in every pytest process (about 1.3 CPU-s
+    each). Checked here in this process when it was started so (a bare `pytest` is not)."""
+    import sys
+
+    argv = []
+    monkeypatch.setattr(cli, "_exec", lambda a, environ: argv.extend(a) or 0)
+    cli._cmd_test(None, {})
+    assert argv[1:5] == ["-m", "pytest", "-p", "analysis"]
+    args = pytestconfig.invocation_params.args
+    if not any(args[i:i + 2] == ("-p", "analysis") for i in range(len(args))):
+        pytest.skip("this pytest was not started as make test starts it (-p analysis)")
+    assert sys.modules.get("rfc3987_syntax", "absent") is None
+    import jsonschema
+
+    assert "iri" not in jsonschema.FormatChecker.checkers
