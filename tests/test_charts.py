@@ -36,6 +36,7 @@ def _displayed_pngs() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def displayed() -> dict[str, bytes]:
+    """The 1× PNG each figure notebook displays, by figure name (:func:`_displayed_pngs`), read once."""
     return _displayed_pngs()
 
 
@@ -54,8 +55,8 @@ def test_rasterising_the_drawn_svg_gives_vl_converts_own_png(spec_path, displaye
     assert vlc.vegalite_to_png(spec, scale=1) == displayed[name]
 
 
-def test_every_committed_figure_is_displayed_by_a_notebook():
-    assert sorted(_displayed_pngs()) == sorted(p.name.removesuffix(".vl.json") for p in SPECS)
+def test_every_committed_figure_is_displayed_by_a_notebook(displayed):
+    assert sorted(displayed) == sorted(p.name.removesuffix(".vl.json") for p in SPECS)
 
 
 def test_a_figure_drawn_after_the_warm_up_is_the_committed_figure():

@@ -355,7 +355,8 @@ class Kernel:
         self.name = name
         self.cwd = str(Path(output).parent)
         self.kernel_name = kernel_name or os.environ.get("SUANLI_KERNEL", "python3")
-        self.key = self.key_for(name, output, run, outputs_in_run, fresh, kernel_name)
+        self._started_for = (output, run, outputs_in_run, fresh, kernel_name)  # all of key_for's but the step
+        self.key = self.key_for(name, *self._started_for)
         self.km = None
         self.error: BaseException | None = None
         self.stage_dir = private_folder(STAGE_PREFIX)
@@ -423,7 +424,7 @@ class Kernel:
             self.discard()
             return None
         self.name = name
-        self.key = (name,) + self.key[1:]
+        self.key = self.key_for(name, *self._started_for)
         return self
 
     def take(self):
