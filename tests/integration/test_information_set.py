@@ -7,8 +7,9 @@ says so, and the determinism drill's traced ``-j1`` build proves it, with ``test
 check of every notebook's reads), and a step whose inputs have the same bytes is not rerun and
 writes the same bytes (``test_determinism.py``). So at an earlier date the drill compares what ``01_clean`` writes with
 and without the later rows, instead of building the whole chain twice per date: byte-identical
-tables there mean byte-identical inputs, hence outputs, everywhere downstream. The whole chain
-at a date other than the article's is built by the later-edition drill below."""
+tables there mean byte-identical inputs, hence outputs, everywhere downstream. The chain of the
+steps that take a date (01-05) is built at a later date by the later-edition drill below, as a
+named run; a whole default build at other dates by test_as_of_sweep.py."""
 from __future__ import annotations
 
 import csv
@@ -123,7 +124,14 @@ def test_later_rows_change_nothing_as_of_an_earlier_date(compendium, tmp_path, a
 def test_a_later_edition_is_added_by_appending_dated_rows(compendium):
     """A synthetic 2024-25 edition, as a later edition will be transcribed: built as of 2025-01-01
     it is the report, its 2024 figures are data, and the earlier editions' and the models'
-    forecasts for 2024 are scored against them."""
+    forecasts for 2024 are scored against them.
+
+    Built as a named run (``make forecast RUN=later AS_OF=2025-01-01``), which rebuilds in its own
+    folder every step that depends on the date (01-05) and leaves every default output as it was.
+    Until issue 31 it was a default ``make -j2 all`` at that date, which also reran
+    ``06_unblinding``: that step takes no date (it builds on every row now known, whatever AS_OF
+    says), and its run on appended later rows is :func:`test_later_rows_leave_the_default_build_byte_identical`'s.
+    A whole default build at a date other than the article's is test_as_of_sweep.py's."""
     rows = {
         "vintages.csv": LATER["vintages.csv"],
         "published_figures.csv": [
@@ -137,9 +145,12 @@ def test_a_later_edition_is_added_by_appending_dated_rows(compendium):
                                   ("ai_server_market", "USD bn", 2028, "30", "forecast")]],
     }
     append(compendium.root, rows)
-    result = compendium.make("-j2", "all", "AS_OF=2025-01-01", "HORIZON=2028")
+    result = compendium.make("forecast", "RUN=later", "AS_OF=2025-01-01", "HORIZON=2028")
     assert result.returncode == 0, result.stderr[-3000:]
-    proc = compendium.root / "data" / "processed"
+    ran = re.findall(r"runner: wrote runs/later/notebooks/(\w+)\.ipynb", result.stdout)
+    assert ran == ["01_clean", "02_evaluation", "03_forecast", "04_context_figures", "05_forecast_figures"]
+    assert compendium.outputs() == compendium.reference  # no default output touched
+    proc = compendium.root / "runs" / "later" / "processed"
     ev = pd.read_csv(proc / "evaluation.csv", keep_default_na=False, na_values=[""])
     scored = ev[(ev["outcome_vintage"] == "2024-25 ed") & ev["same_definition"]]
     assert {"2023-24 ed"} <= set(scored["forecaster"]) and (scored["forecaster_type"] == "model").any()
@@ -148,4 +159,5 @@ def test_a_later_edition_is_added_by_appending_dated_rows(compendium):
     assert fitted.groupby("series")["year"].min().to_dict()["intelligent_compute"] == 2025
     rep = f[(f["model"] == "report_path") & (f["series"] == "intelligent_compute")]
     assert rep["year"].max() == 2028 and "2024-25 ed" in rep["sigma_source"].iloc[0]
-    assert "Information set as of\n2025-01-01" in (compendium.root / "reports" / "index.html").read_text(encoding="utf-8")
+    index = compendium.root / "runs" / "later" / "reports" / "index.html"
+    assert "Information set as of\n2025-01-01" in index.read_text(encoding="utf-8")
