@@ -132,22 +132,33 @@ def _forecast(root, *args):
 
 
 def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
+    """Two runs of one name with other parameters, started at once: one builds, the other is
+    refused in one line. A third with the winner's parameters, started while the winner is still
+    building, waits for its lock, then finds the run made and builds nothing: each step ran once.
+
+    Until issue 31 the same parameters twice at once were a second run of their own (``same``,
+    built once more); the third process here is that case, on the run being built."""
     root = compendium.root
     procs = [_forecast(root, "RUN=both", f"HORIZON={h}") for h in (2030, 2031)]
+    record = root / "runs" / "both" / "params.yaml"
+    assert wait_for(lambda: record.exists() or all(p.poll() is not None for p in procs), 300) and record.exists()
+    horizon = int(record.read_text().split("horizon_end: ")[1].split()[0])
+    winner = procs[(2030, 2031).index(horizon)]
+    assert winner.poll() is None  # still building: the third arrives while the run is being written
+    procs.append(_forecast(root, "RUN=both", f"HORIZON={horizon}"))
     outs = [p.communicate(timeout=900) for p in procs]
-    codes = sorted(p.returncode for p in procs)
-    assert codes == [0, 2], outs
-    refused = outs[[p.returncode for p in procs].index(2)][1]
-    assert "already exists with other parameters" in refused and "Traceback" not in refused
-    horizon = int((root / "runs" / "both" / "params.yaml").read_text().split("horizon_end: ")[1].split()[0])
+    codes = [p.returncode for p in procs]
+    assert sorted(codes[:2]) == [0, 2] and codes[2] == 0, outs
+    refused = outs[codes.index(2)][1]
+    said = [line for line in refused.splitlines() if line.strip() and not line.startswith("make")]
+    assert len(said) == 1 and "already exists with other parameters" in said[0], refused
+    assert not any("Error" in err or "Traceback" in err for out, err in (outs[0], outs[1], outs[2]) if err != refused)
+    assert "is being written by another process; waiting for it to finish" in outs[2][0]  # it waited ...
+    assert "runner:" not in outs[2][0]  # ... then found the run made
+    assert sum(out.count("runner: wrote") for out, _ in outs) == 2  # each step (03, 05) ran once
+    assert int(record.read_text().split("horizon_end: ")[1].split()[0]) == horizon
     assert pd.read_csv(root / "runs" / "both" / "processed" / "forecasts.csv")["year"].max() == horizon
-    # the same parameters twice at once: the second waits, then finds the run made
-    procs = [_forecast(root, "RUN=same", "METHOD=ets") for _ in range(2)]
-    outs = [p.communicate(timeout=900) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outs
-    assert not any("Error" in err or "Traceback" in err for _, err in outs)
-    assert sum(out.count("runner: wrote") for out, _ in outs) == 2  # each step ran once
-    assert (root / "runs" / "same" / ".state" / "run.json").is_file()
+    assert (root / "runs" / "both" / ".state" / "run.json").is_file()
     assert compendium.outputs() == compendium.reference
 
 
