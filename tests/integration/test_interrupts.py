@@ -7,7 +7,9 @@ cleaning, the forecasts, each figure step), each at a different moment of the st
 stage folder made (before the kernel), its kernel started, its first output staged. The drill
 waits for that moment (:class:`tests.integration.conftest.Watch`), not a fixed delay, and asserts
 the build was still running when the signal came. SIGTERM is drilled with two steps running at
-once (:func:`test_a_stopped_build_stops_the_step_running_aside`).
+once (:func:`test_a_stopped_build_stops_the_step_running_aside`): since issue 31 its two situations
+(a step running aside; a step's process started ahead, waiting) are stopped one after the other in
+one copy, with ``make step-02_evaluation`` between them and one make all recovering from both.
 
 Since issue 31 these trials also carry the private-folder drill that test_one_line.py ran on its
 own (a third build per signal, on 03_forecast under `make -j1`): a runner stopped by SIGINT or
@@ -79,23 +81,11 @@ def test_interrupted_build_recovers_byte_identically(compendium, watch, source, 
     assert "runner:" not in again.stdout and "everything is up to date" in again.stdout
 
 
-@pytest.mark.parametrize("stale", [("03_forecast", "04_context_figures"),
-                                   ("02_evaluation", "03_forecast", "04_context_figures")],
-                         ids=["running-aside", "started-ahead"])
-def test_a_stopped_build_stops_the_step_running_aside(compendium, watch, stale):
-    """Under make -j2 the build process runs 03_forecast itself and 04_context_figures in a process
-    of its own (analysis/pipeline/engine.py, build): stopped together by SIGTERM once both have
-    started, both remove their temporaries and private folders, no step process is left running,
-    and the next make all recovers byte-identically. (SIGINT and SIGKILL of a build are the trials
-    above.)
-
-    "running-aside": 01, 02 and 06 are up to date (found so without a process), so 03 runs here
-    and 04 aside at once. "started-ahead": 02 is stale too, so while 02 runs here, 03's kernel is
-    started ahead in the build process and 04's process starts ahead (``run 04 --when-told``) and
-    waits to be told to run: the stop comes while it gets ready or waits. The drill waits for two
-    processes' kernels, not for stage folders."""
-    for name in stale:
-        (compendium.root / "build" / "state" / f"{name}.json").unlink()
+def _stop_two_kernels_in(compendium, watch) -> None:
+    """Start ``make -j2 all`` in ``compendium``; once two processes have a kernel started (the build
+    process's and that of a step in a process of its own), stop it with SIGTERM: it says so in one
+    line, its runners end, no pipeline process of this copy is left running (neither the build
+    process nor the step it ran aside), and each removed its own stage and socket folders."""
     proc = subprocess.Popen(["make", "--no-print-directory", "-j2", "all"], cwd=compendium.root, env=watch.env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     kernels = lambda: {n.split("-")[2] for n in watch.folders() if n.startswith("suanli-sk-")}  # noqa: E731
@@ -110,7 +100,57 @@ def test_a_stopped_build_stops_the_step_running_aside(compendium, watch, stale):
     mine = [pid for pid in left if os.path.realpath(f"/proc/{pid}/cwd") == os.path.realpath(compendium.root)]
     assert mine == []  # neither the build process nor the step it ran aside
     assert watch.folders() == []  # each removed its own stage and socket folders
-    result = compendium.make("all", env=watch.env())
+
+
+def test_a_stopped_build_stops_the_step_running_aside(compendium, watch):
+    """Under make -j2 the build process runs 03_forecast itself and 04_context_figures in a process
+    of its own (analysis/pipeline/engine.py, build): stopped together by SIGTERM once both have
+    started, both remove their temporaries and private folders, no step process is left running,
+    and the next make all recovers byte-identically. (SIGINT and SIGKILL of a build are the trials
+    above.)
+
+    Two situations, one after the other in one copy, with one recovery (since issue 31 one test;
+    they were two, each on a copy of its own with a make all of its own to recover):
+
+    1. "started-ahead": 02, 03 and 04 are stale, so while 02 runs here, 03's kernel is started
+       ahead in the build process and 04's process starts ahead (``run 04 --when-told``) and waits
+       to be told to run: the stop comes while it gets ready or waits, before 02 has ended, and
+       records none of the three.
+    2. ``make step-02_evaluation`` builds 02 alone. It is the next make after that stop: it
+       succeeds, and leaves no private folder and no temporary, its own or the stop's.
+    3. "running-aside": 01, 02 and 06 are up to date now (found so without a process) and 03 and
+       04 still stale, so 03 runs here and 04 aside at once, and the stop comes while both run.
+    4. One make all (03 and 04, each stopped twice) restores every output byte-identically (02's
+       too, rebuilt in 2) and leaves no temporary.
+
+    What the started-ahead situation no longer has is a make all of its own recovering 02, 03
+    and 04 at once. Each stop is asserted to leave nothing behind (no folder, no process, no
+    state recorded for a step it stopped), so that recovery is a build of three stale steps with
+    kernels and a process started ahead, which the clean ``make -j2 all`` of
+    tests/integration/test_determinism.py holds byte-identical; the trials above each recover
+    from a stop with a make all of their own.
+
+    The drill waits for two processes' kernels, not for stage folders."""
+    state = compendium.root / "build" / "state"
+    for name in ("02_evaluation", "03_forecast", "04_context_figures"):
+        (state / f"{name}.json").unlink()
+    _stop_two_kernels_in(compendium, watch)  # 1. started ahead
+    # The stop recorded none of them: 02 was stopped while it ran, so 03 and 04 never ran.
+    assert not [n for n in ("02_evaluation", "03_forecast", "04_context_figures") if (state / f"{n}.json").exists()]
+
+    only_02 = compendium.make("step-02_evaluation", env=watch.env())  # 2. the next make, on one step
+    assert only_02.returncode == 0, only_02.stderr[-2000:]
+    assert "runner: wrote notebooks/02_evaluation.ipynb" in only_02.stdout, only_02.stdout[-2000:]
+    assert (state / "02_evaluation.json").exists()
+    assert not (state / "03_forecast.json").exists() and not (state / "04_context_figures.json").exists()
+    assert watch.folders() == []
+    assert compendium.temporaries() == []
+
+    _stop_two_kernels_in(compendium, watch)  # 3. running aside
+    assert not (state / "03_forecast.json").exists() and not (state / "04_context_figures.json").exists()
+
+    result = compendium.make("all", env=watch.env())  # 4. one recovery from both stops
     assert result.returncode == 0, result.stderr[-2000:]
     assert compendium.outputs() == compendium.reference
     assert compendium.temporaries() == []
+    assert watch.folders() == []
