@@ -114,8 +114,9 @@ def test_a_stopped_build_stops_the_step_running_aside(compendium, watch):
 
     1. "started-ahead": 02, 03 and 04 are stale, so while 02 runs here, 03's kernel is started
        ahead in the build process and 04's process starts ahead (``run 04 --when-told``) and waits
-       to be told to run: the stop comes while it gets ready or waits, before 02 has ended, and
-       records none of the three.
+       to be told to run: the stop comes while it gets ready or waits, and records neither 03
+       nor 04 (02 is stopped while it runs as a rule; on a loaded machine it may have ended
+       first, and is then forgotten so that 2 reruns it).
     2. ``make step-02_evaluation`` builds 02 alone. It is the next make after that stop: it
        succeeds, and leaves no private folder and no temporary, its own or the stop's.
     3. "running-aside": 01, 02 and 06 are up to date now (found so without a process) and 03 and
@@ -135,8 +136,10 @@ def test_a_stopped_build_stops_the_step_running_aside(compendium, watch):
     for name in ("02_evaluation", "03_forecast", "04_context_figures"):
         (state / f"{name}.json").unlink()
     _stop_two_kernels_in(compendium, watch)  # 1. started ahead
-    # The stop recorded none of them: 02 was stopped while it ran, so 03 and 04 never ran.
-    assert not [n for n in ("02_evaluation", "03_forecast", "04_context_figures") if (state / f"{n}.json").exists()]
+    # The stop recorded neither 03 nor 04 (stopped before they ended). 02 is stopped while it runs
+    # as a rule; on a loaded machine it may have ended first: it is forgotten then, so that 2 reruns it.
+    assert not (state / "03_forecast.json").exists() and not (state / "04_context_figures.json").exists()
+    (state / "02_evaluation.json").unlink(missing_ok=True)
 
     only_02 = compendium.make("step-02_evaluation", env=watch.env())  # 2. the next make, on one step
     assert only_02.returncode == 0, only_02.stderr[-2000:]
