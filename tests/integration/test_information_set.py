@@ -12,7 +12,7 @@ same bytes is not rerun and writes the same bytes (``test_determinism.py``). So 
 date the drill compares what ``01_clean`` writes with and without the later rows: byte-identical
 tables there mean byte-identical inputs, hence outputs, everywhere downstream. The chain of the
 steps that take a date (01-05) is built at a later date by the later-edition drill below, as a
-named run; a whole default build at other dates by test_as_of_sweep.py."""
+named run; a whole default build at earlier dates by test_as_of_sweep.py."""
 from __future__ import annotations
 
 import csv
@@ -24,7 +24,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-#: Absurd rows dated after every date the drill builds at: a later edition of every kind of raw row.
+#: Absurd rows dated after every date the drills build at (here; and test_as_of_sweep.py, whose
+#: dates, the latest 2022-06-30, they must stay after): a later edition of every kind of raw row.
 LATER = {
     "vintages.csv": [dict(vintage="2024-25 ed", publisher="synthetic", title="a later edition", published="2024-11-28",
                           order="7", note="synthetic")],
@@ -109,8 +110,11 @@ def test_a_later_edition_is_added_by_appending_dated_rows(compendium):
     folder every step that depends on the date (01-05) and leaves every default output as it was.
     Until issue 31 it was a default ``make -j2 all`` at that date, which also reran
     ``06_unblinding``: that step takes no date (it builds on every row now known, whatever AS_OF
-    says), and its run on appended later rows is :func:`test_later_rows_leave_the_default_build_byte_identical`'s.
-    A whole default build at a date other than the article's is test_as_of_sweep.py's."""
+    says), and its run on appended later rows is :func:`test_later_rows_leave_the_default_build_byte_identical`'s
+    (with other rows: no intelligent-compute figure for 2024, no forecasts). A whole default build
+    at an earlier date is test_as_of_sweep.py's; the default graph as a whole at a date after the
+    article's is no longer built by any drill (its steps are the same code, run here in the run's
+    folder)."""
     rows = {
         "vintages.csv": LATER["vintages.csv"],
         "published_figures.csv": [
