@@ -131,6 +131,11 @@ def _forecast(root, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _horizon(record) -> int:
+    """The horizon a run's ``params.yaml`` records."""
+    return int(record.read_text().split("horizon_end: ")[1].split()[0])
+
+
 def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
     """Two runs of one name with other parameters, started at once: one builds, the other is
     refused in one line. A third with the winner's parameters, started while the winner is still
@@ -142,7 +147,7 @@ def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
     procs = [_forecast(root, "RUN=both", f"HORIZON={h}") for h in (2030, 2031)]
     record = root / "runs" / "both" / "params.yaml"
     assert wait_for(lambda: record.exists() or all(p.poll() is not None for p in procs), 300) and record.exists()
-    horizon = int(record.read_text().split("horizon_end: ")[1].split()[0])
+    horizon = _horizon(record)
     winner = procs[(2030, 2031).index(horizon)]
     assert winner.poll() is None  # still building: the third arrives while the run is being written
     procs.append(_forecast(root, "RUN=both", f"HORIZON={horizon}"))
@@ -152,11 +157,11 @@ def test_two_runs_of_one_name_at_once_have_one_writer(compendium):
     refused = outs[codes.index(2)][1]
     said = [line for line in refused.splitlines() if line.strip() and not line.startswith("make")]
     assert len(said) == 1 and "already exists with other parameters" in said[0], refused
-    assert not any("Error" in err or "Traceback" in err for out, err in (outs[0], outs[1], outs[2]) if err != refused)
+    assert not any("Error" in err or "Traceback" in err for _, err in outs if err != refused)
     assert "is being written by another process; waiting for it to finish" in outs[2][0]  # it waited ...
     assert "runner:" not in outs[2][0]  # ... then found the run made
     assert sum(out.count("runner: wrote") for out, _ in outs) == 2  # each step (03, 05) ran once
-    assert int(record.read_text().split("horizon_end: ")[1].split()[0]) == horizon
+    assert _horizon(record) == horizon
     assert pd.read_csv(root / "runs" / "both" / "processed" / "forecasts.csv")["year"].max() == horizon
     assert (root / "runs" / "both" / ".state" / "run.json").is_file()
     assert compendium.outputs() == compendium.reference
