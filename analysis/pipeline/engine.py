@@ -593,14 +593,17 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
         return [n for n in order if n not in started and n not in finished
                 and all(u in done or u in finished for u in upstream(n))]
 
+    def spare_or_new(name: str):
+        """The spare kernel (started ahead for a step that proved up to date:
+        :meth:`analysis.pipeline.runner.Kernel.serve`) made ``name``'s, or one started now."""
+        served = spare.pop().serve(name) if spare else None
+        return served if served is not None else start_kernel(name)
+
     def kernel_for(name: str):
-        """The kernel started ahead for ``name``, or a spare one (started ahead for a step that
-        proved up to date: :meth:`analysis.pipeline.runner.Kernel.serve`), or one started now (it
-        boots while this process prepares the step)."""
+        """The kernel started ahead for ``name``, or :func:`spare_or_new`'s (a new one boots while
+        this process prepares the step)."""
         kernel = warm.pop(name, None)
-        if kernel is None and spare:
-            kernel = spare.pop().serve(name)
-        return kernel if kernel is not None else start_kernel(name)
+        return kernel if kernel is not None else spare_or_new(name)
 
     telling = threading.Lock()
 
@@ -693,8 +696,7 @@ def build(environ=None, jobs: int = 1, starting=None) -> None:
                 after, _ = schedule([n for n in ready_after({here} | set(others)) if n not in waiting], 0, here)
                 if after is not None and after not in warm and (raw_checked or not STEPS[after].reads_raw) \
                         and 1 + len(aside) < CORES:
-                    served = spare.pop().serve(after) if spare else None
-                    warm[after] = served if served is not None else start_kernel(after)
+                    warm[after] = spare_or_new(after)
                 # A step that will run aside once this one ends: its process starts now, on a free core
                 # and within make's -jN, and gets ready (imports, kernel) while this one runs.
                 coming = [n for n in ready_after({here} | set(others)) if n != after and n not in waiting]

@@ -50,12 +50,11 @@ def built_as_of(processed, index, as_of: str) -> None:
 
 
 def _outputs_of_01() -> set[str]:
-    """The files ``01_clean`` writes (the registry's declaration)."""
-    from analysis.pipeline import registry
+    """The files ``01_clean`` writes (as declared), relative to a compendium's root."""
+    from analysis.base import paths
+    from analysis.pipeline import engine
 
-    step = registry.STEPS["01_clean"]
-    return {"notebooks/01_clean.ipynb", "reports/01_clean.html", *step.files,
-            *(f"data/processed/{t}.csv" for t in step.tables)}
+    return {p.relative_to(paths.ROOT).as_posix() for p in engine.outputs("01_clean")}
 
 
 @pytest.mark.parametrize("as_of", ["2020-12-15", "2022-06-30"])
