@@ -18,9 +18,10 @@ def test_there_are_committed_figures_to_check():
     assert len(SPECS) >= 10
 
 
-def _displayed_pngs() -> dict[str, bytes]:
+@pytest.fixture(scope="module")
+def displayed() -> dict[str, bytes]:
     """The 1× PNG each figure notebook displays, by figure name (``Figure._repr_mimebundle_``:
-    ``<figure NAME>`` beside its ``image/png``)."""
+    ``<figure NAME>`` beside its ``image/png``), read once."""
     import base64
 
     out = {}
@@ -32,12 +33,6 @@ def _displayed_pngs() -> dict[str, bytes]:
                 if "image/png" in data and text.startswith("<figure "):
                     out[text.removeprefix("<figure ").removesuffix(">")] = base64.b64decode(data["image/png"])
     return out
-
-
-@pytest.fixture(scope="module")
-def displayed() -> dict[str, bytes]:
-    """The 1× PNG each figure notebook displays, by figure name (:func:`_displayed_pngs`), read once."""
-    return _displayed_pngs()
 
 
 @pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.name.removesuffix(".vl.json"))
